@@ -1,0 +1,392 @@
+//! A namespace-aware writer for the XML we emit.
+//!
+//! Text and attribute values are always escaped, names are checked, characters that XML
+//! cannot carry are refused, and namespace prefixes are declared where first needed, so the
+//! output always parses back to exactly what was written. Errors are recorded and returned by
+//! [`Writer::finish`], which keeps building code free of `?` on every call.
+
+use super::ns;
+use super::tree::{Document, NodeId, NodeKind};
+use super::Error;
+
+/// Builds an XML document or fragment into a string.
+#[derive(Debug, Default)]
+pub struct Writer {
+    out: String,
+    open: Vec<Open>,
+    /// Bindings in scope: (prefix, uri); the default namespace has prefix "".
+    bindings: Vec<(String, String)>,
+    in_start_tag: bool,
+    error: Option<Error>,
+    generated: u32,
+}
+
+#[derive(Debug)]
+struct Open {
+    qname: String,
+    mark: usize,
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || c >= '\u{10000}'
+}
+
+fn is_ncname(s: &str) -> bool {
+    let mut it = s.chars();
+    let first_ok = |c: char| c.is_alphabetic() || c == '_';
+    let rest_ok =
+        |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '\u{B7}') || c.is_numeric();
+    match it.next() {
+        Some(c) if first_ok(c) => it.all(rest_ok),
+        _ => false,
+    }
+}
+
+impl Writer {
+    /// An empty writer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty writer with room for `cap` bytes.
+    pub fn with_capacity(cap: usize) -> Self {
+        Self {
+            out: String::with_capacity(cap),
+            ..Self::default()
+        }
+    }
+
+    fn fail(&mut self, what: &'static str) {
+        if self.error.is_none() {
+            self.error = Some(Error::Write(what));
+        }
+    }
+
+    fn close_start_tag(&mut self) {
+        if self.in_start_tag {
+            self.out.push('>');
+            self.in_start_tag = false;
+        }
+    }
+
+    fn bound(&self, prefix: &str) -> Option<&str> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(p, _)| p == prefix)
+            .map(|(_, u)| u.as_str())
+    }
+
+    fn prefix_for(&self, uri: &str) -> Option<&str> {
+        // A prefix is usable if its innermost binding is `uri`.
+        self.bindings.iter().rev().find_map(|(p, u)| {
+            (u == uri && !p.is_empty() && self.bound(p) == Some(uri)).then_some(p.as_str())
+        })
+    }
+
+    fn push_decl(&mut self, prefix: &str, uri: &str) {
+        if prefix.is_empty() {
+            self.out.push_str(" xmlns=\"");
+        } else {
+            self.out.push_str(" xmlns:");
+            self.out.push_str(prefix);
+            self.out.push_str("=\"");
+        }
+        escape_attr(&mut self.out, uri);
+        self.out.push('"');
+        self.bindings.push((prefix.to_owned(), uri.to_owned()));
+    }
+
+    /// Picks (and declares on the current start tag if needed) a prefix for `uri`,
+    /// preferring `hint`.
+    fn ensure_prefix(&mut self, uri: &str, hint: Option<&str>) -> String {
+        if let Some(h) = hint.filter(|h| !h.is_empty()) {
+            match self.bound(h) {
+                Some(u) if u == uri => return h.to_owned(),
+                None => {
+                    self.push_decl(h, uri);
+                    return h.to_owned();
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(p) = self.prefix_for(uri) {
+            return p.to_owned();
+        }
+        if let Some(p) = ns::preferred_prefix(uri) {
+            if self.bound(p).is_none() {
+                self.push_decl(p, uri);
+                return p.to_owned();
+            }
+        }
+        loop {
+            self.generated += 1;
+            let p = format!("ns{}", self.generated);
+            if self.bound(&p).is_none() {
+                self.push_decl(&p, uri);
+                return p;
+            }
+        }
+    }
+
+    /// Opens element `{ns}local` with a prefix of the writer's choice (the one already bound
+    /// to `ns`, else the spec's usual prefix, else a generated one).
+    pub fn start(&mut self, ns: &str, local: &str) -> &mut Self {
+        self.start_prefixed(ns, local, None)
+    }
+
+    /// Opens element `{ns}local`, preferring `prefix` for it.
+    pub fn start_prefixed(&mut self, ns: &str, local: &str, prefix: Option<&str>) -> &mut Self {
+        self.close_start_tag();
+        if !is_ncname(local) || prefix.is_some_and(|p| !p.is_empty() && !is_ncname(p)) {
+            self.fail("invalid element name");
+            return self;
+        }
+        let mark = self.bindings.len();
+        self.out.push('<');
+        let at = self.out.len();
+        self.in_start_tag = true;
+        // The name is inserted after choosing the prefix, since choosing may declare it.
+        let qname = if ns.is_empty() {
+            let q = local.to_owned();
+            self.out.push_str(&q);
+            if self.bound("").is_some_and(|u| !u.is_empty()) {
+                self.push_decl("", "");
+            }
+            q
+        } else if prefix == Some("") {
+            let q = local.to_owned();
+            self.out.push_str(&q);
+            if self.bound("") != Some(ns) {
+                self.push_decl("", ns);
+            }
+            q
+        } else {
+            let decl_start = self.out.len();
+            let p = self.ensure_prefix(ns, prefix);
+            let decls = self.out.split_off(decl_start);
+            let q = format!("{p}:{local}");
+            self.out.push_str(&q);
+            self.out.push_str(&decls);
+            q
+        };
+        debug_assert!(self.out.len() > at);
+        self.open.push(Open { qname, mark });
+        self
+    }
+
+    /// Declares `prefix` → `uri` on the element just opened (before any content).
+    pub fn declare(&mut self, prefix: &str, uri: &str) -> &mut Self {
+        if !self.in_start_tag {
+            self.fail("namespace declaration after content");
+        } else if (!prefix.is_empty() && !is_ncname(prefix)) || uri.chars().any(|c| !is_xml_char(c))
+        {
+            self.fail("invalid namespace declaration");
+        } else if self.bound(prefix) != Some(uri) {
+            self.push_decl(prefix, uri);
+        }
+        self
+    }
+
+    /// Adds attribute `{ns}local="value"` to the element just opened.
+    pub fn attr(&mut self, ns: &str, local: &str, value: &str) -> &mut Self {
+        self.attr_prefixed(ns, local, value, None)
+    }
+
+    /// Adds an attribute, preferring `prefix` when it is namespace-qualified.
+    pub fn attr_prefixed(
+        &mut self,
+        ns: &str,
+        local: &str,
+        value: &str,
+        prefix: Option<&str>,
+    ) -> &mut Self {
+        if !self.in_start_tag {
+            self.fail("attribute after content");
+            return self;
+        }
+        if !is_ncname(local) {
+            self.fail("invalid attribute name");
+            return self;
+        }
+        if value.chars().any(|c| !is_xml_char(c)) {
+            self.fail("character not allowed in xml");
+            return self;
+        }
+        let q = if ns.is_empty() {
+            local.to_owned()
+        } else if ns == ns::XML {
+            format!("xml:{local}")
+        } else {
+            let p = self.ensure_prefix(ns, prefix);
+            format!("{p}:{local}")
+        };
+        self.out.push(' ');
+        self.out.push_str(&q);
+        self.out.push_str("=\"");
+        escape_attr(&mut self.out, value);
+        self.out.push('"');
+        self
+    }
+
+    /// Adds escaped character data.
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        if text.chars().any(|c| !is_xml_char(c)) {
+            self.fail("character not allowed in xml");
+            return self;
+        }
+        self.close_start_tag();
+        escape_text(&mut self.out, text);
+        self
+    }
+
+    /// Adds a comment.
+    pub fn comment(&mut self, text: &str) -> &mut Self {
+        if text.contains("--") || text.ends_with('-') || text.chars().any(|c| !is_xml_char(c)) {
+            self.fail("invalid comment");
+            return self;
+        }
+        self.close_start_tag();
+        self.out.push_str("<!--");
+        self.out.push_str(text);
+        self.out.push_str("-->");
+        self
+    }
+
+    /// Closes the innermost open element.
+    pub fn end(&mut self) -> &mut Self {
+        let Some(open) = self.open.pop() else {
+            self.fail("end without an open element");
+            return self;
+        };
+        if self.in_start_tag {
+            self.out.push_str("/>");
+            self.in_start_tag = false;
+        } else {
+            self.out.push_str("</");
+            self.out.push_str(&open.qname);
+            self.out.push('>');
+        }
+        self.bindings.truncate(open.mark);
+        self
+    }
+
+    /// Writes `<{ns}local>text</{ns}local>`.
+    pub fn element_text(&mut self, ns: &str, local: &str, text: &str) -> &mut Self {
+        self.start(ns, local).text(text).end()
+    }
+
+    /// Writes a copy of element `node` of `doc` (with its subtree), keeping its prefixes where
+    /// they do not clash and declaring every namespace in scope at `node` on the copy, so
+    /// QName-valued content (`xsi:type="xs:string"`) keeps its meaning.
+    pub fn copy(&mut self, doc: &Document, node: NodeId) -> &mut Self {
+        if !doc.is_element(node) {
+            return self;
+        }
+        // Collect the in-scope bindings of `node` (innermost wins).
+        let mut scope: Vec<(&str, &str)> = Vec::new();
+        let mut cur = Some(node);
+        while let Some(n) = cur {
+            for d in doc.namespace_declarations(n) {
+                if !scope.iter().any(|(p, _)| *p == d.prefix) {
+                    scope.push((d.prefix, d.uri));
+                }
+            }
+            cur = doc.parent_element(n);
+        }
+        scope.reverse();
+        self.copy_element(doc, node, &scope);
+        self
+    }
+
+    fn copy_element(&mut self, doc: &Document, node: NodeId, extra: &[(&str, &str)]) {
+        let name = doc.name(node);
+        let prefix = doc.prefix(node);
+        self.start_prefixed(name.ns, name.local, Some(prefix));
+        for (p, u) in extra {
+            if p.is_empty() {
+                // The default namespace matters only for unprefixed names, handled by start.
+                continue;
+            }
+            if self.bound(p).is_none() {
+                self.push_decl(p, u);
+            }
+        }
+        for d in doc.namespace_declarations(node) {
+            if !d.prefix.is_empty() && !d.uri.is_empty() && self.bound(d.prefix).is_none() {
+                self.push_decl(d.prefix, d.uri);
+            }
+        }
+        for a in doc.attributes(node) {
+            self.attr_prefixed(a.name.ns, a.name.local, a.value, Some(a.prefix));
+        }
+        for child in doc.children(node) {
+            match doc.kind(child) {
+                NodeKind::Element => self.copy_element(doc, child, &[]),
+                NodeKind::Text(t) => {
+                    self.text(t);
+                }
+                NodeKind::Comment(c) => {
+                    self.comment(c);
+                }
+                _ => {}
+            }
+        }
+        self.end();
+    }
+
+    /// The bytes written so far (for signing a fragment in place).
+    pub fn as_str(&self) -> &str {
+        &self.out
+    }
+
+    /// Finishes: every element must be closed.
+    pub fn finish(mut self) -> Result<String, Error> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        if !self.open.is_empty() {
+            return Err(Error::Write("unclosed element"));
+        }
+        Ok(self.out)
+    }
+}
+
+/// Escapes character data: `&`, `<`, `>` and carriage return.
+pub(crate) fn escape_text(out: &mut String, s: &str) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'\r' => "&#xD;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
+    }
+    out.push_str(&s[last..]);
+}
+
+/// Escapes an attribute value for double quotes, keeping white space characters as written.
+pub(crate) fn escape_attr(out: &mut String, s: &str) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'"' => "&quot;",
+            b'\t' => "&#x9;",
+            b'\n' => "&#xA;",
+            b'\r' => "&#xD;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
+    }
+    out.push_str(&s[last..]);
+}

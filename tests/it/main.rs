@@ -1,0 +1,6 @@
+//! The integration test binary: one binary, one module per area.
+
+mod c14n_vectors;
+mod hostile_xml;
+mod support;
+mod xml_roundtrip;
