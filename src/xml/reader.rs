@@ -74,7 +74,7 @@ fn syntax(pos: u64, what: &'static str) -> Error {
     Error::Syntax { pos, what }
 }
 
-fn map_qx(pos: u64, e: &quick_xml::Error) -> Error {
+fn map_qx(pos: u64, start: u64, e: &quick_xml::Error) -> Error {
     use quick_xml::errors::{IllFormedError as I, SyntaxError as S};
     use quick_xml::Error as Q;
     let what = match e {
@@ -100,7 +100,24 @@ fn map_qx(pos: u64, e: &quick_xml::Error) -> Error {
         Q::InvalidAttr(_) => "malformed or duplicate attribute",
         Q::Encoding(_) => "bad encoding",
         Q::Escape(_) => "bad escape",
-        Q::Namespace(_) => "namespace error",
+        Q::Namespace(n) => {
+            use quick_xml::name::NamespaceError as N;
+            return match n {
+                N::UnknownPrefix(_) => Error::Namespace {
+                    pos: start,
+                    what: "unbound namespace prefix",
+                },
+                N::TooManyBindings(max) => Error::Limit {
+                    pos: start,
+                    limit: "max_namespaces_in_scope",
+                    max: *max,
+                },
+                _ => Error::Namespace {
+                    pos: start,
+                    what: "illegal namespace declaration",
+                },
+            };
+        }
         _ => "read error",
     };
     syntax(pos, what)
@@ -263,7 +280,7 @@ impl<'s> Builder<'s> {
             let start = self.pos;
             let event = reader
                 .read_event()
-                .map_err(|e| map_qx(reader.error_position(), &e))?;
+                .map_err(|e| map_qx(reader.error_position(), start, &e))?;
             let is_first = std::mem::replace(&mut first, false);
             match event {
                 Event::Decl(d) => {
@@ -502,7 +519,7 @@ impl<'s> Builder<'s> {
         let decl_start = self.decls.len() as u32;
         self.scratch.clear();
         let mut n_attrs = 0usize;
-        for a in e.attributes().with_checks(true) {
+        for a in e.attributes().with_checks(false) {
             let a = a.map_err(|_| syntax(start, "malformed or duplicate attribute"))?;
             let key: &str = a.key.as_ref();
             let value = self.normalize_attr(a.value, start)?;
@@ -576,21 +593,7 @@ impl<'s> Builder<'s> {
             });
         }
         let attr_end = self.attrs.len() as u32;
-        // Expanded attribute names must be unique (Namespaces in XML §6.3). At most
-        // `max_attributes` entries, so the quadratic check is bounded.
-        for i in attr_start..attr_end {
-            for j in (i + 1)..attr_end {
-                let (a, b) = (self.attrs[i as usize], self.attrs[j as usize]);
-                if self.str(a.name.local) == self.str(b.name.local)
-                    && self.str(a.name.ns) == self.str(b.name.ns)
-                {
-                    return Err(Error::Namespace {
-                        pos: start,
-                        what: "duplicate expanded attribute name",
-                    });
-                }
-            }
-        }
+        self.check_unique(attr_start, attr_end, decl_start, decl_end, start)?;
         let idx = self.push_node(Kind::Element {
             name: QStr { ns, prefix, local },
             attrs: attr_start..attr_end,
@@ -602,6 +605,57 @@ impl<'s> Builder<'s> {
         }
         self.open.push(idx);
         Ok(idx)
+    }
+
+    /// Expanded attribute names and declared prefixes must be unique on an element
+    /// (XML 1.0 WFC Unique Att Spec, Namespaces in XML §6.3). Quadratic for the usual handful,
+    /// hashed beyond that, so raised limits stay linear.
+    fn check_unique(
+        &self,
+        attr_start: u32,
+        attr_end: u32,
+        decl_start: u32,
+        decl_end: u32,
+        pos: u64,
+    ) -> Result<(), Error> {
+        let attrs = &self.attrs[attr_start as usize..attr_end as usize];
+        let decls = &self.decls[decl_start as usize..decl_end as usize];
+        let dup_attr = if attrs.len() <= 16 {
+            attrs.iter().enumerate().any(|(i, a)| {
+                attrs[i + 1..].iter().any(|b| {
+                    self.str(a.name.local) == self.str(b.name.local)
+                        && self.str(a.name.ns) == self.str(b.name.ns)
+                })
+            })
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(attrs.len());
+            !attrs
+                .iter()
+                .all(|a| seen.insert((self.str(a.name.ns), self.str(a.name.local))))
+        };
+        if dup_attr {
+            return Err(Error::Namespace {
+                pos,
+                what: "duplicate attribute",
+            });
+        }
+        let dup_decl = if decls.len() <= 16 {
+            decls.iter().enumerate().any(|(i, a)| {
+                decls[i + 1..]
+                    .iter()
+                    .any(|b| self.str(a.prefix) == self.str(b.prefix))
+            })
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(decls.len());
+            !decls.iter().all(|d| seen.insert(self.str(d.prefix)))
+        };
+        if dup_decl {
+            return Err(Error::Namespace {
+                pos,
+                what: "duplicate namespace declaration",
+            });
+        }
+        Ok(())
     }
 
     fn end_element(&mut self, idx: u32, end_pos: u64) {

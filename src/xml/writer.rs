@@ -138,6 +138,18 @@ impl Writer {
 
     /// Opens element `{ns}local`, preferring `prefix` for it.
     pub fn start_prefixed(&mut self, ns: &str, local: &str, prefix: Option<&str>) -> &mut Self {
+        self.start_with_declarations(ns, local, prefix, &[])
+    }
+
+    /// Opens an element that first declares `decls` (shadowing outer bindings), then picks its
+    /// prefix: used to copy parsed elements with their own declarations.
+    fn start_with_declarations(
+        &mut self,
+        ns: &str,
+        local: &str,
+        prefix: Option<&str>,
+        decls: &[(&str, &str)],
+    ) -> &mut Self {
         self.close_start_tag();
         if !is_ncname(local) || prefix.is_some_and(|p| !p.is_empty() && !is_ncname(p)) {
             self.fail("invalid element name");
@@ -145,33 +157,31 @@ impl Writer {
         }
         let mark = self.bindings.len();
         self.out.push('<');
-        let at = self.out.len();
         self.in_start_tag = true;
-        // The name is inserted after choosing the prefix, since choosing may declare it.
+        // Declarations are written first into the tag, then moved behind the chosen name.
+        let decl_start = self.out.len();
+        for (p, u) in decls {
+            if (p.is_empty() || !u.is_empty()) && self.bound(p) != Some(*u) {
+                self.push_decl(p, u);
+            }
+        }
         let qname = if ns.is_empty() {
-            let q = local.to_owned();
-            self.out.push_str(&q);
             if self.bound("").is_some_and(|u| !u.is_empty()) {
                 self.push_decl("", "");
             }
-            q
+            local.to_owned()
         } else if prefix == Some("") {
-            let q = local.to_owned();
-            self.out.push_str(&q);
             if self.bound("") != Some(ns) {
                 self.push_decl("", ns);
             }
-            q
+            local.to_owned()
         } else {
-            let decl_start = self.out.len();
             let p = self.ensure_prefix(ns, prefix);
-            let decls = self.out.split_off(decl_start);
-            let q = format!("{p}:{local}");
-            self.out.push_str(&q);
-            self.out.push_str(&decls);
-            q
+            format!("{p}:{local}")
         };
-        debug_assert!(self.out.len() > at);
+        let decls_text = self.out.split_off(decl_start);
+        self.out.push_str(&qname);
+        self.out.push_str(&decls_text);
         self.open.push(Open { qname, mark });
         self
     }
@@ -254,6 +264,27 @@ impl Writer {
         self
     }
 
+    /// Adds a processing instruction.
+    pub fn processing_instruction(&mut self, target: &str, data: &str) -> &mut Self {
+        if !is_ncname(target)
+            || target.eq_ignore_ascii_case("xml")
+            || data.contains("?>")
+            || data.chars().any(|c| !is_xml_char(c))
+        {
+            self.fail("invalid processing instruction");
+            return self;
+        }
+        self.close_start_tag();
+        self.out.push_str("<?");
+        self.out.push_str(target);
+        if !data.is_empty() {
+            self.out.push(' ');
+            self.out.push_str(data);
+        }
+        self.out.push_str("?>");
+        self
+    }
+
     /// Closes the innermost open element.
     pub fn end(&mut self) -> &mut Self {
         let Some(open) = self.open.pop() else {
@@ -300,24 +331,20 @@ impl Writer {
         self
     }
 
-    fn copy_element(&mut self, doc: &Document, node: NodeId, extra: &[(&str, &str)]) {
+    fn copy_element(&mut self, doc: &Document, node: NodeId, inherited: &[(&str, &str)]) {
         let name = doc.name(node);
-        let prefix = doc.prefix(node);
-        self.start_prefixed(name.ns, name.local, Some(prefix));
-        for (p, u) in extra {
-            if p.is_empty() {
-                // The default namespace matters only for unprefixed names, handled by start.
-                continue;
-            }
-            if self.bound(p).is_none() {
-                self.push_decl(p, u);
-            }
-        }
+        let mut decls: Vec<(&str, &str)> = inherited
+            .iter()
+            .filter(|(p, _)| !p.is_empty())
+            .copied()
+            .collect();
         for d in doc.namespace_declarations(node) {
-            if !d.prefix.is_empty() && !d.uri.is_empty() && self.bound(d.prefix).is_none() {
-                self.push_decl(d.prefix, d.uri);
+            if !d.prefix.is_empty() && !d.uri.is_empty() {
+                decls.retain(|(p, _)| *p != d.prefix);
+                decls.push((d.prefix, d.uri));
             }
         }
+        self.start_with_declarations(name.ns, name.local, Some(doc.prefix(node)), &decls);
         for a in doc.attributes(node) {
             self.attr_prefixed(a.name.ns, a.name.local, a.value, Some(a.prefix));
         }
@@ -330,7 +357,10 @@ impl Writer {
                 NodeKind::Comment(c) => {
                     self.comment(c);
                 }
-                _ => {}
+                NodeKind::ProcessingInstruction { target, data } => {
+                    self.processing_instruction(target, data);
+                }
+                NodeKind::Document => {}
             }
         }
         self.end();
