@@ -8,3 +8,5 @@
 #![forbid(unsafe_code)]
 
 pub mod xml;
+
+pub mod cli;

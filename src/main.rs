@@ -1,1 +1,5 @@
-fn main() {}
+//! The `wstrust` command: see `wstrust --help`.
+
+fn main() -> std::process::ExitCode {
+    wstrust::cli::run()
+}

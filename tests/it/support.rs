@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 /// The shared fixtures folder: `$WSTRUST_SHARED/fixtures`, else `../shared/fixtures` beside
 /// the crate root.
-pub fn shared() -> PathBuf {
+pub(crate) fn shared() -> PathBuf {
     if let Ok(dir) = std::env::var("WSTRUST_SHARED") {
         return PathBuf::from(dir).join("fixtures");
     }
@@ -17,24 +17,24 @@ pub fn shared() -> PathBuf {
 }
 
 /// Reads a shared fixture as bytes, panicking with the path when it is missing.
-pub fn fixture(rel: &str) -> Vec<u8> {
+pub(crate) fn fixture(rel: &str) -> Vec<u8> {
     let p = shared().join(rel);
     std::fs::read(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
 }
 
 /// Reads a shared fixture as text.
-pub fn fixture_text(rel: &str) -> String {
+pub(crate) fn fixture_text(rel: &str) -> String {
     String::from_utf8(fixture(rel)).expect("fixture is utf-8")
 }
 
 /// True when running in CI, where tests needing external tools must not skip.
-pub fn in_ci() -> bool {
+pub(crate) fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// Whether an external command exists. Outside CI a missing tool skips the test with a
 /// printed reason; inside CI it fails.
-pub fn require_tool(tool: &str) -> bool {
+pub(crate) fn require_tool(tool: &str) -> bool {
     let found = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("command -v {tool}"))
