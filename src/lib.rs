@@ -9,4 +9,6 @@
 
 pub mod xml;
 
+pub mod soap;
+
 pub mod cli;

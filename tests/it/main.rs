@@ -5,5 +5,6 @@
 mod c14n_vectors;
 mod c14n_xmllint;
 mod hostile_xml;
+mod soap;
 mod support;
 mod xml_roundtrip;
