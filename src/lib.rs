@@ -1,1 +1,3 @@
 //! wstrust
+
+pub mod crypto;
