@@ -3,10 +3,24 @@
 //! A WS-Trust 1.3/1.4 security token service (with the February 2005 namespace real clients
 //! still send), its client and the service-side validator of the tokens it issues.
 //!
-//! Layers, each may use only those before it:
-//! `xml` (one parser, one tree, c14n, writer) ← `soap` ← `trust`.
+//! ## Layers
+//!
+//! Each module may use only the modules listed before it; a lower layer never names a higher
+//! one (where it needs a callback it defines a trait the higher layer implements):
+//!
+//! `crypto` (aws-lc-rs façade, no XML) ← `xml` (one parser, one tree, c14n, writer) ←
+//! `soap` (envelopes, faults, WS-Addressing) ← `trust` (WS-Trust / WS-SC model) ← `cli`.
+//!
+//! ## Threat model in one paragraph
+//!
+//! Every byte that arrives is hostile until a signature made with a trusted key covers the
+//! very node we consume. The parser refuses DTDs and entity expansion and bounds every
+//! dimension of its input ([`xml::Limits`]); canonicalization and digesting stream without
+//! copying the tree; secrets are zeroizing types compared in constant time
+//! ([`crypto::ct_eq`]); errors are precise in logs and generic on the wire.
 #![forbid(unsafe_code)]
 
+pub mod crypto;
 pub mod xml;
 
 pub mod soap;
