@@ -159,7 +159,11 @@ impl ReplyAddressing {
         }
         w.start(ns, "To")
             .attr(ns::WSU, "Id", &format!("{id_prefix}-to"))
-            .text(self.to.as_deref().unwrap_or(self.version.anonymous()))
+            .text(
+                self.to
+                    .as_deref()
+                    .unwrap_or_else(|| self.version.anonymous()),
+            )
             .end();
     }
 }

@@ -65,55 +65,57 @@ pub enum FaultSubcode {
 impl FaultSubcode {
     /// Namespace, preferred prefix and local name; WS-Trust codes are in the namespace of
     /// the trust version in use (`trust_ns`).
-    pub fn qname<'a>(self, trust_ns: &'a str) -> (&'a str, &'static str, &'static str) {
-        use FaultSubcode as F;
+    pub fn qname(self, trust_ns: &str) -> (&str, &'static str, &'static str) {
         let wst = |l| (trust_ns, "wst", l);
         let wsse = |l| (ns::WSSE, "wsse", l);
         match self {
-            F::InvalidRequest => wst("InvalidRequest"),
-            F::FailedAuthentication => wst("FailedAuthentication"),
-            F::RequestFailed => wst("RequestFailed"),
-            F::InvalidSecurityToken => wst("InvalidSecurityToken"),
-            F::AuthenticationBadElements => wst("AuthenticationBadElements"),
-            F::BadRequest => wst("BadRequest"),
-            F::ExpiredData => wst("ExpiredData"),
-            F::InvalidTimeRange => wst("InvalidTimeRange"),
-            F::InvalidScope => wst("InvalidScope"),
-            F::RenewNeeded => wst("RenewNeeded"),
-            F::UnableToRenew => wst("UnableToRenew"),
-            F::UnsupportedSecurityToken => wsse("UnsupportedSecurityToken"),
-            F::UnsupportedAlgorithm => wsse("UnsupportedAlgorithm"),
-            F::InvalidSecurity => wsse("InvalidSecurity"),
-            F::WsseInvalidSecurityToken => wsse("InvalidSecurityToken"),
-            F::WsseFailedAuthentication => wsse("FailedAuthentication"),
-            F::FailedCheck => wsse("FailedCheck"),
-            F::SecurityTokenUnavailable => wsse("SecurityTokenUnavailable"),
-            F::MessageExpired => wsse("MessageExpired"),
+            Self::InvalidRequest => wst("InvalidRequest"),
+            Self::FailedAuthentication => wst("FailedAuthentication"),
+            Self::RequestFailed => wst("RequestFailed"),
+            Self::InvalidSecurityToken => wst("InvalidSecurityToken"),
+            Self::AuthenticationBadElements => wst("AuthenticationBadElements"),
+            Self::BadRequest => wst("BadRequest"),
+            Self::ExpiredData => wst("ExpiredData"),
+            Self::InvalidTimeRange => wst("InvalidTimeRange"),
+            Self::InvalidScope => wst("InvalidScope"),
+            Self::RenewNeeded => wst("RenewNeeded"),
+            Self::UnableToRenew => wst("UnableToRenew"),
+            Self::UnsupportedSecurityToken => wsse("UnsupportedSecurityToken"),
+            Self::UnsupportedAlgorithm => wsse("UnsupportedAlgorithm"),
+            Self::InvalidSecurity => wsse("InvalidSecurity"),
+            Self::WsseInvalidSecurityToken => wsse("InvalidSecurityToken"),
+            Self::WsseFailedAuthentication => wsse("FailedAuthentication"),
+            Self::FailedCheck => wsse("FailedCheck"),
+            Self::SecurityTokenUnavailable => wsse("SecurityTokenUnavailable"),
+            Self::MessageExpired => wsse("MessageExpired"),
         }
     }
 
     /// The fault string the specifications give for this code (fixed text, safe to send).
     pub fn reason(self) -> &'static str {
-        use FaultSubcode as F;
         match self {
-            F::InvalidRequest => "The request was invalid or malformed",
-            F::FailedAuthentication | F::WsseFailedAuthentication => "Authentication failed",
-            F::RequestFailed => "The specified request failed",
-            F::InvalidSecurityToken => "Security token has been revoked",
-            F::AuthenticationBadElements => "Insufficient Digest Elements",
-            F::BadRequest => "The specified RequestSecurityToken is not understood",
-            F::ExpiredData => "The request data is out-of-date",
-            F::InvalidTimeRange => "The requested time range is invalid or unsupported",
-            F::InvalidScope => "The request scope is invalid or unsupported",
-            F::RenewNeeded => "A renewable security token has expired",
-            F::UnableToRenew => "The requested renewal failed",
-            F::UnsupportedSecurityToken => "An unsupported token was provided",
-            F::UnsupportedAlgorithm => "An unsupported signature or encryption algorithm was used",
-            F::InvalidSecurity => "An error was discovered processing the <wsse:Security> header",
-            F::WsseInvalidSecurityToken => "An invalid security token was provided",
-            F::FailedCheck => "The signature or decryption was invalid",
-            F::SecurityTokenUnavailable => "Referenced security token could not be retrieved",
-            F::MessageExpired => "The message has expired",
+            Self::InvalidRequest => "The request was invalid or malformed",
+            Self::FailedAuthentication | Self::WsseFailedAuthentication => "Authentication failed",
+            Self::RequestFailed => "The specified request failed",
+            Self::InvalidSecurityToken => "Security token has been revoked",
+            Self::AuthenticationBadElements => "Insufficient Digest Elements",
+            Self::BadRequest => "The specified RequestSecurityToken is not understood",
+            Self::ExpiredData => "The request data is out-of-date",
+            Self::InvalidTimeRange => "The requested time range is invalid or unsupported",
+            Self::InvalidScope => "The request scope is invalid or unsupported",
+            Self::RenewNeeded => "A renewable security token has expired",
+            Self::UnableToRenew => "The requested renewal failed",
+            Self::UnsupportedSecurityToken => "An unsupported token was provided",
+            Self::UnsupportedAlgorithm => {
+                "An unsupported signature or encryption algorithm was used"
+            }
+            Self::InvalidSecurity => {
+                "An error was discovered processing the <wsse:Security> header"
+            }
+            Self::WsseInvalidSecurityToken => "An invalid security token was provided",
+            Self::FailedCheck => "The signature or decryption was invalid",
+            Self::SecurityTokenUnavailable => "Referenced security token could not be retrieved",
+            Self::MessageExpired => "The message has expired",
         }
     }
 }
@@ -189,7 +191,8 @@ impl Fault {
                 if let Some(sc) = self.subcode {
                     let (code_ns, prefix, local) = sc.qname(self.trust_ns);
                     w.start_prefixed(env, "Subcode", Some("s"));
-                    w.start_prefixed(env, "Value", Some("s")).declare(prefix, code_ns);
+                    w.start_prefixed(env, "Value", Some("s"))
+                        .declare(prefix, code_ns);
                     w.text(&format!("{prefix}:{local}")).end();
                     w.end();
                 }

@@ -17,7 +17,11 @@ fn recorded_requests() -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| {
             p.extension().is_some_and(|e| e == "xml")
-                && !p.file_name().unwrap().to_string_lossy().starts_with("xmlsec1")
+                && !p
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("xmlsec1")
         })
         .collect();
     v.sort();
@@ -25,7 +29,7 @@ fn recorded_requests() -> Vec<PathBuf> {
 }
 
 /// The Content-Type header recorded beside a request.
-fn content_type(xml: &PathBuf) -> Option<String> {
+fn content_type(xml: &std::path::Path) -> Option<String> {
     let headers = std::fs::read_to_string(xml.with_extension("headers.txt")).ok()?;
     headers.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
@@ -257,7 +261,10 @@ fn faults_validate_against_the_soap_schemas() {
 
 #[test]
 fn wss4j_messages_are_envelopes_of_both_versions() {
-    for (dir, version) in [("wss4j/soap11", SoapVersion::V11), ("wss4j/soap12", SoapVersion::V12)] {
+    for (dir, version) in [
+        ("wss4j/soap11", SoapVersion::V11),
+        ("wss4j/soap12", SoapVersion::V12),
+    ] {
         let mut n = 0;
         for e in std::fs::read_dir(shared().join(dir)).unwrap() {
             let p = e.unwrap().path();
@@ -266,7 +273,10 @@ fn wss4j_messages_are_envelopes_of_both_versions() {
             }
             let doc = Document::parse(&std::fs::read(&p).unwrap()).unwrap();
             let env = Envelope::read(&doc, Some(version)).unwrap();
-            assert!(env.headers_named(ns::WSSE, "Security").count() == 1, "{p:?}");
+            assert!(
+                env.headers_named(ns::WSSE, "Security").count() == 1,
+                "{p:?}"
+            );
             n += 1;
         }
         assert!(n >= 28, "{dir}: {n}");
