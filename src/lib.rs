@@ -9,7 +9,7 @@
 //! one (where it needs a callback it defines a trait the higher layer implements):
 //!
 //! `crypto` (aws-lc-rs façade, no XML) ← `xml` (one parser, one tree, c14n, writer) ←
-//! `soap` (envelopes, faults, WS-Addressing) ← `trust` (WS-Trust / WS-SC model) ← `cli`.
+//! `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults, WS-Addressing) ← `trust` (WS-Trust / WS-SC model) ← `cli`.
 //!
 //! ## Threat model in one paragraph
 //!
@@ -21,7 +21,10 @@
 #![forbid(unsafe_code)]
 
 pub mod crypto;
+pub mod pki;
 pub mod xml;
+
+pub mod xmlsec;
 
 pub mod soap;
 

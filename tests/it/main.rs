@@ -4,6 +4,7 @@
 
 mod c14n_vectors;
 mod c14n_xmllint;
+mod dsig_vectors;
 mod hostile_xml;
 mod soap;
 mod support;

@@ -1,0 +1,10 @@
+//! Certificates: parsing and the lookup keys WS-Security references use. No XML.
+//!
+//! Responsibility: parse X.509 certificates once into [`Certificate`] (public key, SHA-1
+//! thumbprint, subject key identifier, issuer and serial, validity).
+//!
+//! May use: crypto.
+
+mod cert;
+
+pub use cert::{Certificate, Error};

@@ -1,0 +1,297 @@
+//! Typed `ds:Signature` read from the tree (codec only, no decisions).
+//!
+//! ```text
+//! XML Signature Syntax and Processing Version 1.1, §4.1:
+//! <element name="Signature" type="ds:SignatureType"/>
+//! <complexType name="SignatureType"><sequence>
+//!     <element ref="ds:SignedInfo"/> <element ref="ds:SignatureValue"/>
+//!     <element ref="ds:KeyInfo" minOccurs="0"/> <element ref="ds:Object" minOccurs="0"
+//!     maxOccurs="unbounded"/>
+//! </sequence> <attribute name="Id" type="ID" use="optional"/> </complexType>
+//! ```
+//! <https://www.w3.org/TR/xmldsig-core1/#sec-Signature>
+
+use crate::crypto::DigestAlgorithm;
+use crate::xml::{ns, Document, NodeId};
+use crate::xmlsec::algorithm::{self, uri, C14nAlgorithm, SignatureMethod};
+use crate::xmlsec::{base64, Error, Policy};
+
+/// A `ds:Transform`.
+#[derive(Clone, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum Transform {
+    /// Enveloped signature: leave the signature out of the node-set.
+    Enveloped,
+    /// Canonicalization, with an optional InclusiveNamespaces PrefixList.
+    C14n {
+        /// Algorithm.
+        algorithm: C14nAlgorithm,
+        /// PrefixList (exclusive c14n only).
+        prefixes: Option<String>,
+    },
+    /// WS-Security STR-Transform: dereference the SecurityTokenReference, then canonicalize.
+    StrTransform {
+        /// The c14n of its TransformationParameters.
+        algorithm: C14nAlgorithm,
+    },
+}
+
+/// A `ds:Reference`.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Reference {
+    /// The element.
+    pub node: NodeId,
+    /// The URI attribute.
+    pub uri: Option<String>,
+    /// Transforms in order.
+    pub transforms: Vec<Transform>,
+    /// Digest algorithm.
+    pub digest: DigestAlgorithm,
+    /// Expected digest.
+    pub digest_value: Vec<u8>,
+}
+
+/// A `ds:Signature`.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Signature {
+    /// The element.
+    pub node: NodeId,
+    /// `ds:SignedInfo`.
+    pub signed_info: NodeId,
+    /// `CanonicalizationMethod` of SignedInfo.
+    pub c14n: C14nAlgorithm,
+    /// Its InclusiveNamespaces PrefixList.
+    pub c14n_prefixes: Option<String>,
+    /// `SignatureMethod`.
+    pub method: SignatureMethod,
+    /// `HMACOutputLength` in bits, when given.
+    pub hmac_output_bits: Option<usize>,
+    /// References in order.
+    pub references: Vec<Reference>,
+    /// `SignatureValue` octets.
+    pub value: Vec<u8>,
+    /// `ds:KeyInfo`, for the caller to resolve.
+    pub key_info: Option<NodeId>,
+}
+
+fn malformed(what: &'static str) -> Error {
+    Error::Malformed { what }
+}
+
+/// The element children of `node`, refusing non-white-space text between them.
+fn element_children(doc: &Document, node: NodeId) -> Result<Vec<NodeId>, Error> {
+    let mut out = Vec::new();
+    for c in doc.children(node) {
+        match doc.kind(c) {
+            crate::xml::NodeKind::Element => out.push(c),
+            crate::xml::NodeKind::Text(t) if t.trim().is_empty() => {}
+            crate::xml::NodeKind::Comment(_) => {}
+            _ => return Err(malformed("signature: unexpected content")),
+        }
+    }
+    Ok(out)
+}
+
+fn inclusive_prefixes(doc: &Document, method: NodeId) -> Result<Option<String>, Error> {
+    let mut found = None;
+    for c in doc.child_elements(method) {
+        if doc.is(c, ns::EXC_C14N, "InclusiveNamespaces") {
+            if found.is_some() {
+                return Err(malformed("signature: two InclusiveNamespaces"));
+            }
+            found = Some(doc.attribute(c, "", "PrefixList").unwrap_or("").to_owned());
+        } else {
+            return Err(malformed("signature: unexpected c14n parameter"));
+        }
+    }
+    Ok(found)
+}
+
+impl Signature {
+    /// Reads the `ds:Signature` element `node` under `policy`'s structural limits.
+    pub fn read(doc: &Document, node: NodeId, policy: &Policy) -> Result<Self, Error> {
+        if !doc.is(node, ns::DS, "Signature") {
+            return Err(malformed("signature: not a ds:Signature"));
+        }
+        let children = element_children(doc, node)?;
+        let mut it = children.iter().copied();
+        let signed_info = it
+            .next()
+            .filter(|c| doc.is(*c, ns::DS, "SignedInfo"))
+            .ok_or(malformed("signature: SignedInfo must come first"))?;
+        let value_node = it
+            .next()
+            .filter(|c| doc.is(*c, ns::DS, "SignatureValue"))
+            .ok_or(malformed(
+                "signature: SignatureValue must follow SignedInfo",
+            ))?;
+        let mut key_info = None;
+        for rest in it {
+            match doc.name(rest).local {
+                "KeyInfo" if doc.name(rest).ns == ns::DS && key_info.is_none() => {
+                    key_info = Some(rest)
+                }
+                "Object" if doc.name(rest).ns == ns::DS => {}
+                _ => return Err(malformed("signature: unexpected child")),
+            }
+        }
+        let value =
+            base64::decode(&doc.text(value_node)).ok_or(malformed("signature: SignatureValue"))?;
+
+        let si = element_children(doc, signed_info)?;
+        let mut si_it = si.iter().copied();
+        let c14n_node = si_it
+            .next()
+            .filter(|c| doc.is(*c, ns::DS, "CanonicalizationMethod"))
+            .ok_or(malformed(
+                "signature: CanonicalizationMethod must come first",
+            ))?;
+        let c14n_uri = doc.attribute(c14n_node, "", "Algorithm").ok_or(malformed(
+            "signature: CanonicalizationMethod without Algorithm",
+        ))?;
+        let c14n = C14nAlgorithm::from_uri(c14n_uri.trim());
+        if let C14nAlgorithm::Unknown(u) = &c14n {
+            return Err(Error::unsupported(u));
+        }
+        let c14n_prefixes = inclusive_prefixes(doc, c14n_node)?;
+        let method_node = si_it
+            .next()
+            .filter(|c| doc.is(*c, ns::DS, "SignatureMethod"))
+            .ok_or(malformed("signature: SignatureMethod must follow"))?;
+        let method_uri = doc
+            .attribute(method_node, "", "Algorithm")
+            .ok_or(malformed("signature: SignatureMethod without Algorithm"))?
+            .trim();
+        let method =
+            SignatureMethod::from_uri(method_uri).ok_or_else(|| Error::unsupported(method_uri))?;
+        let mut hmac_output_bits = None;
+        for p in doc.child_elements(method_node) {
+            if doc.is(p, ns::DS, "HMACOutputLength") && hmac_output_bits.is_none() {
+                let bits = doc
+                    .text(p)
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| malformed("signature: HMACOutputLength"))?;
+                hmac_output_bits = Some(bits);
+            } else {
+                return Err(malformed("signature: unexpected SignatureMethod parameter"));
+            }
+        }
+        let mut references = Vec::new();
+        for r in si_it {
+            if !doc.is(r, ns::DS, "Reference") {
+                return Err(malformed(
+                    "signature: only References may follow SignatureMethod",
+                ));
+            }
+            if references.len() >= policy.max_references {
+                return Err(Error::Refused {
+                    what: "too many references",
+                });
+            }
+            references.push(read_reference(doc, r, policy)?);
+        }
+        if references.is_empty() {
+            return Err(malformed("signature: no Reference"));
+        }
+        Ok(Self {
+            node,
+            signed_info,
+            c14n,
+            c14n_prefixes,
+            method,
+            hmac_output_bits,
+            references,
+            value,
+            key_info,
+        })
+    }
+}
+
+fn read_reference(doc: &Document, r: NodeId, policy: &Policy) -> Result<Reference, Error> {
+    let uri = doc.attribute(r, "", "URI").map(str::to_owned);
+    let kids = element_children(doc, r)?;
+    let mut i = 0;
+    let mut transforms = Vec::new();
+    if let Some(t) = kids.first().filter(|k| doc.is(**k, ns::DS, "Transforms")) {
+        i = 1;
+        for tr in element_children(doc, *t)? {
+            if !doc.is(tr, ns::DS, "Transform") {
+                return Err(malformed("signature: Transforms may hold only Transform"));
+            }
+            if transforms.len() >= policy.max_transforms {
+                return Err(Error::Refused {
+                    what: "too many transforms",
+                });
+            }
+            transforms.push(read_transform(doc, tr)?);
+        }
+    }
+    let dm = kids
+        .get(i)
+        .copied()
+        .filter(|k| doc.is(*k, ns::DS, "DigestMethod"))
+        .ok_or(malformed("signature: DigestMethod"))?;
+    let dm_uri = doc
+        .attribute(dm, "", "Algorithm")
+        .ok_or(malformed("signature: DigestMethod without Algorithm"))?
+        .trim();
+    let digest = algorithm::digest_from_uri(dm_uri).ok_or_else(|| Error::unsupported(dm_uri))?;
+    let dv = kids
+        .get(i + 1)
+        .copied()
+        .filter(|k| doc.is(*k, ns::DS, "DigestValue"))
+        .ok_or(malformed("signature: DigestValue"))?;
+    if kids.len() != i + 2 {
+        return Err(malformed("signature: unexpected Reference child"));
+    }
+    let digest_value = base64::decode(&doc.text(dv)).ok_or(malformed("signature: DigestValue"))?;
+    Ok(Reference {
+        node: r,
+        uri,
+        transforms,
+        digest,
+        digest_value,
+    })
+}
+
+fn read_transform(doc: &Document, tr: NodeId) -> Result<Transform, Error> {
+    let alg = doc
+        .attribute(tr, "", "Algorithm")
+        .ok_or(malformed("signature: Transform without Algorithm"))?
+        .trim();
+    match alg {
+        uri::ENVELOPED => {
+            if doc.child_elements(tr).next().is_some() {
+                return Err(malformed("signature: enveloped transform with parameters"));
+            }
+            Ok(Transform::Enveloped)
+        }
+        uri::STR_TRANSFORM => {
+            let params = doc
+                .child(tr, ns::WSSE, "TransformationParameters")
+                .ok_or(malformed("signature: STR-Transform without parameters"))?;
+            let cm = doc
+                .child(params, ns::DS, "CanonicalizationMethod")
+                .ok_or(malformed("signature: STR-Transform without c14n"))?;
+            let a = doc.attribute(cm, "", "Algorithm").unwrap_or("").trim();
+            let algorithm = C14nAlgorithm::from_uri(a);
+            if let C14nAlgorithm::Unknown(u) = &algorithm {
+                return Err(Error::unsupported(u));
+            }
+            Ok(Transform::StrTransform { algorithm })
+        }
+        other => {
+            let algorithm = C14nAlgorithm::from_uri(other);
+            if let C14nAlgorithm::Unknown(u) = &algorithm {
+                // XSLT, XPath, XPath-Filter2, base64 and the rest are refused by design.
+                return Err(Error::unsupported(u));
+            }
+            let prefixes = inclusive_prefixes(doc, tr)?;
+            Ok(Transform::C14n {
+                algorithm,
+                prefixes,
+            })
+        }
+    }
+}
