@@ -74,10 +74,6 @@ pub struct Signature {
     pub key_info: Option<NodeId>,
 }
 
-fn malformed(what: &'static str) -> Error {
-    Error::Malformed { what }
-}
-
 /// The element children of `node`, refusing non-white-space text between them.
 fn element_children(doc: &Document, node: NodeId) -> Result<Vec<NodeId>, Error> {
     let mut out = Vec::new();
@@ -86,7 +82,11 @@ fn element_children(doc: &Document, node: NodeId) -> Result<Vec<NodeId>, Error> 
             crate::xml::NodeKind::Element => out.push(c),
             crate::xml::NodeKind::Text(t) if t.trim().is_empty() => {}
             crate::xml::NodeKind::Comment(_) => {}
-            _ => return Err(malformed("signature: unexpected content")),
+            _ => {
+                return Err(Error::Malformed {
+                    what: "signature: unexpected content",
+                })
+            }
         }
     }
     Ok(out)
@@ -97,11 +97,15 @@ fn inclusive_prefixes(doc: &Document, method: NodeId) -> Result<Option<String>, 
     for c in doc.child_elements(method) {
         if doc.is(c, ns::EXC_C14N, "InclusiveNamespaces") {
             if found.is_some() {
-                return Err(malformed("signature: two InclusiveNamespaces"));
+                return Err(Error::Malformed {
+                    what: "signature: two InclusiveNamespaces",
+                });
             }
             found = Some(doc.attribute(c, "", "PrefixList").unwrap_or("").to_owned());
         } else {
-            return Err(malformed("signature: unexpected c14n parameter"));
+            return Err(Error::Malformed {
+                what: "signature: unexpected c14n parameter",
+            });
         }
     }
     Ok(found)
@@ -111,20 +115,24 @@ impl Signature {
     /// Reads the `ds:Signature` element `node` under `policy`'s structural limits.
     pub fn read(doc: &Document, node: NodeId, policy: &Policy) -> Result<Self, Error> {
         if !doc.is(node, ns::DS, "Signature") {
-            return Err(malformed("signature: not a ds:Signature"));
+            return Err(Error::Malformed {
+                what: "signature: not a ds:Signature",
+            });
         }
         let children = element_children(doc, node)?;
         let mut it = children.iter().copied();
         let signed_info = it
             .next()
             .filter(|c| doc.is(*c, ns::DS, "SignedInfo"))
-            .ok_or(malformed("signature: SignedInfo must come first"))?;
+            .ok_or(Error::Malformed {
+                what: "signature: SignedInfo must come first",
+            })?;
         let value_node = it
             .next()
             .filter(|c| doc.is(*c, ns::DS, "SignatureValue"))
-            .ok_or(malformed(
-                "signature: SignatureValue must follow SignedInfo",
-            ))?;
+            .ok_or(Error::Malformed {
+                what: "signature: SignatureValue must follow SignedInfo",
+            })?;
         let mut key_info = None;
         for rest in it {
             match doc.name(rest).local {
@@ -132,23 +140,30 @@ impl Signature {
                     key_info = Some(rest)
                 }
                 "Object" if doc.name(rest).ns == ns::DS => {}
-                _ => return Err(malformed("signature: unexpected child")),
+                _ => {
+                    return Err(Error::Malformed {
+                        what: "signature: unexpected child",
+                    })
+                }
             }
         }
-        let value =
-            base64::decode(&doc.text(value_node)).ok_or(malformed("signature: SignatureValue"))?;
+        let value = base64::decode(&doc.text(value_node)).ok_or(Error::Malformed {
+            what: "signature: SignatureValue",
+        })?;
 
         let si = element_children(doc, signed_info)?;
         let mut si_it = si.iter().copied();
         let c14n_node = si_it
             .next()
             .filter(|c| doc.is(*c, ns::DS, "CanonicalizationMethod"))
-            .ok_or(malformed(
-                "signature: CanonicalizationMethod must come first",
-            ))?;
-        let c14n_uri = doc.attribute(c14n_node, "", "Algorithm").ok_or(malformed(
-            "signature: CanonicalizationMethod without Algorithm",
-        ))?;
+            .ok_or(Error::Malformed {
+                what: "signature: CanonicalizationMethod must come first",
+            })?;
+        let c14n_uri = doc
+            .attribute(c14n_node, "", "Algorithm")
+            .ok_or(Error::Malformed {
+                what: "signature: CanonicalizationMethod without Algorithm",
+            })?;
         let c14n = C14nAlgorithm::from_uri(c14n_uri.trim());
         if let C14nAlgorithm::Unknown(u) = &c14n {
             return Err(Error::unsupported(u));
@@ -157,10 +172,14 @@ impl Signature {
         let method_node = si_it
             .next()
             .filter(|c| doc.is(*c, ns::DS, "SignatureMethod"))
-            .ok_or(malformed("signature: SignatureMethod must follow"))?;
+            .ok_or(Error::Malformed {
+                what: "signature: SignatureMethod must follow",
+            })?;
         let method_uri = doc
             .attribute(method_node, "", "Algorithm")
-            .ok_or(malformed("signature: SignatureMethod without Algorithm"))?
+            .ok_or(Error::Malformed {
+                what: "signature: SignatureMethod without Algorithm",
+            })?
             .trim();
         let method =
             SignatureMethod::from_uri(method_uri).ok_or_else(|| Error::unsupported(method_uri))?;
@@ -171,18 +190,22 @@ impl Signature {
                     .text(p)
                     .trim()
                     .parse::<usize>()
-                    .map_err(|_| malformed("signature: HMACOutputLength"))?;
+                    .map_err(|_| Error::Malformed {
+                        what: "signature: HMACOutputLength",
+                    })?;
                 hmac_output_bits = Some(bits);
             } else {
-                return Err(malformed("signature: unexpected SignatureMethod parameter"));
+                return Err(Error::Malformed {
+                    what: "signature: unexpected SignatureMethod parameter",
+                });
             }
         }
         let mut references = Vec::new();
         for r in si_it {
             if !doc.is(r, ns::DS, "Reference") {
-                return Err(malformed(
-                    "signature: only References may follow SignatureMethod",
-                ));
+                return Err(Error::Malformed {
+                    what: "signature: only References may follow SignatureMethod",
+                });
             }
             if references.len() >= policy.max_references {
                 return Err(Error::Refused {
@@ -192,7 +215,9 @@ impl Signature {
             references.push(read_reference(doc, r, policy)?);
         }
         if references.is_empty() {
-            return Err(malformed("signature: no Reference"));
+            return Err(Error::Malformed {
+                what: "signature: no Reference",
+            });
         }
         Ok(Self {
             node,
@@ -217,7 +242,9 @@ fn read_reference(doc: &Document, r: NodeId, policy: &Policy) -> Result<Referenc
         i = 1;
         for tr in element_children(doc, *t)? {
             if !doc.is(tr, ns::DS, "Transform") {
-                return Err(malformed("signature: Transforms may hold only Transform"));
+                return Err(Error::Malformed {
+                    what: "signature: Transforms may hold only Transform",
+                });
             }
             if transforms.len() >= policy.max_transforms {
                 return Err(Error::Refused {
@@ -231,21 +258,31 @@ fn read_reference(doc: &Document, r: NodeId, policy: &Policy) -> Result<Referenc
         .get(i)
         .copied()
         .filter(|k| doc.is(*k, ns::DS, "DigestMethod"))
-        .ok_or(malformed("signature: DigestMethod"))?;
+        .ok_or(Error::Malformed {
+            what: "signature: DigestMethod",
+        })?;
     let dm_uri = doc
         .attribute(dm, "", "Algorithm")
-        .ok_or(malformed("signature: DigestMethod without Algorithm"))?
+        .ok_or(Error::Malformed {
+            what: "signature: DigestMethod without Algorithm",
+        })?
         .trim();
     let digest = algorithm::digest_from_uri(dm_uri).ok_or_else(|| Error::unsupported(dm_uri))?;
     let dv = kids
         .get(i + 1)
         .copied()
         .filter(|k| doc.is(*k, ns::DS, "DigestValue"))
-        .ok_or(malformed("signature: DigestValue"))?;
+        .ok_or(Error::Malformed {
+            what: "signature: DigestValue",
+        })?;
     if kids.len() != i + 2 {
-        return Err(malformed("signature: unexpected Reference child"));
+        return Err(Error::Malformed {
+            what: "signature: unexpected Reference child",
+        });
     }
-    let digest_value = base64::decode(&doc.text(dv)).ok_or(malformed("signature: DigestValue"))?;
+    let digest_value = base64::decode(&doc.text(dv)).ok_or(Error::Malformed {
+        what: "signature: DigestValue",
+    })?;
     Ok(Reference {
         node: r,
         uri,
@@ -258,22 +295,30 @@ fn read_reference(doc: &Document, r: NodeId, policy: &Policy) -> Result<Referenc
 fn read_transform(doc: &Document, tr: NodeId) -> Result<Transform, Error> {
     let alg = doc
         .attribute(tr, "", "Algorithm")
-        .ok_or(malformed("signature: Transform without Algorithm"))?
+        .ok_or(Error::Malformed {
+            what: "signature: Transform without Algorithm",
+        })?
         .trim();
     match alg {
         uri::ENVELOPED => {
             if doc.child_elements(tr).next().is_some() {
-                return Err(malformed("signature: enveloped transform with parameters"));
+                return Err(Error::Malformed {
+                    what: "signature: enveloped transform with parameters",
+                });
             }
             Ok(Transform::Enveloped)
         }
         uri::STR_TRANSFORM => {
-            let params = doc
-                .child(tr, ns::WSSE, "TransformationParameters")
-                .ok_or(malformed("signature: STR-Transform without parameters"))?;
-            let cm = doc
-                .child(params, ns::DS, "CanonicalizationMethod")
-                .ok_or(malformed("signature: STR-Transform without c14n"))?;
+            let params =
+                doc.child(tr, ns::WSSE, "TransformationParameters")
+                    .ok_or(Error::Malformed {
+                        what: "signature: STR-Transform without parameters",
+                    })?;
+            let cm =
+                doc.child(params, ns::DS, "CanonicalizationMethod")
+                    .ok_or(Error::Malformed {
+                        what: "signature: STR-Transform without c14n",
+                    })?;
             let a = doc.attribute(cm, "", "Algorithm").unwrap_or("").trim();
             let algorithm = C14nAlgorithm::from_uri(a);
             if let C14nAlgorithm::Unknown(u) = &algorithm {
