@@ -11,6 +11,7 @@
 pub mod algorithm;
 mod base64;
 mod dsig;
+mod enc;
 mod error;
 mod keyinfo;
 mod policy;
@@ -22,6 +23,13 @@ pub use base64::{decode as base64_decode, encode as base64_encode};
 pub use dsig::model::{Reference, Signature, Transform};
 pub use dsig::sign::{sign, SignReference, SignatureSpec, SigningKey};
 pub use dsig::verify::{verify, VerificationKey};
+pub use enc::decrypt::{
+    decrypt_data, decrypt_key, replace_encrypted_data, Decrypted, KeyEncryptionKey,
+};
+pub use enc::encrypt::{
+    content_plaintext, element_plaintext, write_encrypted_data, write_encrypted_key,
+};
+pub use enc::model::{EncryptedData, EncryptedKey, EncryptedType, KeyTransport};
 pub use error::Error;
 pub use keyinfo::{rsa_key_value, x509_certificates};
 pub use policy::Policy;

@@ -9,3 +9,4 @@ mod hostile_xml;
 mod soap;
 mod support;
 mod xml_roundtrip;
+mod xmlenc_vectors;
