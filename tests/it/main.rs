@@ -10,3 +10,4 @@ mod soap;
 mod support;
 mod xml_roundtrip;
 mod xmlenc_vectors;
+mod xmlsec1_interop;
