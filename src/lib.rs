@@ -7,4 +7,5 @@
 //! `xml` (one parser, one tree, c14n, writer) ← `soap` ← `trust`.
 #![forbid(unsafe_code)]
 
+pub mod trust;
 pub mod xml;

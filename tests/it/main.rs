@@ -3,4 +3,5 @@
 mod c14n_vectors;
 mod hostile_xml;
 mod support;
+mod trust_model;
 mod xml_roundtrip;
