@@ -298,12 +298,12 @@ impl ToXml for RequestSecurityTokenResponse {
 }
 
 /// `wst:RequestSecurityTokenResponseCollection` (RSTRC): the final response of 1.3/1.4.
+///
+/// The element defines no attribute of its own; extension attributes on it are not kept.
 #[derive(Clone, Debug, Default, Eq, PartialEq)]
 pub struct RequestSecurityTokenResponseCollection {
     /// The version of the collection element (each response keeps its own).
     pub version: TrustVersion,
-    /// Attributes, kept as they are.
-    pub attributes: Vec<ExtensionAttribute>,
     /// The responses, in order.
     pub responses: Vec<RequestSecurityTokenResponse>,
 }
@@ -311,26 +311,13 @@ pub struct RequestSecurityTokenResponseCollection {
 impl RequestSecurityTokenResponseCollection {
     /// A collection of `responses`.
     pub fn new(version: TrustVersion, responses: Vec<RequestSecurityTokenResponse>) -> Self {
-        Self {
-            version,
-            attributes: Vec::new(),
-            responses,
-        }
+        Self { version, responses }
     }
 }
 
 impl FromElement for RequestSecurityTokenResponseCollection {
     fn read(doc: &Document, el: NodeId) -> Result<Self, Error> {
         let version = message_version(doc, el, "RequestSecurityTokenResponseCollection")?;
-        // No attribute of its own: every attribute is kept as it is.
-        let attributes = doc
-            .attributes(el)
-            .map(|a| ExtensionAttribute {
-                ns: a.name.ns.to_owned(),
-                local: a.name.local.to_owned(),
-                value: a.value.to_owned(),
-            })
-            .collect();
         let mut responses = Vec::new();
         for c in doc.child_elements(el) {
             if !doc.is(c, version.namespace(), "RequestSecurityTokenResponse") {
@@ -345,11 +332,7 @@ impl FromElement for RequestSecurityTokenResponseCollection {
                 element: "RequestSecurityTokenResponse",
             });
         }
-        Ok(Self {
-            version,
-            attributes,
-            responses,
-        })
+        Ok(Self { version, responses })
     }
 }
 
@@ -359,7 +342,6 @@ impl ToXml for RequestSecurityTokenResponseCollection {
             self.version.namespace(),
             "RequestSecurityTokenResponseCollection",
         );
-        write_attributes(w, None, &self.attributes);
         for r in &self.responses {
             r.write(w);
         }
