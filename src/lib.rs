@@ -28,4 +28,6 @@ pub mod xmlsec;
 
 pub mod soap;
 
+pub mod trust;
+
 pub mod cli;

@@ -8,6 +8,7 @@ mod dsig_vectors;
 mod hostile_xml;
 mod soap;
 mod support;
+mod trust_model;
 mod xml_roundtrip;
 mod xmlenc_vectors;
 mod xmlsec1_interop;
