@@ -28,6 +28,8 @@ pub mod xmlsec;
 
 pub mod soap;
 
+pub mod wss;
+
 pub mod trust;
 
 pub mod cli;

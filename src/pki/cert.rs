@@ -108,6 +108,41 @@ impl Certificate {
         &self.issuer
     }
 
+    /// True when `dn` names this certificate's issuer. RDNs are compared as a set of
+    /// trimmed `type=value` pairs with case-insensitive types, so both RFC 2253 order (Java,
+    /// .NET) and ASN.1 order match.
+    pub fn issuer_matches(&self, dn: &str) -> bool {
+        fn rdns(s: &str) -> Vec<String> {
+            let mut out = Vec::new();
+            let mut cur = String::new();
+            let mut escaped = false;
+            for c in s.chars() {
+                match c {
+                    '\\' if !escaped => {
+                        escaped = true;
+                        cur.push(c);
+                        continue;
+                    }
+                    ',' | ';' if !escaped => out.push(std::mem::take(&mut cur)),
+                    _ => cur.push(c),
+                }
+                escaped = false;
+            }
+            out.push(cur);
+            let mut v: Vec<String> = out
+                .iter()
+                .filter_map(|r| {
+                    let (k, v) = r.split_once('=')?;
+                    Some(format!("{}={}", k.trim().to_ascii_uppercase(), v.trim()))
+                })
+                .collect();
+            v.sort();
+            v
+        }
+        let mine = rdns(&self.issuer);
+        !mine.is_empty() && mine == rdns(dn)
+    }
+
     /// The serial number in decimal.
     pub fn serial(&self) -> &str {
         &self.serial

@@ -9,6 +9,8 @@ mod hostile_xml;
 mod soap;
 mod support;
 mod trust_model;
+mod wss4j;
+mod wss_support;
 mod xml_roundtrip;
 mod xmlenc_vectors;
 mod xmlsec1_interop;

@@ -1,0 +1,71 @@
+//! What the WS-Security layer asks of the layers above: the time, replay memory, and keys.
+//! The engine implements these (with its stores); tests implement them with fixed values.
+
+use crate::crypto::{RsaPrivateKey, SecretBytes};
+use crate::pki::{Certificate, TrustError};
+
+/// The time, injected so tests can replay recorded messages at their recorded clock.
+pub trait Clock: Send + Sync {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        #[allow(clippy::disallowed_methods)] // the one place that reads the wall clock
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+    }
+}
+
+/// A fixed clock.
+#[derive(Clone, Copy, Debug)]
+pub struct FixedClock(pub i64);
+
+impl Clock for FixedClock {
+    fn now_ms(&self) -> i64 {
+        self.0
+    }
+}
+
+/// Replay memory with an atomic check-and-insert.
+pub trait ReplayGuard: Send + Sync {
+    /// Records `key` until `expires_ms`; returns false when it was already recorded (a replay).
+    /// Must be atomic: of concurrent calls with one key, exactly one returns true.
+    fn check_and_insert(&self, key: &[u8], expires_ms: i64) -> bool;
+}
+
+/// How a certificate is referred to.
+#[derive(Clone, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum CertificateRef {
+    /// SHA-1 of the DER certificate.
+    ThumbprintSha1(Vec<u8>),
+    /// Subject key identifier.
+    SubjectKeyId(Vec<u8>),
+    /// Issuer DN (as written) and decimal serial.
+    IssuerSerial {
+        /// Issuer distinguished name.
+        issuer: String,
+        /// Serial number (decimal).
+        serial: String,
+    },
+}
+
+/// Keys and certificates known to the receiver.
+pub trait KeyResolver: Send + Sync {
+    /// A certificate known to us (clients' and our own) matching `r`.
+    fn certificate(&self, r: &CertificateRef) -> Option<Certificate>;
+    /// Whether `cert` may sign requests, at `now_ms`.
+    fn validate(&self, cert: &Certificate, now_ms: i64) -> Result<(), TrustError>;
+    /// Our private key for `cert`, when an EncryptedKey is addressed to it.
+    fn private_key(&self, cert: &Certificate) -> Option<RsaPrivateKey>;
+    /// The key of a security context (SCT) by its `wsc:Identifier` (and `Instance`).
+    fn security_context(&self, identifier: &str, instance: Option<&str>) -> Option<SecretBytes>;
+}

@@ -1,0 +1,24 @@
+//! WS-Security 1.0/1.1 and WS-SecureConversation tokens in the `wsse:Security` header.
+//!
+//! Responsibility: process an inbound security header in document order into a
+//! [`SecuredMessage`] record (timestamp, username token, verified signatures with the exact
+//! parts they cover, decrypted parts, tokens), check that record against [`Requirements`],
+//! and build outbound security headers.
+//!
+//! May use: crypto, pki, xml, xmlsec, soap.
+
+mod context;
+mod error;
+mod inbound;
+mod policy;
+pub mod time;
+mod token_ref;
+
+pub use context::{CertificateRef, Clock, FixedClock, KeyResolver, ReplayGuard, SystemClock};
+pub use error::Error;
+pub use inbound::{
+    process, Environment, InboundConfig, KeySource, SecuredMessage, SignatureRecord, SigningToken,
+    UsernameTokenInfo,
+};
+pub use policy::Requirements;
+pub use token_ref::{value_type, TokenReference};
