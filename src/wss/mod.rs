@@ -10,6 +10,7 @@
 mod context;
 mod error;
 mod inbound;
+mod outbound;
 mod policy;
 pub mod time;
 mod token_ref;
@@ -19,6 +20,10 @@ pub use error::Error;
 pub use inbound::{
     process, Environment, InboundConfig, KeySource, SecuredMessage, SignatureRecord, SigningToken,
     UsernameTokenInfo,
+};
+pub use outbound::{
+    secure_envelope, write_key_identifier, write_reference, Encryptor, Order, Protection, Secured,
+    Signer, SignerKeyInfo,
 };
 pub use policy::Requirements;
 pub use token_ref::{value_type, TokenReference};

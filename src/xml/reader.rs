@@ -315,12 +315,15 @@ impl<'s> Builder<'s> {
                 }
                 Event::Start(e) => {
                     self.flush_text()?;
-                    self.start_element(&e, start)?;
+                    let idx = self.start_element(&e, start)?;
+                    self.set_content_start(idx, reader.buffer_position());
                 }
                 Event::Empty(e) => {
                     self.flush_text()?;
                     let idx = self.start_element(&e, start)?;
-                    self.end_element(idx, reader.buffer_position());
+                    let end = reader.buffer_position();
+                    self.set_content_start(idx, end);
+                    self.end_element(idx, end, end);
                 }
                 Event::End(_) => {
                     self.flush_text()?;
@@ -329,7 +332,7 @@ impl<'s> Builder<'s> {
                         .last()
                         .copied()
                         .ok_or_else(|| syntax(start, "end tag without start tag"))?;
-                    self.end_element(idx, reader.buffer_position());
+                    self.end_element(idx, start, reader.buffer_position());
                 }
                 Event::Text(t) => {
                     let raw = t.into_inner();
@@ -599,6 +602,7 @@ impl<'s> Builder<'s> {
             attrs: attr_start..attr_end,
             decls: decl_start..decl_end,
             span: start as u32..start as u32,
+            content: start as u32..start as u32,
         })?;
         if self.open.is_empty() {
             self.root = Some(idx);
@@ -658,12 +662,23 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    fn end_element(&mut self, idx: u32, end_pos: u64) {
+    fn set_content_start(&mut self, idx: u32, pos: u64) {
+        if let Some(Node {
+            kind: Kind::Element { content, .. },
+            ..
+        }) = self.nodes.get_mut(idx as usize)
+        {
+            content.start = pos as u32;
+        }
+    }
+
+    fn end_element(&mut self, idx: u32, content_end: u64, end_pos: u64) {
         let n = self.nodes.len() as u32;
         if let Some(node) = self.nodes.get_mut(idx as usize) {
             node.end = n;
-            if let Kind::Element { span, .. } = &mut node.kind {
+            if let Kind::Element { span, content, .. } = &mut node.kind {
                 span.end = end_pos as u32;
+                content.end = content_end as u32;
             }
         }
         self.open.pop();

@@ -82,6 +82,8 @@ pub(super) enum Kind {
         decls: Range<u32>,
         /// Byte range of the whole element in the input.
         span: Range<u32>,
+        /// Byte range of the content (between start and end tag).
+        content: Range<u32>,
     },
     Text(Str),
     Comment(Str),
@@ -359,6 +361,15 @@ impl Document {
     pub fn span(&self, id: NodeId) -> Range<usize> {
         match &self.node(id).kind {
             Kind::Element { span, .. } => span.start as usize..span.end as usize,
+            _ => 0..0,
+        }
+    }
+
+    /// Byte range of an element's content in [`Self::source`] (after the start tag, before
+    /// the end tag; empty for `<a/>`).
+    pub fn content_span(&self, id: NodeId) -> Range<usize> {
+        match &self.node(id).kind {
+            Kind::Element { content, .. } => content.start as usize..content.end as usize,
             _ => 0..0,
         }
     }

@@ -188,3 +188,17 @@ fn copy_keeps_qname_valued_content_meaningful() {
         NodeKind::Text("x")
     );
 }
+
+#[test]
+fn spans_cover_elements_and_their_content() {
+    let src = "<a x=\"1\"><b>text</b><c/><d></d></a>";
+    let doc = Document::parse(src.as_bytes()).unwrap();
+    let root = doc.root();
+    assert_eq!(&src[doc.span(root)], src);
+    assert_eq!(&src[doc.content_span(root)], "<b>text</b><c/><d></d>");
+    let kids: Vec<_> = doc.child_elements(root).collect();
+    assert_eq!(&src[doc.span(kids[0])], "<b>text</b>");
+    assert_eq!(&src[doc.content_span(kids[0])], "text");
+    assert_eq!(&src[doc.content_span(kids[1])], "");
+    assert_eq!(&src[doc.content_span(kids[2])], "");
+}

@@ -1,0 +1,398 @@
+//! Outbound security headers: Timestamp, BinarySecurityToken, Signature, EncryptedKey,
+//! EncryptedData and SignatureConfirmation, in either order (sign-then-encrypt with the
+//! signature optionally encrypted too, or encrypt-then-sign with the signature covering the
+//! ciphertext).
+//!
+//! The envelope is written once with a slot in the security header; digests are taken over
+//! the parsed text with exclusive c14n, so inserting the signature and key elements into the
+//! slot afterwards changes no digest.
+
+use crate::crypto::{self, BlockCipher, DigestAlgorithm, OaepParams};
+use crate::pki::Certificate;
+use crate::soap::SoapVersion;
+use crate::xml::{ns, Document, Writer};
+use crate::xmlsec::{
+    self, content_plaintext, write_encrypted_data, write_encrypted_key, EncryptedType,
+    SignReference, SignatureMethod, SignatureSpec, SigningKey,
+};
+
+use super::time;
+use super::token_ref::value_type as vt;
+use super::Error;
+
+/// How the signer's key is named in `ds:KeyInfo`.
+pub enum SignerKeyInfo<'a> {
+    /// Include the certificate as a BinarySecurityToken and reference it.
+    BinarySecurityToken(&'a Certificate),
+    /// Reference the certificate by ThumbprintSHA1 (the receiver knows it).
+    Thumbprint(&'a Certificate),
+    /// Caller-written `ds:KeyInfo` content (e.g. an STR to an SCT or EncryptedKeySHA1).
+    Custom(&'a dyn Fn(&mut Writer)),
+}
+
+/// Who signs the message.
+pub struct Signer<'a> {
+    /// The key.
+    pub key: SigningKey<'a>,
+    /// The method (RSA-SHA256 for certificates, HMAC-SHA1/256 for proof keys).
+    pub method: SignatureMethod,
+    /// Reference digest.
+    pub digest: DigestAlgorithm,
+    /// How the key is named.
+    pub key_info: SignerKeyInfo<'a>,
+}
+
+/// For whom the Body is encrypted.
+pub enum Encryptor<'a> {
+    /// A fresh content key, sent as an EncryptedKey for this certificate (referenced by its
+    /// subject key identifier).
+    Certificate {
+        /// Recipient certificate.
+        cert: &'a Certificate,
+        /// OAEP parameters.
+        oaep: OaepParams,
+    },
+    /// A key both sides already hold (the request's EncryptedKey, a proof or derived key),
+    /// named by caller-written KeyInfo content.
+    Symmetric {
+        /// The key.
+        key: &'a [u8],
+        /// `ds:KeyInfo` content of the EncryptedData.
+        key_info: &'a dyn Fn(&mut Writer),
+    },
+}
+
+/// Which protection comes first.
+#[derive(Clone, Copy, Debug, Default, Eq, PartialEq)]
+pub enum Order {
+    /// Sign the plaintext, then encrypt (the receiver decrypts first).
+    #[default]
+    SignThenEncrypt,
+    /// Encrypt, then sign the ciphertext (the receiver verifies first).
+    EncryptThenSign,
+}
+
+/// The protection of one outbound message.
+pub struct Protection<'a> {
+    /// Timestamp lifetime in milliseconds (`None`: no Timestamp).
+    pub timestamp_ttl_ms: Option<i64>,
+    /// The signer, if signed (Body, Timestamp, SignatureConfirmations and `signed_ids`).
+    pub signer: Option<Signer<'a>>,
+    /// Body encryption, if any.
+    pub encrypt: Option<(Encryptor<'a>, BlockCipher)>,
+    /// Order of signing and encryption.
+    pub order: Order,
+    /// Encrypt the `ds:Signature` too (sign-then-encrypt only).
+    pub encrypt_signature: bool,
+    /// `wsse11:SignatureConfirmation` values to send (empty value: "request was unsigned").
+    pub signature_confirmations: Vec<Vec<u8>>,
+    /// Further elements (by their Id) the signature must cover, e.g. WS-Addressing headers.
+    pub signed_ids: Vec<String>,
+}
+
+impl Default for Protection<'_> {
+    fn default() -> Self {
+        Self {
+            timestamp_ttl_ms: Some(300_000),
+            signer: None,
+            encrypt: None,
+            order: Order::default(),
+            encrypt_signature: false,
+            signature_confirmations: Vec::new(),
+            signed_ids: Vec::new(),
+        }
+    }
+}
+
+/// A secured message.
+#[derive(Debug)]
+pub struct Secured {
+    /// The envelope.
+    pub xml: String,
+    /// Our SignatureValue (what the peer's SignatureConfirmation must echo).
+    pub signature_value: Option<Vec<u8>>,
+}
+
+fn new_id(prefix: &str) -> Result<String, Error> {
+    let r = crypto::random_bytes(12).map_err(|_| Error::Malformed { what: "random" })?;
+    let hex: String = r.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{prefix}-{hex}"))
+}
+
+fn xs(e: xmlsec::Error) -> Error {
+    Error::XmlSec(e)
+}
+
+/// Writes an envelope of `version` with `headers` and `body`, protected as `p` says.
+pub fn secure_envelope(
+    version: SoapVersion,
+    now_ms: i64,
+    headers: &dyn Fn(&mut Writer),
+    body: &dyn Fn(&mut Writer),
+    p: &Protection<'_>,
+) -> Result<Secured, Error> {
+    let env_ns = version.namespace();
+    let body_id = new_id("Body")?;
+    let ts_id = new_id("TS")?;
+    let bst_id = new_id("X509")?;
+    let mut confirmation_ids = Vec::new();
+
+    // 1. The envelope with a slot in the security header.
+    let mut w = Writer::with_capacity(4096);
+    w.start_prefixed(env_ns, "Envelope", Some("s"));
+    w.start_prefixed(env_ns, "Header", Some("s"));
+    headers(&mut w);
+    w.start(ns::WSSE, "Security")
+        .attr(env_ns, "mustUnderstand", version.must_understand_true())
+        .declare("wsu", ns::WSU);
+    if let Some(ttl) = p.timestamp_ttl_ms {
+        w.start(ns::WSU, "Timestamp").attr(ns::WSU, "Id", &ts_id);
+        w.element_text(ns::WSU, "Created", &time::format(now_ms));
+        w.element_text(ns::WSU, "Expires", &time::format(now_ms + ttl));
+        w.end();
+    }
+    for v in &p.signature_confirmations {
+        let id = new_id("SC")?;
+        w.start(ns::WSSE11, "SignatureConfirmation")
+            .attr(ns::WSU, "Id", &id);
+        if !v.is_empty() {
+            w.attr("", "Value", &xmlsec::base64_encode(v));
+        }
+        w.end();
+        confirmation_ids.push(id);
+    }
+    if let Some(Signer {
+        key_info: SignerKeyInfo::BinarySecurityToken(cert),
+        ..
+    }) = &p.signer
+    {
+        w.start(ns::WSSE, "BinarySecurityToken")
+            .attr(ns::WSU, "Id", &bst_id)
+            .attr("", "ValueType", vt::X509V3)
+            .attr("", "EncodingType", vt::BASE64)
+            .text(&xmlsec::base64_encode(cert.der()))
+            .end();
+    }
+    // The slot: the Security element's content ends here; what goes in is inserted later.
+    w.text("");
+    let slot = w.as_str().len();
+    w.end();
+    w.end();
+    w.start_prefixed(env_ns, "Body", Some("s"))
+        .attr(ns::WSU, "Id", &body_id);
+    body(&mut w);
+    w.end();
+    w.end();
+    let mut xml = w.finish()?;
+
+    let mut slot_items: Vec<String> = Vec::new();
+    let mut signature_value = None;
+    let mut encrypted_ids: Vec<String> = Vec::new();
+    let content_key = match &p.encrypt {
+        Some((Encryptor::Certificate { .. }, cipher)) => Some(
+            crypto::random_bytes(cipher.key_len())
+                .map_err(|_| Error::Malformed { what: "random" })?,
+        ),
+        Some((Encryptor::Symmetric { key, .. }, _)) => Some(key.to_vec()),
+        None => None,
+    };
+    let ek_id = new_id("EK")?;
+
+    let encrypt_body = |xml: &mut String, ids: &mut Vec<String>| -> Result<(), Error> {
+        let (Some((enc, cipher)), Some(key)) = (&p.encrypt, &content_key) else {
+            return Ok(());
+        };
+        let doc = Document::parse(xml.as_bytes())?;
+        let body_node = doc
+            .element_by_id(&body_id)
+            .ok()
+            .flatten()
+            .ok_or(Error::Malformed { what: "body id" })?;
+        let plain = content_plaintext(&doc, body_node).map_err(xs)?;
+        let ed_id = new_id("ED")?;
+        let mut ew = Writer::new();
+        let ki_ek =
+            |w: &mut Writer| write_reference(w, &format!("#{ek_id}"), Some(vt::ENCRYPTED_KEY));
+        let ki: &dyn Fn(&mut Writer) = match enc {
+            Encryptor::Certificate { .. } => &ki_ek,
+            Encryptor::Symmetric { key_info, .. } => key_info,
+        };
+        write_encrypted_data(
+            &mut ew,
+            Some(&ed_id),
+            EncryptedType::Content,
+            *cipher,
+            key,
+            &plain,
+            Some(ki),
+        )
+        .map_err(xs)?;
+        let ed = ew.finish()?;
+        let range = doc.content_span(body_node);
+        xml.replace_range(range, &ed);
+        ids.push(format!("#{ed_id}"));
+        Ok(())
+    };
+
+    if p.order == Order::EncryptThenSign {
+        encrypt_body(&mut xml, &mut encrypted_ids)?;
+    }
+
+    // 2. The signature over Body, Timestamp, confirmations and the named extras.
+    if let Some(signer) = &p.signer {
+        let doc = Document::parse(xml.as_bytes())?;
+        let mut ids = vec![body_id.clone()];
+        if p.timestamp_ttl_ms.is_some() {
+            ids.push(ts_id.clone());
+        }
+        ids.extend(confirmation_ids.iter().cloned());
+        ids.extend(p.signed_ids.iter().cloned());
+        let mut refs = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let node = doc
+                .element_by_id(id)
+                .map_err(|_| xs(xmlsec::Error::DuplicateId))?
+                .ok_or(Error::Malformed {
+                    what: "signed id not in message",
+                })?;
+            refs.push(SignReference {
+                node,
+                uri: format!("#{id}"),
+                enveloped: false,
+                prefixes: None,
+            });
+        }
+        let bst_ref = |w: &mut Writer| write_reference(w, &format!("#{bst_id}"), Some(vt::X509V3));
+        let thumb = |w: &mut Writer| {
+            if let SignerKeyInfo::Thumbprint(c) = &signer.key_info {
+                write_key_identifier(
+                    w,
+                    vt::THUMBPRINT_SHA1,
+                    &xmlsec::base64_encode(c.thumbprint_sha1()),
+                );
+            }
+        };
+        let ki: &dyn Fn(&mut Writer) = match &signer.key_info {
+            SignerKeyInfo::BinarySecurityToken(_) => &bst_ref,
+            SignerKeyInfo::Thumbprint(_) => &thumb,
+            SignerKeyInfo::Custom(f) => f,
+        };
+        let spec = SignatureSpec {
+            method: signer.method,
+            digest: signer.digest,
+            id: None,
+        };
+        let sig = xmlsec::sign(&doc, &refs, spec, signer.key, Some(ki)).map_err(xs)?;
+        // Read back the value we produced (for SignatureConfirmation checks by the caller).
+        let sig_doc = Document::parse(sig.as_bytes())?;
+        signature_value = sig_doc
+            .child(sig_doc.root(), ns::DS, "SignatureValue")
+            .and_then(|v| xmlsec::base64_decode(&sig_doc.text(v)));
+        if p.order == Order::SignThenEncrypt && p.encrypt_signature && p.encrypt.is_some() {
+            let (Some((_, cipher)), Some(key)) = (&p.encrypt, &content_key) else {
+                return Err(Error::Malformed { what: "encryption" });
+            };
+            let ed_id = new_id("ED")?;
+            let mut ew = Writer::new();
+            let ki =
+                |w: &mut Writer| write_reference(w, &format!("#{ek_id}"), Some(vt::ENCRYPTED_KEY));
+            let sym_ki: Option<&dyn Fn(&mut Writer)> = match &p.encrypt {
+                Some((Encryptor::Symmetric { key_info, .. }, _)) => Some(*key_info),
+                _ => Some(&ki),
+            };
+            write_encrypted_data(
+                &mut ew,
+                Some(&ed_id),
+                EncryptedType::Element,
+                *cipher,
+                key,
+                sig.as_bytes(),
+                sym_ki,
+            )
+            .map_err(xs)?;
+            slot_items.push(ew.finish()?);
+            encrypted_ids.push(format!("#{ed_id}"));
+        } else {
+            slot_items.push(sig);
+        }
+    }
+
+    if p.order == Order::SignThenEncrypt {
+        // The body's EncryptedData goes first in the reference list: decrypted before the
+        // signature is verified.
+        let mut body_ids = Vec::new();
+        encrypt_body(&mut xml, &mut body_ids)?;
+        body_ids.append(&mut encrypted_ids);
+        encrypted_ids = body_ids;
+    }
+
+    // 3. The key (or a reference list) goes before what it decrypts in sign-then-encrypt,
+    //    after the signature in encrypt-then-sign.
+    if let (Some((enc, _)), Some(key)) = (&p.encrypt, &content_key) {
+        let refs: Vec<&str> = encrypted_ids.iter().map(String::as_str).collect();
+        let mut kw = Writer::new();
+        match enc {
+            Encryptor::Certificate { cert, oaep } => {
+                let ski = cert.subject_key_id();
+                let ki = |w: &mut Writer| {
+                    write_key_identifier(w, vt::X509_SKI, &xmlsec::base64_encode(&ski))
+                };
+                write_encrypted_key(
+                    &mut kw,
+                    Some(&ek_id),
+                    key,
+                    cert.public_key(),
+                    oaep,
+                    Some(&ki),
+                    &refs,
+                )
+                .map_err(xs)?;
+            }
+            Encryptor::Symmetric { .. } => {
+                kw.start_prefixed(ns::XENC, "ReferenceList", Some("xenc"));
+                for r in &refs {
+                    kw.start_prefixed(ns::XENC, "DataReference", Some("xenc"))
+                        .attr("", "URI", r)
+                        .end();
+                }
+                kw.end();
+            }
+        }
+        let item = kw.finish()?;
+        match p.order {
+            Order::SignThenEncrypt => slot_items.insert(0, item),
+            Order::EncryptThenSign => slot_items.push(item),
+        }
+    }
+
+    xml.insert_str(slot, &slot_items.concat());
+    Ok(Secured {
+        xml,
+        signature_value,
+    })
+}
+
+/// Writes `wsse:SecurityTokenReference/wsse:Reference`.
+pub fn write_reference(w: &mut Writer, uri: &str, value_type: Option<&str>) {
+    w.start(ns::WSSE, "SecurityTokenReference");
+    if value_type == Some(vt::ENCRYPTED_KEY) {
+        w.attr(ns::WSSE11, "TokenType", vt::ENCRYPTED_KEY);
+    }
+    w.start(ns::WSSE, "Reference").attr("", "URI", uri);
+    if let Some(v) = value_type {
+        w.attr("", "ValueType", v);
+    }
+    w.end();
+    w.end();
+}
+
+/// Writes `wsse:SecurityTokenReference/wsse:KeyIdentifier`.
+pub fn write_key_identifier(w: &mut Writer, value_type: &str, value: &str) {
+    w.start(ns::WSSE, "SecurityTokenReference");
+    w.start(ns::WSSE, "KeyIdentifier")
+        .attr("", "EncodingType", vt::BASE64)
+        .attr("", "ValueType", value_type)
+        .text(value)
+        .end();
+    w.end();
+}
