@@ -243,7 +243,7 @@ pub fn secure_envelope(
         let doc = Document::parse(xml.as_bytes())?;
         let mut ids = vec![body_id.clone()];
         if p.timestamp_ttl_ms.is_some() {
-            ids.push(ts_id.clone());
+            ids.push(ts_id);
         }
         ids.extend(confirmation_ids.iter().cloned());
         ids.extend(p.signed_ids.iter().cloned());
