@@ -889,51 +889,24 @@ impl State<'_> {
         })?;
         let doc = self.doc();
         let resolver = StrResolver;
-        let (record_token, verified) =
-            if let Some(s) = doc.child(ki, ns::WSSE, "SecurityTokenReference") {
-                let r = TokenReference::read(doc, s)?;
-                let is_cert = match &r {
-                    TokenReference::Reference { uri, .. } => uri
-                        .strip_prefix('#')
-                        .is_some_and(|id| matches!(self.by_id.get(id), Some(Token::X509(_)))),
-                    TokenReference::KeyIdentifier { value_type, .. } => {
-                        matches!(
-                            value_type.as_str(),
-                            vt::X509V3 | vt::X509_SKI | vt::THUMBPRINT_SHA1
-                        )
-                    }
-                    TokenReference::IssuerSerial { .. } => true,
-                };
-                if is_cert {
-                    let cert = self.certificate_for(&r)?;
-                    self.env.keys.validate(&cert, self.now / 1000)?;
-                    let v = xmlsec::verify(
-                        doc,
-                        &sig,
-                        VerificationKey::Rsa(cert.public_key()),
-                        &self.cfg.xmlsec,
-                        &resolver,
-                    )?;
-                    (SigningToken::X509(cert), v)
-                } else {
-                    let (key, source) = self.symmetric_for(&r)?;
-                    let v = xmlsec::verify(
-                        doc,
-                        &sig,
-                        VerificationKey::Hmac(key.expose()),
-                        &self.cfg.xmlsec,
-                        &resolver,
-                    )?;
-                    (SigningToken::Symmetric { source }, v)
+        let (record_token, verified) = if let Some(s) =
+            doc.child(ki, ns::WSSE, "SecurityTokenReference")
+        {
+            let r = TokenReference::read(doc, s)?;
+            let is_cert = match &r {
+                TokenReference::Reference { uri, .. } => uri
+                    .strip_prefix('#')
+                    .is_some_and(|id| matches!(self.by_id.get(id), Some(Token::X509(_)))),
+                TokenReference::KeyIdentifier { value_type, .. } => {
+                    matches!(
+                        value_type.as_str(),
+                        vt::X509V3 | vt::X509_SKI | vt::THUMBPRINT_SHA1
+                    )
                 }
-            } else if doc.child(ki, ns::DS, "X509Data").is_some() {
-                let ders = xmlsec::x509_certificates(doc, ki)?;
-                let der = ders.first().ok_or(Error::UnsupportedToken {
-                    what: "X509Data without a certificate",
-                })?;
-                let cert = Certificate::from_der(der).map_err(|_| Error::UnsupportedToken {
-                    what: "certificate",
-                })?;
+                TokenReference::IssuerSerial { .. } => true,
+            };
+            if is_cert {
+                let cert = self.certificate_for(&r)?;
                 self.env.keys.validate(&cert, self.now / 1000)?;
                 let v = xmlsec::verify(
                     doc,
@@ -943,27 +916,55 @@ impl State<'_> {
                     &resolver,
                 )?;
                 (SigningToken::X509(cert), v)
-            } else if doc.child(ki, ns::DS, "KeyValue").is_some() {
-                if !self.cfg.danger_allow_key_value {
-                    return Err(Error::UnsupportedToken {
-                        what: "bare KeyValue (BSP R5417)",
-                    });
-                }
-                let key = xmlsec::rsa_key_value(doc, ki)?
-                    .ok_or(Error::UnsupportedToken { what: "KeyValue" })?;
+            } else {
+                let (key, source) = self.symmetric_for(&r)?;
                 let v = xmlsec::verify(
                     doc,
                     &sig,
-                    VerificationKey::Rsa(&key),
+                    VerificationKey::Hmac(key.expose()),
                     &self.cfg.xmlsec,
                     &resolver,
                 )?;
-                (SigningToken::KeyValue, v)
-            } else {
-                return Err(Error::UnsupportedToken {
-                    what: "key info (RetrievalMethod, KeyName and others)",
-                });
+                (SigningToken::Symmetric { source }, v)
+            }
+        } else if let Some(x509) = doc.child(ki, ns::DS, "X509Data") {
+            let ders = xmlsec::x509_certificates(doc, ki)?;
+            let cert = match ders.first() {
+                Some(der) => Certificate::from_der(der).map_err(|_| Error::UnsupportedToken {
+                    what: "certificate",
+                })?,
+                None => self.x509_data_reference(x509)?,
             };
+            self.env.keys.validate(&cert, self.now / 1000)?;
+            let v = xmlsec::verify(
+                doc,
+                &sig,
+                VerificationKey::Rsa(cert.public_key()),
+                &self.cfg.xmlsec,
+                &resolver,
+            )?;
+            (SigningToken::X509(cert), v)
+        } else if doc.child(ki, ns::DS, "KeyValue").is_some() {
+            if !self.cfg.danger_allow_key_value {
+                return Err(Error::UnsupportedToken {
+                    what: "bare KeyValue (BSP R5417)",
+                });
+            }
+            let key = xmlsec::rsa_key_value(doc, ki)?
+                .ok_or(Error::UnsupportedToken { what: "KeyValue" })?;
+            let v = xmlsec::verify(
+                doc,
+                &sig,
+                VerificationKey::Rsa(&key),
+                &self.cfg.xmlsec,
+                &resolver,
+            )?;
+            (SigningToken::KeyValue, v)
+        } else {
+            return Err(Error::UnsupportedToken {
+                what: "key info (RetrievalMethod, KeyName and others)",
+            });
+        };
         let whole_document = verified
             .signed_nodes()
             .iter()
@@ -983,6 +984,37 @@ impl State<'_> {
             signature_path,
         });
         Ok(())
+    }
+}
+
+impl State<'_> {
+    /// A certificate named in `ds:X509Data` by IssuerSerial or SKI (not carried inline).
+    fn x509_data_reference(&self, x509: NodeId) -> Result<Certificate, Error> {
+        let doc = self.doc();
+        if let Some(is) = doc.child(x509, ns::DS, "X509IssuerSerial") {
+            let text = |local: &str| {
+                doc.child(is, ns::DS, local)
+                    .map(|n| doc.text(n).trim().to_owned())
+                    .ok_or(Error::Malformed {
+                        what: "X509IssuerSerial",
+                    })
+            };
+            let r = TokenReference::IssuerSerial {
+                issuer: text("X509IssuerName")?,
+                serial: text("X509SerialNumber")?,
+            };
+            return self.certificate_for(&r);
+        }
+        if let Some(ski) = doc.child(x509, ns::DS, "X509SKI") {
+            let r = TokenReference::KeyIdentifier {
+                value_type: vt::X509_SKI.to_owned(),
+                value: doc.text(ski).trim().to_owned(),
+            };
+            return self.certificate_for(&r);
+        }
+        Err(Error::UnsupportedToken {
+            what: "X509Data without certificate, issuer-serial or ski",
+        })
     }
 }
 

@@ -4,8 +4,10 @@
 
 mod c14n_vectors;
 mod c14n_xmllint;
+mod cli;
 mod dsig_vectors;
 mod hostile_xml;
+mod layering;
 mod soap;
 mod support;
 mod trust_model;

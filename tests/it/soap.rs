@@ -282,3 +282,38 @@ fn wss4j_messages_are_envelopes_of_both_versions() {
         assert!(n >= 28, "{dir}: {n}");
     }
 }
+
+#[test]
+fn replies_relate_to_the_request_and_go_back_to_reply_to() {
+    let xml = format!(
+        concat!(
+            "<s:Envelope xmlns:s=\"{}\" xmlns:a=\"{}\"><s:Header>",
+            "<a:Action>urn:req</a:Action><a:MessageID>urn:uuid:1</a:MessageID>",
+            "<a:ReplyTo><a:Address>http://client.example/reply</a:Address></a:ReplyTo>",
+            "</s:Header><s:Body><b/></s:Body></s:Envelope>"
+        ),
+        ns::SOAP12,
+        ns::WSA
+    );
+    let doc = Document::parse(xml.as_bytes()).unwrap();
+    let env = Envelope::read(&doc, None).unwrap();
+    let reply = Addressing::read(&env)
+        .unwrap()
+        .reply("urn:resp", "urn:uuid:2".into());
+    assert_eq!(reply.relates_to.as_deref(), Some("urn:uuid:1"));
+    assert_eq!(reply.to.as_deref(), Some("http://client.example/reply"));
+    let mut w = Writer::new();
+    wstrust::soap::write_envelope(&mut w, SoapVersion::V12, |w| reply.write(w, "r"), |_| {});
+    let out = Document::parse(w.finish().unwrap().as_bytes()).unwrap();
+    let env = Envelope::read(&out, Some(SoapVersion::V12)).unwrap();
+    let back = Addressing::read(&env).unwrap();
+    assert_eq!(back.action.as_deref(), Some("urn:resp"));
+    assert_eq!(back.relates_to.as_deref(), Some("urn:uuid:1"));
+    assert_eq!(back.to.as_deref(), Some("http://client.example/reply"));
+    // Anonymous ReplyTo: the reply goes to the anonymous address.
+    let anon = Addressing {
+        reply_to: Some(wstrust::soap::ANONYMOUS.into()),
+        ..Addressing::default()
+    };
+    assert_eq!(anon.reply("urn:r", "urn:m".into()).to, None);
+}

@@ -228,3 +228,38 @@ fn xmlsec1_verifies_our_security_header_signature() {
         );
     }
 }
+
+#[test]
+fn key_info_x509_data_by_issuer_serial_and_ski() {
+    let (key, cert) = client();
+    let issuer_serial = |w: &mut Writer| {
+        w.start(ns::DS, "X509Data")
+            .start(ns::DS, "X509IssuerSerial");
+        w.element_text(ns::DS, "X509IssuerName", "CN=WS-Trust Interop Test CA");
+        w.element_text(ns::DS, "X509SerialNumber", cert.serial());
+        w.end().end();
+    };
+    let ski_b64 = wstrust::xmlsec::base64_encode(&cert.subject_key_id());
+    let ski = |w: &mut Writer| {
+        w.start(ns::DS, "X509Data")
+            .element_text(ns::DS, "X509SKI", &ski_b64)
+            .end();
+    };
+    let keys = TestKeys::recorded_pki();
+    for ki in [&issuer_serial as &dyn Fn(&mut Writer), &ski] {
+        let p = Protection {
+            signer: Some(Signer {
+                key: SigningKey::Rsa(&key),
+                method: SignatureMethod::Rsa(SignatureAlgorithm::RsaSha256),
+                digest: DigestAlgorithm::Sha256,
+                key_info: SignerKeyInfo::Custom(ki),
+            }),
+            ..Protection::default()
+        };
+        let out = wss::secure_envelope(SoapVersion::V11, NOW, &headers, &body, &p).unwrap();
+        let msg = receive(&out.xml, SoapVersion::V11, &keys).unwrap();
+        assert!(
+            matches!(&msg.signatures[0].token, wss::SigningToken::X509(c) if c.serial() == cert.serial())
+        );
+    }
+}
