@@ -27,7 +27,8 @@ use super::Error;
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InboundConfig {
-    /// A `wsu:Timestamp` must be present. Default: true.
+    /// A `wsu:Timestamp` must be present (a UsernameToken with Nonce and Created, both
+    /// checked, counts as the same freshness evidence). Default: true.
     pub require_timestamp: bool,
     /// Allowed clock difference in seconds. Default: 300.
     pub clock_skew_secs: i64,
@@ -339,6 +340,18 @@ pub fn process(
             has_security_header: false,
         },
     };
+    // BinarySecurityTokens only carry certificates: register them all first, so a signature
+    // that precedes its token (zeep's BinarySignature does this) can name it.
+    if let Some(sec) = security_header(&st.out.document, version)? {
+        let bsts: Vec<NodeId> = st
+            .out
+            .document
+            .children_named(sec, ns::WSSE, "BinarySecurityToken")
+            .collect();
+        for b in bsts {
+            st.binary_security_token(b)?;
+        }
+    }
     let mut index = 0usize;
     while let Some(sec) = security_header(&st.out.document, version)? {
         st.out.has_security_header = true;
@@ -352,7 +365,14 @@ pub fn process(
     if doc.has_duplicate_ids() {
         return Err(Error::XmlSec(xmlsec::Error::DuplicateId));
     }
-    if cfg.require_timestamp && st.out.timestamp.is_none() {
+    // Freshness evidence: a Timestamp, or a UsernameToken whose Nonce and Created were checked
+    // (zeep sends digest tokens without a Timestamp; the nonce gives the same replay guard).
+    let ut_fresh = st
+        .out
+        .username_token
+        .as_ref()
+        .is_some_and(|u| u.nonce.is_some() && u.created.is_some());
+    if cfg.require_timestamp && st.out.timestamp.is_none() && !ut_fresh {
         return Err(Error::Timestamp { what: "missing" });
     }
     // Replay memory last: only a message that passed every check is remembered.
@@ -396,7 +416,8 @@ impl State<'_> {
         match (name.ns, name.local) {
             (ns::WSU, "Timestamp") => self.timestamp(item),
             (ns::WSSE, "UsernameToken") => self.username_token(item),
-            (ns::WSSE, "BinarySecurityToken") => self.binary_security_token(item),
+            // Registered before the in-order pass.
+            (ns::WSSE, "BinarySecurityToken") => Ok(()),
             (ns::XENC, "EncryptedKey") => self.encrypted_key(item),
             (ns::XENC, "ReferenceList") => {
                 let refs = data_references(self.doc(), item);
@@ -440,11 +461,6 @@ impl State<'_> {
     }
 
     fn timestamp(&mut self, item: NodeId) -> Result<(), Error> {
-        if self.out.timestamp.is_some() {
-            return Err(Error::Timestamp {
-                what: "two timestamps",
-            });
-        }
         let doc = self.doc();
         let created = doc
             .child(item, ns::WSU, "Created")
@@ -468,6 +484,16 @@ impl State<'_> {
             if e + self.cfg.clock_skew_secs * 1000 < self.now {
                 return Err(Error::Timestamp { what: "expired" });
             }
+        }
+        // BSP R3227 allows one Timestamp; node-soap with WSSecurity + WSSecurityCert sends two
+        // with equal values. A repeat is tolerated only when it says exactly the same.
+        if let Some(first) = self.out.timestamp {
+            if first != (created, expires) {
+                return Err(Error::Timestamp {
+                    what: "two timestamps that disagree",
+                });
+            }
+            return Ok(());
         }
         self.out.timestamp = Some((created, expires));
         self.out.timestamp_path = Some(path_of(self.doc(), item));

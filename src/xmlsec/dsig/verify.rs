@@ -104,6 +104,7 @@ fn digest_reference(
     let target = dereference(doc, r.uri.as_deref())?;
     let mut node = target.node;
     let mut exclude = None;
+    let mut enveloped_seen = false;
     let mut c14n: Option<C14nOptions> = None;
     for t in &r.transforms {
         if c14n.is_some() {
@@ -114,19 +115,25 @@ fn digest_reference(
         }
         match t {
             Transform::Enveloped => {
-                if exclude.is_some() || !doc.is_ancestor_or_self(node, sig.node) {
+                if enveloped_seen {
                     return Err(Error::Malformed {
-                        what: "enveloped transform on a node not enveloping the signature",
+                        what: "enveloped transform twice",
                     });
                 }
-                exclude = Some(sig.node);
+                enveloped_seen = true;
+                // XML-DSig §6.6.4: it removes the Signature element from the node-set. When the
+                // referenced node does not contain the signature (xml-crypto adds it to every
+                // reference), there is nothing to remove and it changes nothing.
+                if doc.is_ancestor_or_self(node, sig.node) {
+                    exclude = Some(sig.node);
+                }
             }
             Transform::C14n {
                 algorithm,
                 prefixes,
             } => c14n = Some(c14n_options(algorithm, prefixes.as_deref())?),
             Transform::StrTransform { algorithm } => {
-                if exclude.is_some() || target.whole_document {
+                if enveloped_seen || target.whole_document {
                     return Err(Error::Malformed {
                         what: "str-transform must stand alone on an element",
                     });

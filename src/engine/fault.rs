@@ -1,0 +1,42 @@
+//! THE single mapping from errors to SOAP faults.
+//!
+//! Every security failure (signature, decryption, token, timestamp, replay, trust,
+//! authentication) collapses to one generic `wst:FailedAuthentication`, so the caller learns
+//! nothing about which check failed; the precise reason is what [`log_reason`] returns, for
+//! the log only. Malformed input is `wst:InvalidRequest`; SOAP processing-model failures keep
+//! their SOAP codes. Fault text is always one of our fixed strings, never input text.
+
+use super::Error;
+use crate::soap::{self, Fault, FaultCode, FaultSubcode};
+
+/// The fault for `e`, with WS-Trust codes in namespace `trust_ns`.
+pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
+    let fault = match e {
+        Error::Soap(soap::Error::MustUnderstand { .. }) => Fault {
+            code: FaultCode::MustUnderstand,
+            subcode: None,
+            trust_ns,
+            reason: "A mandatory header block was not understood",
+        },
+        Error::Soap(soap::Error::NotAnEnvelope) => Fault {
+            code: FaultCode::VersionMismatch,
+            subcode: None,
+            trust_ns,
+            reason: "The envelope is not a SOAP 1.1 or 1.2 envelope",
+        },
+        Error::Xml(_) | Error::Soap(_) | Error::Trust(_) | Error::InvalidRequest { .. } => {
+            Fault::sender(FaultSubcode::InvalidRequest)
+        }
+        Error::Security(_) | Error::Authentication { .. } => {
+            Fault::sender(FaultSubcode::FailedAuthentication)
+        }
+        Error::Internal { .. } => Fault::receiver(),
+    };
+    fault.in_trust_namespace(trust_ns)
+}
+
+/// The precise reason for the log. Error texts of every layer are built from fixed strings
+/// and positions, never from input, so this is safe to log as is.
+pub fn log_reason(e: &Error) -> String {
+    e.to_string()
+}

@@ -1,0 +1,95 @@
+//! From bytes to a typed, authenticated-as-far-as-the-message-goes request: envelope, security
+//! header, WS-Addressing, and the WS-Trust message in the Body.
+
+use super::Error;
+use crate::soap::{is_processed_header, Addressing, Envelope, SoapVersion};
+use crate::trust::{FromElement, TrustMessage};
+use crate::wss::{self, Environment, InboundConfig, SecuredMessage};
+use crate::xml::{ns, Document};
+
+/// An HTTP request as the server hands it over.
+#[derive(Clone, Copy, Debug)]
+pub struct Incoming<'a> {
+    /// The body bytes.
+    pub body: &'a [u8],
+    /// `Content-Type`.
+    pub content_type: Option<&'a str>,
+    /// `SOAPAction` (SOAP 1.1), unquoted.
+    pub soap_action: Option<&'a str>,
+}
+
+/// A request whose security header was processed and whose Body is a WS-Trust message.
+#[derive(Debug)]
+pub struct ParsedRequest {
+    /// The security record (and the decrypted document).
+    pub secured: SecuredMessage,
+    /// SOAP version.
+    pub version: SoapVersion,
+    /// WS-Addressing headers.
+    pub addressing: Addressing,
+    /// The action: `wsa:Action`, else the transport's action.
+    pub action: Option<String>,
+    /// The WS-Trust message.
+    pub message: TrustMessage,
+    /// The Body was covered by a verified signature.
+    pub body_signed: bool,
+}
+
+/// Parses and secures a request.
+pub fn parse_request(
+    incoming: Incoming<'_>,
+    limits: &crate::xml::Limits,
+    cfg: &InboundConfig,
+    env: Environment<'_>,
+) -> Result<ParsedRequest, Error> {
+    let transport = incoming
+        .content_type
+        .and_then(SoapVersion::from_content_type);
+    if incoming.content_type.is_some() && transport.is_none() {
+        return Err(Error::InvalidRequest {
+            what: "content type is not a soap media type",
+        });
+    }
+    let doc = Document::parse_with(incoming.body, limits)?;
+    let version = Envelope::read(&doc, transport)?.version();
+    let secured = wss::process(doc, version, cfg, env)?;
+    let envelope = secured.envelope()?;
+    envelope.check_must_understand(|n| n.is(ns::WSSE, "Security") || is_processed_header(n))?;
+    let addressing = Addressing::read(&envelope)?;
+    let body_el = envelope
+        .body_element()
+        .ok_or(Error::InvalidRequest { what: "empty body" })?;
+    let doc = secured.document();
+    if !TrustMessage::is_message(doc, body_el) {
+        return Err(Error::InvalidRequest {
+            what: "body is not a ws-trust message",
+        });
+    }
+    let body_signed = secured.is_signed(envelope.body());
+    // A message that carries signatures must have them cover what we consume.
+    if !secured.signatures.is_empty() && !body_signed {
+        return Err(Error::Security(wss::Error::Policy {
+            what: "a signed message whose body is not signed",
+        }));
+    }
+    let message = TrustMessage::read(doc, body_el)?;
+    let transport_action = incoming
+        .soap_action
+        .map(|a| a.trim().trim_matches('"').to_owned())
+        .filter(|a| !a.is_empty())
+        .or_else(|| {
+            incoming
+                .content_type
+                .and_then(SoapVersion::action_parameter)
+        });
+    let action = addressing.action.clone().or(transport_action);
+    drop(envelope);
+    Ok(ParsedRequest {
+        version,
+        addressing,
+        action,
+        message,
+        body_signed,
+        secured,
+    })
+}
