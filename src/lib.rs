@@ -32,4 +32,6 @@ pub mod wss;
 
 pub mod trust;
 
+pub mod engine;
+
 pub mod cli;
