@@ -8,8 +8,10 @@
 //! Each module may use only the modules listed before it; a lower layer never names a higher
 //! one (where it needs a callback it defines a trait the higher layer implements):
 //!
-//! `crypto` (aws-lc-rs façade, no XML) ← `xml` (one parser, one tree, c14n, writer) ←
-//! `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults, WS-Addressing) ← `trust` (WS-Trust / WS-SC model) ← `cli`.
+//! `crypto` (aws-lc-rs façade, no XML), `pki` (certificates, trust) ← `xml` (one parser, one
+//! tree, c14n, writer) ← `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults,
+//! WS-Addressing) ← `wss` (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token
+//! service) ← `cli`.
 //!
 //! ## Threat model in one paragraph
 //!

@@ -2,12 +2,16 @@
 //!
 //! Responsibility: turn an incoming message into an authenticated, typed request
 //! ([`request`]), decide, and answer; [`fault`] is the single place any error becomes a SOAP
-//! fault.
+//! fault. [`keys`] makes proof-key material, [`users`] authenticates UsernameTokens against
+//! Argon2 hashes, [`sealed`] seals stateless security-context state.
 //!
 //! May use: every layer below (crypto, pki, xml, xmlsec, soap, wss, trust).
 
 mod error;
 pub mod fault;
+pub mod keys;
 pub mod request;
+pub mod sealed;
+pub mod users;
 
 pub use error::Error;

@@ -10,6 +10,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("soap", &["xml"]),
     ("wss", &["crypto", "pki", "xml", "xmlsec", "soap"]),
     ("trust", &["crypto", "xml", "xmlsec", "soap", "wss"]),
+    (
+        "engine",
+        &["crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust"],
+    ),
 ];
 
 fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
