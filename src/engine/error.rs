@@ -29,6 +29,15 @@ pub enum Error {
         /// The reason.
         what: &'static str,
     },
+    /// No realm serves the requested AppliesTo.
+    #[error("no realm matches the requested scope")]
+    InvalidScope,
+    /// A proof-key or token-state failure.
+    #[error("keys: {0}")]
+    Keys(#[from] super::keys::Error),
+    /// XML-DSig / XML-Enc while making tokens.
+    #[error("xmlsec: {0}")]
+    XmlSec(#[from] crate::xmlsec::Error),
     /// Our own failure (a key or store that does not work).
     #[error("internal failure: {what}")]
     Internal {

@@ -30,7 +30,12 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
         Error::Security(_) | Error::Authentication { .. } => {
             Fault::sender(FaultSubcode::FailedAuthentication)
         }
-        Error::Internal { .. } => Fault::receiver(),
+        Error::InvalidScope => Fault::sender(FaultSubcode::InvalidScope),
+        Error::Keys(super::keys::Error::AuthenticationFailed) => {
+            Fault::sender(FaultSubcode::FailedAuthentication)
+        }
+        Error::Keys(_) => Fault::sender(FaultSubcode::InvalidRequest),
+        Error::Internal { .. } | Error::XmlSec(_) => Fault::receiver(),
     };
     fault.in_trust_namespace(trust_ns)
 }

@@ -7,11 +7,14 @@
 //!
 //! May use: every layer below (crypto, pki, xml, xmlsec, soap, wss, trust).
 
+pub mod config;
 mod error;
 pub mod fault;
 pub mod keys;
 pub mod request;
 pub mod sealed;
+mod sts;
 pub mod users;
 
 pub use error::Error;
+pub use sts::{Engine, Response, Transport};

@@ -6,6 +6,7 @@ mod c14n_vectors;
 mod c14n_xmllint;
 mod cli;
 mod dsig_vectors;
+mod engine_issue;
 mod engine_request;
 mod hostile_xml;
 mod layering;
