@@ -10,6 +10,7 @@ mod soap;
 mod support;
 mod trust_model;
 mod wss4j;
+mod wss_hostile;
 mod wss_support;
 mod xml_roundtrip;
 mod xmlenc_vectors;
