@@ -14,6 +14,7 @@ mod soap;
 mod support;
 mod trust_model;
 mod wss4j;
+mod wss_hostile;
 mod wss_outbound;
 mod wss_support;
 mod xml_roundtrip;
