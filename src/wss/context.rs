@@ -39,6 +39,10 @@ pub trait ReplayGuard: Send + Sync {
     /// Records `key` until `expires_ms`; returns false when it was already recorded (a replay).
     /// Must be atomic: of concurrent calls with one key, exactly one returns true.
     fn check_and_insert(&self, key: &[u8], expires_ms: i64) -> bool;
+
+    /// Removes `key`, which this caller inserted for a message that was then refused, so a
+    /// refused message leaves no trace.
+    fn forget(&self, key: &[u8]);
 }
 
 /// How a certificate is referred to.

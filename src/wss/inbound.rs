@@ -194,7 +194,8 @@ pub struct SecuredMessage {
     pub security_contexts: Vec<String>,
     /// Symmetric keys of tokens, by Id, for the layers above (proof-of-possession checks).
     symmetric_tokens: Vec<(String, SecretBytes, KeySource)>,
-    encrypted: Vec<(Path, EncryptedType)>,
+    /// Elements that came out of a decrypted plaintext (whole subtrees).
+    encrypted: Vec<Path>,
     has_security_header: bool,
 }
 
@@ -247,13 +248,7 @@ impl SecuredMessage {
         let doc = &self.document;
         self.encrypted
             .iter()
-            .any(|(p, kind)| match node_at(doc, p) {
-                Some(n) if *kind == EncryptedType::Content => {
-                    n != node && doc.is_ancestor_or_self(n, node)
-                }
-                Some(n) => doc.is_ancestor_or_self(n, node),
-                None => false,
-            })
+            .any(|p| node_at(doc, p).is_some_and(|n| doc.is_ancestor_or_self(n, node)))
     }
 
     /// The `wsu:Timestamp` element.
@@ -383,6 +378,7 @@ pub fn process(
         .unwrap_or(now + cfg.max_age_secs * 1000)
         + cfg.clock_skew_secs * 1000;
     let mut keys: Vec<Vec<u8>> = Vec::new();
+
     if let Some(nonce) = st
         .out
         .username_token
@@ -398,8 +394,22 @@ pub fn process(
         k.extend_from_slice(&crypto::digest(DigestAlgorithm::Sha256, &s.value));
         keys.push(k);
     }
-    for k in keys {
-        if !env.replay.check_and_insert(&k, horizon) {
+    // A message naming the same key twice (a duplicated signature) is refused before anything
+    // is recorded; what was inserted is taken back if a later key is a replay, so a refused
+    // message leaves no trace.
+    keys.sort();
+    let before = keys.len();
+    keys.dedup();
+    if keys.len() != before {
+        return Err(Error::Malformed {
+            what: "the same signature or nonce twice in one message",
+        });
+    }
+    for (i, k) in keys.iter().enumerate() {
+        if !env.replay.check_and_insert(k, horizon) {
+            for done in keys.iter().take(i) {
+                env.replay.forget(done);
+            }
             return Err(Error::Replay);
         }
     }
@@ -758,16 +768,15 @@ impl State<'_> {
                 }
             };
             let plain = decrypt_data(&ed, content_key.expose(), &self.cfg.xmlsec)?;
-            let at = path_of(self.doc(), node);
             let parent_path = path_of(
                 self.doc(),
                 self.doc().parent_element(node).ok_or(Error::Malformed {
                     what: "encrypted document element",
                 })?,
             );
-            let (record_path, shifts_from) = match ed.kind {
-                EncryptedType::Element => (at.clone(), None),
-                EncryptedType::Content => (parent_path.clone(), Some(parent_path.clone())),
+            let shifts_from = match ed.kind {
+                EncryptedType::Element => None,
+                EncryptedType::Content => Some(parent_path),
                 EncryptedType::Data => {
                     return Err(Error::Malformed {
                         what: "encrypted data of no element or content type",
@@ -783,6 +792,7 @@ impl State<'_> {
                     .iter()
                     .any(|s| s.paths.iter().any(stale) || stale(&s.signature_path))
                     || self.out.timestamp_path.as_ref().is_some_and(stale)
+                    || self.out.encrypted.iter().any(stale)
                 {
                     return Err(Error::Policy {
                         what: "signature inside content that was decrypted later",
@@ -792,7 +802,24 @@ impl State<'_> {
             let replaced =
                 replace_encrypted_data(self.doc(), &ed, plain.expose(), &self.cfg.limits)?;
             self.out.document = replaced.document;
-            self.out.encrypted.push((record_path, ed.kind));
+            // Record exactly the elements that came out of the plaintext: for Content type
+            // the parent's other children did not.
+            let region = replaced.region;
+            let doc = &self.out.document;
+            let top: Vec<Path> = doc
+                .descendants_or_self(doc.root())
+                .filter(|n| {
+                    let sp = doc.span(*n);
+                    doc.is_element(*n)
+                        && sp.start >= region.start
+                        && sp.end <= region.end
+                        && doc
+                            .parent_element(*n)
+                            .is_none_or(|p| doc.span(p).start < region.start)
+                })
+                .map(|n| path_of(doc, n))
+                .collect();
+            self.out.encrypted.extend(top);
         }
         Ok(())
     }

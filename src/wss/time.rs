@@ -4,6 +4,11 @@
 /// taken as UTC (as WCF and WSS4J do).
 pub fn parse(s: &str) -> Option<i64> {
     let s = s.trim();
+    // Every valid xsd:dateTime is ASCII; refusing anything else keeps all slicing on char
+    // boundaries.
+    if !s.is_ascii() {
+        return None;
+    }
     let b = s.as_bytes();
     if b.len() < 19
         || b[4] != b'-'
@@ -135,6 +140,8 @@ mod tests {
             Some("2024-02-29T00:00:00.000Z")
         );
         for bad in [
+            "2027-01-01T00:00:00+0\u{e9}00",
+            "2027-01-01T00:00:00.\u{e9}Z",
             "2023-02-29T00:00:00Z",
             "2026-13-01T00:00:00Z",
             "garbage",

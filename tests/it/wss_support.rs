@@ -87,4 +87,8 @@ impl ReplayGuard for MemoryReplay {
         m.insert(key.to_vec(), expires_ms);
         true
     }
+
+    fn forget(&self, key: &[u8]) {
+        self.0.lock().unwrap().remove(key);
+    }
 }
