@@ -3,9 +3,6 @@
 
 use std::fmt;
 
-use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
-
 use super::codec::{
     bool_text, decode_base64, encode_base64, is_xml_space, parse_bool, set_once, trimmed_attr,
     trimmed_text, ToXml,
@@ -15,6 +12,7 @@ use super::time::{format_utc_seconds, parse_utc_seconds};
 use super::uris::{BinarySecretType, ComputedKeyAlgorithm, StatusCode};
 use super::version::{AddressingVersion, PolicyVersion, TrustVersion};
 use super::{Error, Fragment};
+use crate::crypto;
 use crate::xml::{ns, Document, NodeId, NodeKind, Writer};
 
 /// True when `el` has a text child that is not only white space.
@@ -30,19 +28,20 @@ pub(crate) fn write_container(w: &mut Writer, ns: &str, local: &str, content: &F
     w.end();
 }
 
-/// Secret key material: zeroed on drop, compared in constant time, never printed.
+/// Secret key material in a message model: [`crypto::SecretBytes`] (zeroed on drop, never
+/// printed) with a constant-time equality, so models can be compared in tests.
 #[derive(Clone, Default)]
-pub struct SecretBytes(Zeroizing<Vec<u8>>);
+pub struct SecretBytes(crypto::SecretBytes);
 
 impl SecretBytes {
     /// Wraps `bytes`.
     pub fn new(bytes: Vec<u8>) -> Self {
-        Self(Zeroizing::new(bytes))
+        Self(crypto::SecretBytes::new(bytes))
     }
 
     /// The secret bytes.
     pub fn expose(&self) -> &[u8] {
-        &self.0
+        self.0.expose()
     }
 
     /// Length in bytes.
@@ -64,7 +63,7 @@ impl From<Vec<u8>> for SecretBytes {
 
 impl PartialEq for SecretBytes {
     fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len() && bool::from(self.0.ct_eq(&other.0))
+        crypto::ct_eq(self.expose(), other.expose())
     }
 }
 
@@ -72,7 +71,7 @@ impl Eq for SecretBytes {}
 
 impl fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretBytes({} bytes)", self.0.len())
+        self.0.fmt(f)
     }
 }
 

@@ -12,7 +12,8 @@ mod error;
 mod inbound;
 mod outbound;
 mod policy;
-pub mod time;
+/// `xsd:dateTime` parsing and formatting (re-exported from the XML layer).
+pub use crate::xml::datetime as time;
 mod token_ref;
 
 pub use context::{CertificateRef, Clock, FixedClock, KeyResolver, ReplayGuard, SystemClock};

@@ -18,6 +18,7 @@
 
 use std::io::Write;
 
+use super::escape::{escape, Context};
 use super::ns;
 use super::tree::{Document, NodeId, NodeKind};
 use super::Error;
@@ -147,39 +148,11 @@ impl<W: Write> Buffered<W> {
     }
 
     fn text(&mut self, s: &str) -> Result<(), Error> {
-        let mut last = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let rep = match b {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'\r' => "&#xD;",
-                _ => continue,
-            };
-            self.put(&s[last..i])?;
-            self.put(rep)?;
-            last = i + 1;
-        }
-        self.put(&s[last..])
+        escape(s, Context::Text, |piece| self.put(piece))
     }
 
     fn attr_value(&mut self, s: &str) -> Result<(), Error> {
-        let mut last = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let rep = match b {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'"' => "&quot;",
-                b'\t' => "&#x9;",
-                b'\n' => "&#xA;",
-                b'\r' => "&#xD;",
-                _ => continue,
-            };
-            self.put(&s[last..i])?;
-            self.put(rep)?;
-            last = i + 1;
-        }
-        self.put(&s[last..])
+        escape(s, Context::Attribute, |piece| self.put(piece))
     }
 }
 

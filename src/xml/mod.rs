@@ -8,7 +8,9 @@
 //! May use: nothing else in the crate.
 
 mod c14n;
+pub mod datetime;
 mod error;
+mod escape;
 mod limits;
 pub mod ns;
 mod reader;

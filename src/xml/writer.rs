@@ -5,6 +5,7 @@
 //! output always parses back to exactly what was written. Errors are recorded and returned by
 //! [`Writer::finish`], which keeps building code free of `?` on every call.
 
+use super::escape::{push_escaped, Context};
 use super::ns;
 use super::tree::{Document, NodeId, NodeKind};
 use super::Error;
@@ -93,7 +94,7 @@ impl Writer {
             self.out.push_str(prefix);
             self.out.push_str("=\"");
         }
-        escape_attr(&mut self.out, uri);
+        push_escaped(&mut self.out, uri, Context::Attribute);
         self.out.push('"');
         self.bindings.push((prefix.to_owned(), uri.to_owned()));
     }
@@ -235,7 +236,7 @@ impl Writer {
         self.out.push(' ');
         self.out.push_str(&q);
         self.out.push_str("=\"");
-        escape_attr(&mut self.out, value);
+        push_escaped(&mut self.out, value, Context::Attribute);
         self.out.push('"');
         self
     }
@@ -247,7 +248,7 @@ impl Writer {
             return self;
         }
         self.close_start_tag();
-        escape_text(&mut self.out, text);
+        push_escaped(&mut self.out, text, Context::Text);
         self
     }
 
@@ -381,42 +382,4 @@ impl Writer {
         }
         Ok(self.out)
     }
-}
-
-/// Escapes character data: `&`, `<`, `>` and carriage return.
-pub(crate) fn escape_text(out: &mut String, s: &str) {
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'\r' => "&#xD;",
-            _ => continue,
-        };
-        out.push_str(&s[last..i]);
-        out.push_str(rep);
-        last = i + 1;
-    }
-    out.push_str(&s[last..]);
-}
-
-/// Escapes an attribute value for double quotes, keeping white space characters as written.
-pub(crate) fn escape_attr(out: &mut String, s: &str) {
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'"' => "&quot;",
-            b'\t' => "&#x9;",
-            b'\n' => "&#xA;",
-            b'\r' => "&#xD;",
-            _ => continue,
-        };
-        out.push_str(&s[last..i]);
-        out.push_str(rep);
-        last = i + 1;
-    }
-    out.push_str(&s[last..]);
 }

@@ -1,4 +1,5 @@
-//! `xsd:dateTime` as used by `wsu:Created`/`wsu:Expires` and WS-Trust lifetimes.
+//! `xsd:dateTime` (XML Schema Part 2 §3.2.7) as used by `wsu:Created`/`wsu:Expires` and
+//! WS-Trust lifetimes: one parser for every layer.
 
 /// Parses an `xsd:dateTime` to milliseconds since the Unix epoch. A value without a zone is
 /// taken as UTC (as WCF and WSS4J do).
@@ -68,6 +69,27 @@ pub fn parse(s: &str) -> Option<i64> {
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_min * 60;
     Some(secs * 1000 + millis)
+}
+
+/// Parses to whole seconds since the epoch (fractions dropped toward the past).
+pub fn parse_seconds(s: &str) -> Option<i64> {
+    parse(s).map(|ms| ms.div_euclid(1000))
+}
+
+/// Formats whole seconds as `YYYY-MM-DDThh:mm:ssZ`; `None` outside years 0000-9999.
+pub fn format_seconds(secs: i64) -> Option<String> {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    Some(format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    ))
 }
 
 /// Formats milliseconds since the epoch as `YYYY-MM-DDThh:mm:ss.sssZ`.
