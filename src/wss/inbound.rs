@@ -640,18 +640,25 @@ impl State<'_> {
         }
     }
 
+    /// The SecurityTokenReference inside a KeyInfo (`what` names the refusal otherwise).
+    fn key_info_reference(
+        &self,
+        key_info: NodeId,
+        what: &'static str,
+    ) -> Result<TokenReference, Error> {
+        let s = self
+            .doc()
+            .child(key_info, ns::WSSE, "SecurityTokenReference")
+            .ok_or(Error::UnsupportedToken { what })?;
+        TokenReference::read(self.doc(), s)
+    }
+
     fn encrypted_key(&mut self, item: NodeId) -> Result<(), Error> {
         let ek = EncryptedKey::read(self.doc(), item)?;
         let ki = ek.key_info.ok_or(Error::TokenUnavailable {
             what: "encrypted key without key info",
         })?;
-        let str_node = self
-            .doc()
-            .child(ki, ns::WSSE, "SecurityTokenReference")
-            .ok_or(Error::UnsupportedToken {
-                what: "encrypted key recipient reference",
-            })?;
-        let r = TokenReference::read(self.doc(), str_node)?;
+        let r = self.key_info_reference(ki, "encrypted key recipient reference")?;
         let cert = self.certificate_for(&r)?;
         let pk = self
             .env
@@ -757,13 +764,7 @@ impl State<'_> {
                     let ki = ed.key_info.ok_or(Error::TokenUnavailable {
                         what: "encrypted data without key",
                     })?;
-                    let s = self
-                        .doc()
-                        .child(ki, ns::WSSE, "SecurityTokenReference")
-                        .ok_or(Error::UnsupportedToken {
-                            what: "encrypted data key reference",
-                        })?;
-                    let r = TokenReference::read(self.doc(), s)?;
+                    let r = self.key_info_reference(ki, "encrypted data key reference")?;
                     self.symmetric_for(&r)?.0
                 }
             };

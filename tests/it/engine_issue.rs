@@ -22,6 +22,16 @@ use crate::support::{fixture, fixture_text};
 use crate::wss_support::{MemoryReplay, TestKeys};
 
 fn engine() -> Engine {
+    let rp = Certificate::from_pem(&fixture_text("clients/pki/rp.pem")).unwrap();
+    let realm = Realm::new(
+        "rp",
+        AppliesToMatch::Prefix("https://rp.example.com/".into()),
+        rp,
+    );
+    engine_with(vec![realm], Some("rp"))
+}
+
+fn engine_with(realms: Vec<Realm>, default_realm: Option<&str>) -> Engine {
     let params = Argon2Params {
         m_cost_kib: 256,
         t_cost: 1,
@@ -35,22 +45,15 @@ fn engine() -> Engine {
         &params,
     )
     .unwrap();
-    let rp = Certificate::from_pem(&fixture_text("clients/pki/rp.pem")).unwrap();
-    let mut realm = Realm::new(
-        "rp",
-        AppliesToMatch::Prefix("https://rp.example.com/".into()),
-        rp,
-    );
-    realm.lifetime_secs = 3600;
     let mut cfg = EngineConfig::new(
         "https://sts.example.com/sts",
         RsaPrivateKey::from_pem(&fixture_text("clients/pki/sts.key")).unwrap(),
         Certificate::from_pem(&fixture_text("clients/pki/sts.pem")).unwrap(),
         TokenKeys::generate().unwrap(),
-        vec![realm],
+        realms,
         users,
     );
-    cfg.default_realm = Some("rp".into());
+    cfg.default_realm = default_realm.map(str::to_owned);
     Engine::new(cfg)
 }
 
@@ -279,35 +282,15 @@ fn refusals_are_faults_that_say_nothing_more() {
 
 #[test]
 fn unknown_scope_without_a_default_realm_is_invalid_scope() {
-    let mut e = engine();
-    let _ = &mut e;
-    let params = Argon2Params {
-        m_cost_kib: 256,
-        t_cost: 1,
-        p_cost: 1,
-    };
-    let users = UserStore::new(
-        [(
-            "alice".to_owned(),
-            PasswordRecord::Argon2(hash_password(b"secret", &params).unwrap()),
-        )],
-        &params,
-    )
-    .unwrap();
     let rp = Certificate::from_pem(&fixture_text("clients/pki/rp.pem")).unwrap();
-    let cfg = EngineConfig::new(
-        "https://sts.example.com/sts",
-        RsaPrivateKey::from_pem(&fixture_text("clients/pki/sts.key")).unwrap(),
-        Certificate::from_pem(&fixture_text("clients/pki/sts.pem")).unwrap(),
-        TokenKeys::generate().unwrap(),
+    let e = engine_with(
         vec![Realm::new(
             "other",
             AppliesToMatch::Exact("https://other.example/".into()),
             rp,
         )],
-        users,
+        None,
     );
-    let e = Engine::new(cfg);
     let x = send(&e, "zeep-soap11-x509-binary-issue-symmetric.xml", false);
     assert_eq!(fault_subcode(&x), "wst:InvalidScope", "{:?}", x.log);
 }
