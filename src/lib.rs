@@ -8,7 +8,8 @@
 //! Each module may use only the modules listed before it; a lower layer never names a higher
 //! one (where it needs a callback it defines a trait the higher layer implements):
 //!
-//! `crypto` (aws-lc-rs façade, no XML), `pki` (certificates, trust) ← `xml` (one parser, one
+//! `crypto` (aws-lc-rs façade, no XML), `pki` (certificates, trust), `store` (shared state:
+//! replay cache, contexts, revocations) ← `xml` (one parser, one
 //! tree, c14n, writer) ← `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults,
 //! WS-Addressing) ← `wss` (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token
 //! service) ← `cli`.
@@ -25,6 +26,8 @@
 pub mod crypto;
 pub mod pki;
 pub mod xml;
+
+pub mod store;
 
 pub mod xmlsec;
 

@@ -6,13 +6,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("crypto", &[]),
     ("pki", &["crypto"]),
     ("xml", &[]),
+    ("store", &[]),
     ("xmlsec", &["crypto", "pki", "xml"]),
     ("soap", &["xml"]),
     ("wss", &["crypto", "pki", "xml", "xmlsec", "soap"]),
     ("trust", &["crypto", "xml", "xmlsec", "soap", "wss"]),
     (
         "engine",
-        &["crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust"],
+        &[
+            "crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust", "store",
+        ],
     ),
 ];
 

@@ -1,0 +1,139 @@
+//! The in-memory store: sharded maps, one lock per shard, so concurrent requests on different
+//! keys do not contend.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Mutex;
+
+use super::{now_ms, Space, StoreError, TokenStore};
+
+const SHARDS: usize = 16;
+
+type Map = HashMap<(Space, Vec<u8>), (Vec<u8>, i64)>;
+
+/// A process-local [`TokenStore`]. State is lost when the process ends.
+pub struct MemoryStore {
+    shards: Vec<Mutex<Map>>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore").finish_non_exhaustive()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            hasher: std::collections::hash_map::RandomState::new(),
+        }
+    }
+
+    fn shard(
+        &self,
+        space: Space,
+        key: &[u8],
+    ) -> Result<std::sync::MutexGuard<'_, Map>, StoreError> {
+        let mut h = self.hasher.build_hasher();
+        space.hash(&mut h);
+        key.hash(&mut h);
+        let i = (h.finish() as usize) % SHARDS;
+        self.shards[i]
+            .lock()
+            .map_err(|_| StoreError("memory store lock poisoned".into()))
+    }
+}
+
+fn live(entry: Option<&(Vec<u8>, i64)>, now: i64) -> Option<&Vec<u8>> {
+    entry.filter(|(_, exp)| *exp > now).map(|(v, _)| v)
+}
+
+impl TokenStore for MemoryStore {
+    fn insert_if_absent(
+        &self,
+        space: Space,
+        key: &[u8],
+        value: &[u8],
+        expires_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut m = self.shard(space, key)?;
+        let k = (space, key.to_vec());
+        if live(m.get(&k), now).is_some() {
+            return Ok(false);
+        }
+        if m.len() > 4096 {
+            m.retain(|_, (_, exp)| *exp > now);
+        }
+        m.insert(k, (value.to_vec(), expires_ms));
+        Ok(true)
+    }
+
+    fn get(&self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let m = self.shard(space, key)?;
+        Ok(live(m.get(&(space, key.to_vec())), now_ms()).cloned())
+    }
+
+    fn put(
+        &self,
+        space: Space,
+        key: &[u8],
+        value: &[u8],
+        expires_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut m = self.shard(space, key)?;
+        m.insert((space, key.to_vec()), (value.to_vec(), expires_ms));
+        Ok(())
+    }
+
+    fn remove(&self, space: Space, key: &[u8]) -> Result<(), StoreError> {
+        let mut m = self.shard(space, key)?;
+        m.remove(&(space, key.to_vec()));
+        Ok(())
+    }
+
+    fn advance(
+        &self,
+        space: Space,
+        key: &[u8],
+        value: u64,
+        expires_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut m = self.shard(space, key)?;
+        let k = (space, key.to_vec());
+        let current = live(m.get(&k), now).and_then(|v| {
+            let a: [u8; 8] = v.as_slice().try_into().ok()?;
+            Some(u64::from_be_bytes(a))
+        });
+        if current.is_some_and(|c| c >= value) {
+            return Ok(false);
+        }
+        m.insert(k, (value.to_be_bytes().to_vec(), expires_ms));
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryStore;
+
+    #[test]
+    fn conformance() {
+        super::super::conformance::run(&MemoryStore::new());
+    }
+
+    #[test]
+    fn race() {
+        super::super::conformance::race(&MemoryStore::new());
+    }
+}

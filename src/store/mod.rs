@@ -1,0 +1,168 @@
+//! State that must outlive a request and be shared between nodes: stateful security contexts,
+//! cancelled tokens, the replay (nonce) cache and the newest sequence number of each MSL
+//! master token.
+//!
+//! Responsibility: one [`TokenStore`] trait with atomic operations, and its back ends: in
+//! memory ([`MemoryStore`], for tests and single-process embedding), redb (the default, in the
+//! data dir) and Redis (many nodes). Every entry has an expiry; back ends drop expired entries
+//! and never return them.
+//!
+//! May use: nothing else of this crate (it stores opaque bytes).
+
+mod memory;
+
+pub use memory::MemoryStore;
+
+/// Which kind of entry a key names; back ends keep the kinds apart (a table or key prefix each).
+#[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Ord, PartialOrd)]
+#[non_exhaustive]
+pub enum Space {
+    /// Seen messages (timestamps, nonces, signature values): presence only.
+    Replay,
+    /// Stateful security contexts by identifier: the (sealed) state as value.
+    Context,
+    /// Cancelled or revoked tokens by identifier: presence only.
+    Revoked,
+    /// MSL master tokens by serial number: the newest sequence number (8 bytes, big-endian).
+    Sequence,
+}
+
+impl Space {
+    /// A short stable name (table name, key prefix).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Replay => "replay",
+            Self::Context => "context",
+            Self::Revoked => "revoked",
+            Self::Sequence => "sequence",
+        }
+    }
+}
+
+/// A store failure. Callers fail closed: a message whose replay check cannot be made is
+/// refused; a token whose revocation cannot be checked is not accepted.
+#[derive(Debug, thiserror::Error)]
+#[error("token store: {0}")]
+pub struct StoreError(pub String);
+
+/// Shared state with atomic operations. Times are milliseconds since the Unix epoch; an entry
+/// whose `expires_ms` is at or before the store's notion of now is absent.
+pub trait TokenStore: Send + Sync {
+    /// Inserts `key` with `value` unless a live entry exists. Returns `true` when this call
+    /// inserted it. Of concurrent calls with one key (on any node), exactly one returns `true`.
+    fn insert_if_absent(
+        &self,
+        space: Space,
+        key: &[u8],
+        value: &[u8],
+        expires_ms: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// The live value under `key`.
+    fn get(&self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Sets `key` to `value` (insert or overwrite).
+    fn put(
+        &self,
+        space: Space,
+        key: &[u8],
+        value: &[u8],
+        expires_ms: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Removes `key`; absent keys are not an error.
+    fn remove(&self, space: Space, key: &[u8]) -> Result<(), StoreError>;
+
+    /// Atomically raises the number under `key` to `value` when it is absent or lower, and
+    /// returns `true`; returns `false` (changing nothing) when the stored number is `>= value`.
+    /// Used for MSL sequence numbers: a master token older than the newest is refused.
+    fn advance(
+        &self,
+        space: Space,
+        key: &[u8],
+        value: u64,
+        expires_ms: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// The stored number under `key` (see [`TokenStore::advance`]).
+    fn current(&self, space: Space, key: &[u8]) -> Result<Option<u64>, StoreError> {
+        Ok(self.get(space, key)?.and_then(|v| {
+            let a: [u8; 8] = v.as_slice().try_into().ok()?;
+            Some(u64::from_be_bytes(a))
+        }))
+    }
+}
+
+/// The clock a store uses to expire entries.
+pub(crate) fn now_ms() -> i64 {
+    #[allow(clippy::disallowed_methods)] // expiry is wall-clock by nature
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+pub(crate) mod conformance {
+    //! The behaviour every back end must show; each back end's tests call [`run`].
+    use super::{Space, TokenStore};
+
+    /// Runs the shared conformance checks on an empty store.
+    pub(crate) fn run(s: &dyn TokenStore) {
+        let far = super::now_ms() + 60_000;
+        let past = super::now_ms() - 1;
+        // insert_if_absent is exclusive and kept per space.
+        assert!(s.insert_if_absent(Space::Replay, b"k", b"", far).unwrap());
+        assert!(!s.insert_if_absent(Space::Replay, b"k", b"", far).unwrap());
+        assert!(s.insert_if_absent(Space::Revoked, b"k", b"", far).unwrap());
+        // Expired entries are absent and may be inserted again.
+        assert!(s
+            .insert_if_absent(Space::Replay, b"old", b"", past)
+            .unwrap());
+        assert!(s.insert_if_absent(Space::Replay, b"old", b"", far).unwrap());
+        // get / put / remove.
+        assert_eq!(s.get(Space::Context, b"c").unwrap(), None);
+        s.put(Space::Context, b"c", b"v1", far).unwrap();
+        assert_eq!(
+            s.get(Space::Context, b"c").unwrap().as_deref(),
+            Some(&b"v1"[..])
+        );
+        s.put(Space::Context, b"c", b"v2", far).unwrap();
+        assert_eq!(
+            s.get(Space::Context, b"c").unwrap().as_deref(),
+            Some(&b"v2"[..])
+        );
+        s.put(Space::Context, b"gone", b"v", past).unwrap();
+        assert_eq!(s.get(Space::Context, b"gone").unwrap(), None);
+        s.remove(Space::Context, b"c").unwrap();
+        s.remove(Space::Context, b"never").unwrap();
+        assert_eq!(s.get(Space::Context, b"c").unwrap(), None);
+        // advance only moves forward.
+        assert!(s.advance(Space::Sequence, b"serial", 1, far).unwrap());
+        assert!(s.advance(Space::Sequence, b"serial", 5, far).unwrap());
+        assert!(!s.advance(Space::Sequence, b"serial", 5, far).unwrap());
+        assert!(!s.advance(Space::Sequence, b"serial", 3, far).unwrap());
+        assert_eq!(s.current(Space::Sequence, b"serial").unwrap(), Some(5));
+        assert_eq!(s.current(Space::Sequence, b"other").unwrap(), None);
+    }
+
+    /// Many threads race to insert one key: exactly one wins.
+    pub(crate) fn race(s: &(dyn TokenStore + Sync)) {
+        let far = super::now_ms() + 60_000;
+        let wins = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for i in 0..50u32 {
+                        if s.insert_if_absent(Space::Replay, &i.to_be_bytes(), b"", far)
+                            .unwrap()
+                        {
+                            wins.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(wins.into_inner(), 50);
+    }
+}
