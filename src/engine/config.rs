@@ -1,7 +1,7 @@
 //! What the engine is configured with: our keys, the realms (relying parties) and the users.
 
 use crate::crypto::RsaPrivateKey;
-use crate::pki::Certificate;
+use crate::pki::{Certificate, TrustStore};
 use crate::wss::InboundConfig;
 use crate::xml::Limits;
 
@@ -80,6 +80,12 @@ pub struct EngineConfig {
     pub default_realm: Option<String>,
     /// Users for UsernameToken authentication.
     pub users: UserStore,
+    /// Which requester certificates may authenticate by X.509 signature (CA anchors and pinned
+    /// certificates). Default: none.
+    pub client_trust: TrustStore,
+    /// Certificates a request may refer to without carrying them (by thumbprint, SKI or
+    /// issuer/serial). Our own certificate is always known.
+    pub known_certs: Vec<Certificate>,
     /// Proof-key policy.
     pub key_policy: KeyPolicy,
     /// WS-Security inbound policy.
@@ -106,6 +112,8 @@ impl EngineConfig {
             realms,
             default_realm: None,
             users,
+            client_trust: TrustStore::new(),
+            known_certs: Vec::new(),
             key_policy: KeyPolicy::default(),
             inbound: InboundConfig::default(),
             limits: Limits::default(),

@@ -5,13 +5,16 @@
 //! fault. [`keys`] makes proof-key material, [`users`] authenticates UsernameTokens against
 //! Argon2 hashes, [`sealed`] seals stateless security-context state.
 //!
-//! May use: every layer below (crypto, pki, xml, xmlsec, soap, wss, trust).
+//! [`resolve`] lends the WS-Security layer the engine's keys, contexts and replay memory.
+//!
+//! May use: every layer below (crypto, pki, xml, xmlsec, soap, wss, trust, store).
 
 pub mod config;
 mod error;
 pub mod fault;
 pub mod keys;
 pub mod request;
+mod resolve;
 pub mod sealed;
 mod sts;
 pub mod users;

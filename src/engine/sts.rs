@@ -8,13 +8,14 @@
 use crate::crypto::{self, DigestAlgorithm, OaepParams, SignatureAlgorithm};
 use crate::pki::Certificate;
 use crate::soap::{self, SoapVersion};
+use crate::store::TokenStore;
 use crate::trust::{
     BinarySecret, BinarySecretType, ComputedKeyAlgorithm, Entropy, Fragment, KeyType, Lifetime,
     RequestSecurityToken, RequestSecurityTokenResponse, RequestSecurityTokenResponseCollection,
     RequestType, RequestedProofToken, RequestedReference, ScVersion, ToXml, TokenHolder, TokenType,
     TrustMessage, TrustVersion,
 };
-use crate::wss::{self, Environment, Protection, Signer, SignerKeyInfo, SigningToken};
+use crate::wss::{self, Clock, Environment, Protection, Signer, SignerKeyInfo, SigningToken};
 use crate::xml::{ns, Document, Writer};
 use crate::xmlsec::{self, SignReference, SignatureMethod, SignatureSpec, SigningKey};
 
@@ -22,6 +23,7 @@ use super::config::EngineConfig;
 use super::fault::{log_reason, to_fault};
 use super::keys::{self, KeyMaterial};
 use super::request::{parse_request, Incoming, ParsedRequest};
+use super::resolve::{EngineKeys, StoreReplay};
 use super::sealed::{self, ContextState};
 use super::Error;
 
@@ -56,12 +58,18 @@ struct Requester {
 /// The security token service.
 pub struct Engine {
     cfg: EngineConfig,
+    store: std::sync::Arc<dyn TokenStore>,
 }
 
 impl Engine {
-    /// An engine with `cfg`.
-    pub fn new(cfg: EngineConfig) -> Self {
-        Self { cfg }
+    /// An engine with `cfg`, keeping replay memory, contexts and revocations in `store`.
+    pub fn new(cfg: EngineConfig, store: std::sync::Arc<dyn TokenStore>) -> Self {
+        Self { cfg, store }
+    }
+
+    /// The token store.
+    pub fn store(&self) -> &dyn TokenStore {
+        &*self.store
     }
 
     /// The configuration.
@@ -69,13 +77,24 @@ impl Engine {
         &self.cfg
     }
 
-    /// Handles one request.
+    /// Handles one request at the time `clock` tells.
     pub fn handle(
         &self,
         incoming: Incoming<'_>,
         transport: Transport,
-        env: Environment<'_>,
+        clock: &dyn Clock,
     ) -> Response {
+        let keys = EngineKeys {
+            cfg: &self.cfg,
+            store: &*self.store,
+            now_ms: clock.now_ms(),
+        };
+        let replay = StoreReplay(&*self.store);
+        let env = Environment {
+            clock,
+            replay: &replay,
+            keys: &keys,
+        };
         let fallback = incoming
             .content_type
             .and_then(SoapVersion::from_content_type)

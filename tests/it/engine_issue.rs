@@ -3,14 +3,17 @@
 //! service reads the token's key with only its own private key and the STS certificate, and the
 //! two keys are equal.
 
+use std::sync::Arc;
 use wstrust::crypto::{psha1, RsaPrivateKey};
 use wstrust::engine::config::{AppliesToMatch, EngineConfig, Realm};
 use wstrust::engine::request::Incoming;
 use wstrust::engine::sealed::TokenKeys;
 use wstrust::engine::users::{hash_password, Argon2Params, PasswordRecord, UserStore};
+
 use wstrust::engine::{Engine, Transport};
 use wstrust::pki::Certificate;
 use wstrust::soap::{Envelope, SoapVersion};
+use wstrust::store::MemoryStore;
 use wstrust::wss::{self, Environment, FixedClock, InboundConfig};
 use wstrust::xml::{ns, Document, NodeId};
 use wstrust::xmlsec::{
@@ -54,7 +57,10 @@ fn engine_with(realms: Vec<Realm>, default_realm: Option<&str>) -> Engine {
         users,
     );
     cfg.default_realm = default_realm.map(str::to_owned);
-    Engine::new(cfg)
+    let pki = TestKeys::recorded_pki();
+    cfg.client_trust = pki.trust;
+    cfg.known_certs = pki.certs;
+    Engine::new(cfg, Arc::new(MemoryStore::new()))
 }
 
 struct Exchange {
@@ -85,14 +91,6 @@ fn send(engine: &Engine, request: &str, confidential: bool) -> Exchange {
                 .map(|(_, v)| v.trim().to_owned())
         })
         .unwrap();
-    let keys = TestKeys::recorded_pki();
-    let clock = FixedClock(now);
-    let replay = MemoryReplay::default();
-    let env = Environment {
-        clock: &clock,
-        replay: &replay,
-        keys: &keys,
-    };
     let r = engine.handle(
         Incoming {
             body: &body,
@@ -100,7 +98,7 @@ fn send(engine: &Engine, request: &str, confidential: bool) -> Exchange {
             soap_action: None,
         },
         Transport { confidential },
-        env,
+        &FixedClock(now),
     );
     Exchange {
         response: Document::parse(r.body.as_bytes()).unwrap(),
