@@ -11,7 +11,7 @@
 //! `crypto` (aws-lc-rs façade, no XML), `pki` (certificates, trust), `store` (shared state:
 //! replay cache, contexts, revocations) ← `xml` (one parser, one
 //! tree, c14n, writer) ← `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults,
-//! WS-Addressing) ← `wss` (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token
+//! WS-Addressing) and `saml` (SAML 1.1/2.0 assertions: issue, sign, validate) ← `wss` (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token
 //! service) ← `cli`.
 //!
 //! ## Threat model in one paragraph
@@ -32,6 +32,8 @@ pub mod store;
 pub mod xmlsec;
 
 pub mod soap;
+
+pub mod saml;
 
 pub mod wss;
 

@@ -9,12 +9,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &[]),
     ("xmlsec", &["crypto", "pki", "xml"]),
     ("soap", &["xml"]),
-    ("wss", &["crypto", "pki", "xml", "xmlsec", "soap"]),
-    ("trust", &["crypto", "xml", "xmlsec", "soap", "wss"]),
+    ("saml", &["crypto", "pki", "xml", "xmlsec"]),
+    ("wss", &["crypto", "pki", "xml", "xmlsec", "soap", "saml"]),
+    ("trust", &["crypto", "xml", "xmlsec", "soap", "saml", "wss"]),
     (
         "engine",
         &[
-            "crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust", "store",
+            "crypto", "pki", "xml", "xmlsec", "soap", "saml", "wss", "trust", "store",
         ],
     ),
 ];
