@@ -6,15 +6,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use wstrust::crypto::BlockCipher;
 use wstrust::pki::Certificate;
 use wstrust::saml::{
     encrypt, issue, validate, Confirmation, RecipientReference, SamlVersion, TrustedIssuer,
     ValidationPolicy,
 };
-use wstrust::crypto::BlockCipher;
 use wstrust::xml::{datetime, ns, Document, Writer};
-use wstrust::xmlsec::{write_encrypted_data, EncryptedType};
 use wstrust::xmlsec::x509_certificates;
+use wstrust::xmlsec::{write_encrypted_data, EncryptedType};
 
 use crate::saml_support::{pki, spec, Kind, KINDS, PROOF_KEY};
 use crate::support::{fixture, require_tool, shared};
@@ -47,7 +47,11 @@ impl Drop for Scratch {
     }
 }
 
-fn run(tool: &str, args: &[&dyn AsRef<std::ffi::OsStr>], env: &[(&str, &Path)]) -> (bool, Vec<u8>, String) {
+fn run(
+    tool: &str,
+    args: &[&dyn AsRef<std::ffi::OsStr>],
+    env: &[(&str, &Path)],
+) -> (bool, Vec<u8>, String) {
     let mut c = Command::new(tool);
     for a in args {
         c.arg(a);
@@ -70,7 +74,10 @@ fn pki_file(name: &str) -> PathBuf {
 /// `xmlsec1 --verify` with the STS certificate as the only trusted one.
 fn xmlsec1_verifies(version: SamlVersion, file: &Path) -> (bool, String) {
     let (attr, node) = match version {
-        SamlVersion::V20 => ("--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion"),
+        SamlVersion::V20 => (
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        ),
         SamlVersion::V11 => (
             "--id-attr:AssertionID",
             "urn:oasis:names:tc:SAML:1.0:assertion:Assertion",
@@ -109,9 +116,15 @@ fn xmlsec1_verifies_our_assertions() {
             // A changed attribute value fails, so the check above can fail.
             let bad = s.file(
                 "bad.xml",
-                issued.xml.replace(">alice@example.org<", ">mallory@example.org<").as_bytes(),
+                issued
+                    .xml
+                    .replace(">alice@example.org<", ">mallory@example.org<")
+                    .as_bytes(),
             );
-            assert!(!xmlsec1_verifies(version, &bad).0, "{version:?}: tampered copy verified");
+            assert!(
+                !xmlsec1_verifies(version, &bad).0,
+                "{version:?}: tampered copy verified"
+            );
         }
     }
 }
@@ -162,7 +175,8 @@ fn xmllint_validates_our_assertions_against_the_oasis_schemas() {
                 let (ok, err) = xmllint_validates(version, &f);
                 assert!(ok, "{version:?} {kind:?}: {err}\n{}", issued.xml);
                 if version == SamlVersion::V20 {
-                    let enc = encrypt(&issued, &pki.rp, RecipientReference::ThumbprintSha1).unwrap();
+                    let enc =
+                        encrypt(&issued, &pki.rp, RecipientReference::ThumbprintSha1).unwrap();
                     let f = s.file("encrypted.xml", enc.as_bytes());
                     let (ok, err) = xmllint_validates(version, &f);
                     assert!(ok, "EncryptedAssertion: {err}\n{enc}");
@@ -172,9 +186,14 @@ fn xmllint_validates_our_assertions_against_the_oasis_schemas() {
         // And the schema check can fail: an element the schema does not allow there.
         let issued = issue(&spec(version, Kind::Bearer, false), pki.signer()).unwrap();
         let s = Scratch::new("xsd-bad");
-        let bad = issued.xml.replacen("<saml:Conditions ", "<saml:Bogus/><saml:Conditions ", 1);
+        let bad = issued
+            .xml
+            .replacen("<saml:Conditions ", "<saml:Bogus/><saml:Conditions ", 1);
         let f = s.file("bad.xml", bad.as_bytes());
-        assert!(!xmllint_validates(version, &f).0, "{version:?}: invalid assertion passed");
+        assert!(
+            !xmllint_validates(version, &f).0,
+            "{version:?}: invalid assertion passed"
+        );
     }
 }
 
@@ -308,4 +327,3 @@ fn a_real_adfs_saml11_assertion_validates() {
     let other = ValidationPolicy::new(&trusted, ["urn:someone:else"], now);
     assert!(validate(&doc, a, &other).is_err());
 }
-

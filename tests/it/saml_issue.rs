@@ -17,10 +17,16 @@ fn check_confirmation(kind: Kind, got: &Confirmation) {
     let pki = pki();
     match (kind, got) {
         (Kind::Bearer, Confirmation::Bearer) => {}
-        (Kind::SymmetricThumbprint | Kind::SymmetricSki, Confirmation::HolderOfKeySymmetric { key }) => {
+        (
+            Kind::SymmetricThumbprint | Kind::SymmetricSki,
+            Confirmation::HolderOfKeySymmetric { key },
+        ) => {
             assert_eq!(key.expose(), &PROOF_KEY[..]);
         }
-        (Kind::PublicCertificate, Confirmation::HolderOfKeyPublic(PublicKeyInfo::Certificate(c))) => {
+        (
+            Kind::PublicCertificate,
+            Confirmation::HolderOfKeyPublic(PublicKeyInfo::Certificate(c)),
+        ) => {
             assert_eq!(c.der(), pki.client.der());
         }
         (Kind::PublicKeyValue, Confirmation::HolderOfKeyPublic(PublicKeyInfo::RsaKeyValue(k))) => {
@@ -49,8 +55,9 @@ fn every_variant_is_issued_and_validated() {
                     } else {
                         issued.xml.clone()
                     };
-                    let v = validate_xml(xml.as_bytes(), &pki.policy())
-                        .unwrap_or_else(|e| panic!("{version:?} {kind:?} actor={actor} enc={encrypted}: {e}\n{xml}"));
+                    let v = validate_xml(xml.as_bytes(), &pki.policy()).unwrap_or_else(|e| {
+                        panic!("{version:?} {kind:?} actor={actor} enc={encrypted}: {e}\n{xml}")
+                    });
                     assert_eq!(v.version, version);
                     assert_eq!(v.id, issued.id);
                     assert_eq!(v.issuer, ISSUER);
@@ -93,21 +100,33 @@ fn minimal_assertions_validate() {
         ONE_HOUR,
     );
     s.audiences = vec![AUDIENCE.into()];
-    let v = validate_xml(issue(&s, pki.signer()).unwrap().xml.as_bytes(), &pki.policy()).unwrap();
+    let v = validate_xml(
+        issue(&s, pki.signer()).unwrap().xml.as_bytes(),
+        &pki.policy(),
+    )
+    .unwrap();
     assert_eq!(v.subject, NameId::new("bob"));
     assert!(v.claims.is_empty() && v.authn.is_none() && v.actor.is_none());
 
     // SAML 1.1: one attribute statement only.
     s.version = SamlVersion::V11;
     s.claims = vec![Claim::new(EMAIL, ["bob@example.org"])];
-    let v = validate_xml(issue(&s, pki.signer()).unwrap().xml.as_bytes(), &pki.policy()).unwrap();
+    let v = validate_xml(
+        issue(&s, pki.signer()).unwrap().xml.as_bytes(),
+        &pki.policy(),
+    )
+    .unwrap();
     assert_eq!(v.claims, s.claims);
     assert!(v.authn.is_none());
 
     // SAML 1.1: the actor alone is a statement too.
     s.claims.clear();
     s.actor = Some("delegate".into());
-    let v = validate_xml(issue(&s, pki.signer()).unwrap().xml.as_bytes(), &pki.policy()).unwrap();
+    let v = validate_xml(
+        issue(&s, pki.signer()).unwrap().xml.as_bytes(),
+        &pki.policy(),
+    )
+    .unwrap();
     assert_eq!(v.actor.as_deref(), Some("delegate"));
     assert!(v.claims.is_empty());
 }
@@ -161,7 +180,10 @@ fn shape_of_what_we_write() {
                 SamlVersion::V20 => {
                     assert!(doc.is(kids[0], ns::SAML2, "Issuer"));
                     assert_eq!(sig_at, 1);
-                    assert_eq!(doc.attribute(doc.root(), "", "ID"), Some(issued.id.as_str()));
+                    assert_eq!(
+                        doc.attribute(doc.root(), "", "ID"),
+                        Some(issued.id.as_str())
+                    );
                 }
                 SamlVersion::V11 => {
                     assert_eq!(sig_at, kids.len() - 1);
@@ -232,7 +254,10 @@ fn key_identifier_reference() {
         let doc = Document::parse(xml.as_bytes()).unwrap();
         let str_ = doc.root();
         assert!(doc.is(str_, ns::WSSE, "SecurityTokenReference"));
-        assert_eq!(doc.attribute(str_, ns::WSSE11, "TokenType"), Some(token_type));
+        assert_eq!(
+            doc.attribute(str_, ns::WSSE11, "TokenType"),
+            Some(token_type)
+        );
         let ki = doc.child(str_, ns::WSSE, "KeyIdentifier").unwrap();
         assert_eq!(doc.attribute(ki, "", "ValueType"), Some(value_type));
         assert_eq!(doc.attribute(ki, "", "EncodingType"), None);

@@ -7,8 +7,8 @@ use wstrust::crypto::{RsaPrivateKey, SecretBytes};
 use wstrust::pki::Certificate;
 use wstrust::saml::{
     uri, AssertionSpec, AuthnMethod, AuthnStatement, Claim, ConfirmationSpec, NameId,
-    PublicKeyInfo, RecipientReference, SamlVersion, ServiceKey, SigningCredentials,
-    TrustedIssuer, ValidationPolicy,
+    PublicKeyInfo, RecipientReference, SamlVersion, ServiceKey, SigningCredentials, TrustedIssuer,
+    ValidationPolicy,
 };
 use wstrust::xml::datetime;
 
@@ -28,8 +28,12 @@ pub struct Pki {
 pub fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
-        let cert = |n: &str| Certificate::from_pem(&fixture_text(&format!("clients/pki/{n}.pem"))).unwrap();
-        let key = |n: &str| RsaPrivateKey::from_pem(&fixture_text(&format!("clients/pki/{n}.key"))).unwrap();
+        let cert = |n: &str| {
+            Certificate::from_pem(&fixture_text(&format!("clients/pki/{n}.pem"))).unwrap()
+        };
+        let key = |n: &str| {
+            RsaPrivateKey::from_pem(&fixture_text(&format!("clients/pki/{n}.key"))).unwrap()
+        };
         let sts = cert("sts");
         Pki {
             trusted: vec![TrustedIssuer::named(sts.clone(), ISSUER)],
