@@ -21,6 +21,7 @@
 pub mod claims;
 mod error;
 mod model;
+mod read;
 mod reference;
 pub mod uri;
 mod validate;

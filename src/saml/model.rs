@@ -344,3 +344,46 @@ pub(crate) fn join_claim_uri(namespace: &str, name: &str) -> String {
         format!("{namespace}/{name}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_uri_split_and_join() {
+        for (u, ns_, name) in [
+            (
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims",
+                "emailaddress",
+            ),
+            ("urn:oid:2.5.4.3", "urn:oid:", "2.5.4.3"),
+        ] {
+            assert_eq!(split_claim_uri(u), Some((ns_, name)));
+            assert_eq!(join_claim_uri(ns_, name), u);
+        }
+        // No separator, an empty name, or one that would not come back the same.
+        for bad in ["plain", "http://a/", "urn:x:/y", "a:"] {
+            assert_eq!(split_claim_uri(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn authn_method_uris() {
+        for v in [SamlVersion::V11, SamlVersion::V20] {
+            for m in [
+                AuthnMethod::Password,
+                AuthnMethod::Unspecified,
+                AuthnMethod::X509,
+            ] {
+                assert_eq!(AuthnMethod::from_uri(v, m.uri(v)), m);
+            }
+            let other = AuthnMethod::Unknown("urn:x".into());
+            assert_eq!(AuthnMethod::from_uri(v, other.uri(v)), other);
+        }
+        assert_eq!(
+            AuthnMethod::PasswordProtectedTransport.uri(SamlVersion::V11),
+            uri::AM_PASSWORD_1
+        );
+    }
+}
