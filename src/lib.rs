@@ -29,6 +29,8 @@ pub mod xml;
 
 pub mod store;
 
+pub mod keyx;
+
 pub mod xmlsec;
 
 pub mod soap;
