@@ -142,14 +142,6 @@ impl PrivateExponent {
         Ok(Self(x))
     }
 
-    /// An exponent from big-endian bytes (tests; at most [`EXPONENT_BITS`] bits).
-    pub(crate) fn from_be(bytes: &[u8]) -> Result<Self> {
-        if bytes.is_empty() || bytes.len() > EXPONENT_BITS as usize / 8 {
-            return err(ErrorCode::Internal, "dh exponent of the wrong size");
-        }
-        Ok(Self(SecretBytes::from_slice(bytes)))
-    }
-
     fn value<const L: usize>(&self) -> Result<Uint<L>> {
         from_be::<L>(self.0.expose())
             .ok_or(super::error::KeyxError::new(ErrorCode::Internal, "dh exponent too wide"))

@@ -7,6 +7,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("pki", &["crypto"]),
     ("xml", &[]),
     ("store", &[]),
+    ("keyx", &["crypto", "pki", "xml", "store"]),
     ("xmlsec", &["crypto", "pki", "xml"]),
     ("soap", &["xml"]),
     ("wss", &["crypto", "pki", "xml", "xmlsec", "soap"]),
@@ -14,7 +15,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "engine",
         &[
-            "crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust", "store",
+            "crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust", "store", "keyx",
         ],
     ),
 ];
