@@ -9,11 +9,11 @@
 //! one (where it needs a callback it defines a trait the higher layer implements):
 //!
 //! `crypto` (aws-lc-rs façade, no XML), `pki` (certificates, trust), `store` (shared state:
-//! replay cache, contexts, revocations) ← `keyx` (MSL-style key exchange and master tokens;
-//! uses crypto, pki, xml, store) ← `engine`; `xml` (one parser, one
+//! replay cache, contexts, revocations) ← `xml` (one parser, one
 //! tree, c14n, writer) ← `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults,
 //! WS-Addressing) ← `wss` (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token
-//! service) ← `cli`.
+//! service) ← `cli`. Beside that chain, `keyx` (MSL-style key exchange and master tokens) uses
+//! `crypto`, `pki`, `xml` and `store`, and `engine` may use it.
 //!
 //! ## Threat model in one paragraph
 //!
