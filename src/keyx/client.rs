@@ -34,6 +34,8 @@ impl std::fmt::Debug for PendingExchange {
 #[derive(Debug)]
 pub struct AsymmetricWrappedRequest;
 
+// `new` returns the request and its pending half: the two are made together.
+#[allow(clippy::new_ret_no_self)]
 impl AsymmetricWrappedRequest {
     /// A request with a fresh RSA-2048 key pair named `key_pair_id`.
     pub fn new(key_pair_id: &str) -> Result<(KeyRequest, PendingExchange)> {
@@ -43,10 +45,16 @@ impl AsymmetricWrappedRequest {
     }
 
     /// A request with a given RSA key pair (at least 2048 bits).
-    pub fn with_key(key_pair_id: &str, key: RsaPrivateKey) -> Result<(KeyRequest, PendingExchange)> {
+    pub fn with_key(
+        key_pair_id: &str,
+        key: RsaPrivateKey,
+    ) -> Result<(KeyRequest, PendingExchange)> {
         check_id(key_pair_id)?;
         if key.modulus_bits() < MIN_RSA_BITS {
-            return err(ErrorCode::InvalidPublicKey, "rsa key shorter than 2048 bits");
+            return err(
+                ErrorCode::InvalidPublicKey,
+                "rsa key shorter than 2048 bits",
+            );
         }
         let data = KeyRequestData::AsymmetricWrapped {
             key_pair_id: key_pair_id.to_owned(),
@@ -67,6 +75,7 @@ impl AsymmetricWrappedRequest {
 #[derive(Debug)]
 pub struct DhRequest;
 
+#[allow(clippy::new_ret_no_self)]
 impl DhRequest {
     /// A request with a fresh ephemeral key in `group`.
     pub fn new(group: DhGroup) -> Result<(KeyRequest, PendingExchange)> {
@@ -120,7 +129,10 @@ impl PendingExchange {
                     })
                 };
                 SessionKeys::new(unwrap(encryption_key)?, unwrap(hmac_key)?).map_err(|_| {
-                    KeyxError::new(ErrorCode::WrappedKeyInvalid, "unwrapped key of the wrong length")
+                    KeyxError::new(
+                        ErrorCode::WrappedKeyInvalid,
+                        "unwrapped key of the wrong length",
+                    )
                 })?
             }
             (

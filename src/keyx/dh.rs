@@ -49,10 +49,9 @@ impl DhGroup {
 
     /// The group named `id` (exact, case-sensitive match).
     pub fn from_id(id: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|g| g.id() == id).ok_or(KeyxError::new(
-            ErrorCode::UnknownParametersId,
-            "unknown dh parameters id",
-        ))
+        Self::ALL.into_iter().find(|g| g.id() == id).ok_or_else(|| {
+            KeyxError::new(ErrorCode::UnknownParametersId, "unknown dh parameters id")
+        })
     }
 
     /// The prime p as big-endian bytes of the group width (`None` for X25519).
@@ -213,10 +212,7 @@ mod tests {
     fn invalid_peer_values() {
         let k = DhPrivateKey::generate(DhGroup::Ffdhe2048).unwrap();
         for bad in [vec![], vec![0], vec![1], vec![0xff; 256], vec![2; 300]] {
-            assert_eq!(
-                k.agree(&bad).unwrap_err().code,
-                ErrorCode::InvalidPublicKey
-            );
+            assert_eq!(k.agree(&bad).unwrap_err().code, ErrorCode::InvalidPublicKey);
         }
         let x = DhPrivateKey::generate(DhGroup::X25519).unwrap();
         for bad in [vec![0u8; 32], vec![9u8; 31], vec![]] {

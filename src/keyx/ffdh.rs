@@ -73,10 +73,7 @@ impl Group<{ U3072::LIMBS }> for Ffdhe3072 {
 fn params<const L: usize>(p: &Uint<L>) -> Result<MontyParams<L>> {
     let odd: Option<Odd<Uint<L>>> = Odd::new(*p).into();
     odd.map(MontyParams::new_vartime)
-        .ok_or(super::error::KeyxError::new(
-            ErrorCode::Internal,
-            "even dh modulus",
-        ))
+        .ok_or_else(|| super::error::KeyxError::new(ErrorCode::Internal, "even dh modulus"))
 }
 
 /// `base^exp mod p`, constant time for `exp` below 2^`exp_bits`.
@@ -143,8 +140,9 @@ impl PrivateExponent {
     }
 
     fn value<const L: usize>(&self) -> Result<Uint<L>> {
-        from_be::<L>(self.0.expose())
-            .ok_or(super::error::KeyxError::new(ErrorCode::Internal, "dh exponent too wide"))
+        from_be::<L>(self.0.expose()).ok_or_else(|| {
+            super::error::KeyxError::new(ErrorCode::Internal, "dh exponent too wide")
+        })
     }
 
     /// y = g^x mod p as big-endian bytes of the group width.
@@ -187,10 +185,7 @@ pub(crate) fn validate_public<const L: usize, G: Group<L>>(peer: &[u8]) -> Resul
     };
     let p_minus_1 = G::P.wrapping_sub(&Uint::<L>::ONE);
     if y <= Uint::<L>::ONE || y >= p_minus_1 {
-        return err(
-            ErrorCode::InvalidPublicKey,
-            "dh public value not in 2..p-2",
-        );
+        return err(ErrorCode::InvalidPublicKey, "dh public value not in 2..p-2");
     }
     let q = p_minus_1.shr_vartime(1);
     if mod_pow(&G::P, &y, &q, Uint::<L>::BITS)? != Uint::<L>::ONE {
@@ -256,7 +251,11 @@ mod tests {
         let q = p1.shr_vartime(1);
         for base in [2u64, 3, 5, 7] {
             let b = Uint::<L>::from_u64(base);
-            assert_eq!(mod_pow(p, &b, &p1, Uint::<L>::BITS).unwrap(), one, "p, base {base}");
+            assert_eq!(
+                mod_pow(p, &b, &p1, Uint::<L>::BITS).unwrap(),
+                one,
+                "p, base {base}"
+            );
             assert_eq!(
                 mod_pow(&q, &b, &q.wrapping_sub(&one), Uint::<L>::BITS).unwrap(),
                 one,
@@ -293,13 +292,7 @@ mod tests {
         let eb: Uint<{ 2 * N2 }> = from_be(b.0.expose()).unwrap();
         let ab = ea.wrapping_mul(&eb);
         let p_wide: Uint<{ 2 * N2 }> = widen::<N2, { 2 * N2 }>(&FFDHE2048_P);
-        let direct = mod_pow(
-            &p_wide,
-            &Uint::from_u64(2),
-            &ab,
-            2 * EXPONENT_BITS,
-        )
-        .unwrap();
+        let direct = mod_pow(&p_wide, &Uint::from_u64(2), &ab, 2 * EXPONENT_BITS).unwrap();
         assert_eq!(to_be(&direct)[256..], zab.expose()[..]);
         // MSL wire form and its decoding.
         let wire = msl_bytes(&ya);
@@ -315,11 +308,14 @@ mod tests {
     fn invalid_public_values_refused() {
         let p = to_be(&FFDHE2048_P);
         let p1 = to_be(&FFDHE2048_P.wrapping_sub(&Uint::ONE));
-        let p_plus = to_be(&Uint::<{ N2 + 1 }>::from_be_slice(&{
-            let mut v = vec![0u8; 8];
-            v.extend_from_slice(&p);
-            v
-        }).wrapping_add(&Uint::ONE));
+        let p_plus = to_be(
+            &Uint::<{ N2 + 1 }>::from_be_slice(&{
+                let mut v = vec![0u8; 8];
+                v.extend_from_slice(&p);
+                v
+            })
+            .wrapping_add(&Uint::ONE),
+        );
         let order2_generator_not_in_subgroup = {
             // p − 1 has order 2; 3 and other non-residues have order 2q: test one non-residue.
             let mut found = None;
@@ -339,7 +335,7 @@ mod tests {
             (vec![0; 256], "zero padded"),
             (vec![1], "one"),
             (p1, "p-1"),
-            (p.clone(), "p"),
+            (p, "p"),
             (p_plus, "p+1 (wider)"),
             (vec![0xff; 256], "2^2048-1 > p"),
             (vec![0x01; 258], "too long"),

@@ -110,7 +110,9 @@ fn request_data(root: &Obj<'_>) -> Result<KeyRequestData> {
             public_key: kd.bytes("publickey", "publickey missing or not base64")?,
         },
         Scheme::DiffieHellman => KeyRequestData::DiffieHellman {
-            parameters_id: kd.string("parametersid", "parametersid missing")?.to_owned(),
+            parameters_id: kd
+                .string("parametersid", "parametersid missing")?
+                .to_owned(),
             public_key: kd.bytes("publickey", "publickey missing or not base64")?,
         },
     })
@@ -283,7 +285,9 @@ fn response_from(root: &Obj<'_>) -> Result<KeyResponse> {
             hmac_key: kd.bytes("hmackey", "hmackey missing or not base64")?,
         },
         Scheme::DiffieHellman => KeyResponseData::DiffieHellman {
-            parameters_id: kd.string("parametersid", "parametersid missing")?.to_owned(),
+            parameters_id: kd
+                .string("parametersid", "parametersid missing")?
+                .to_owned(),
             public_key: kd.bytes("publickey", "publickey missing or not base64")?,
         },
     };
@@ -318,7 +322,9 @@ pub fn parse_outcome(bytes: &[u8]) -> Result<RenewOutcome> {
         "response is not an object",
     )?;
     if root.get("scheme").is_none() && root.get("keydata").is_none() {
-        Ok(RenewOutcome::Unchanged(master_token(root.get("mastertoken"))?))
+        Ok(RenewOutcome::Unchanged(master_token(
+            root.get("mastertoken"),
+        )?))
     } else {
         response_from(&root).map(RenewOutcome::Renewed)
     }
@@ -390,7 +396,10 @@ mod tests {
             ("[]", ErrorCode::MalformedRequest),
             ("{", ErrorCode::MalformedRequest),
             (r#"{"keydata":{}}"#, ErrorCode::MalformedRequest),
-            (r#"{"scheme":"NOPE","keydata":{}}"#, ErrorCode::UnknownScheme),
+            (
+                r#"{"scheme":"NOPE","keydata":{}}"#,
+                ErrorCode::UnknownScheme,
+            ),
             (r#"{"scheme":"DH"}"#, ErrorCode::MalformedRequest),
             (
                 r#"{"scheme":"DH","keydata":{"parametersid":"X25519","publickey":"!!"}}"#,
@@ -422,7 +431,11 @@ mod tests {
             ),
         ];
         for (text, code) in cases {
-            assert_eq!(parse_request(text.as_bytes()).unwrap_err().code, *code, "{text}");
+            assert_eq!(
+                parse_request(text.as_bytes()).unwrap_err().code,
+                *code,
+                "{text}"
+            );
         }
         let big = vec![b' '; MAX_JSON + 1];
         assert_eq!(
@@ -450,11 +463,20 @@ mod tests {
                 public_key: vec![5; 32],
             },
         };
-        assert_eq!(parse_response(write_response(&resp).as_bytes()).unwrap(), resp);
+        assert_eq!(
+            parse_response(write_response(&resp).as_bytes()).unwrap(),
+            resp
+        );
         let renewed = RenewOutcome::Renewed(resp);
-        assert_eq!(parse_outcome(write_outcome(&renewed).as_bytes()).unwrap(), renewed);
+        assert_eq!(
+            parse_outcome(write_outcome(&renewed).as_bytes()).unwrap(),
+            renewed
+        );
         let same = RenewOutcome::Unchanged(token);
-        assert_eq!(parse_outcome(write_outcome(&same).as_bytes()).unwrap(), same);
+        assert_eq!(
+            parse_outcome(write_outcome(&same).as_bytes()).unwrap(),
+            same
+        );
         let e = KeyxError::new(ErrorCode::MasterTokenSequenceStale, "newer exists");
         let text = write_error(&e);
         let v: Value = serde_json::from_str(&text).unwrap();

@@ -67,7 +67,8 @@ pub fn verify_x509_authdata(request: &KeyRequest) -> Result<Certificate> {
         ));
     };
     let failed = |detail| KeyxError::new(ErrorCode::AuthFailed, detail);
-    let cert = Certificate::from_der(certificate).map_err(|_| failed("certificate does not parse"))?;
+    let cert =
+        Certificate::from_der(certificate).map_err(|_| failed("certificate does not parse"))?;
     if cert.public_key().modulus_bits() < server::MIN_RSA_BITS {
         return Err(failed("certificate key shorter than 2048 bits"));
     }

@@ -349,12 +349,9 @@ mod tests {
             token_data: b"td".to_vec(),
             signature: b"sig".to_vec(),
         };
-        let keys = SessionKeys::new(
-            SecretBytes::new(vec![3; 16]),
-            SecretBytes::new(vec![4; 32]),
-        )
-        .unwrap();
-        let renewing = dh_request().with_renewal(token.clone(), &keys);
+        let keys =
+            SessionKeys::new(SecretBytes::new(vec![3; 16]), SecretBytes::new(vec![4; 32])).unwrap();
+        let renewing = dh_request().with_renewal(token, &keys);
         assert_ne!(renewing.signing_input(), base);
         let mac = renewing.renewal.as_ref().unwrap().mac.clone().unwrap();
         assert!(keys.verify_mac(&renewing.signing_input(), &mac));
@@ -373,9 +370,13 @@ mod tests {
 
     #[test]
     fn session_key_lengths_checked() {
-        assert!(SessionKeys::new(SecretBytes::new(vec![0; 16]), SecretBytes::new(vec![0; 31])).is_err());
-        let a = SessionKeys::new(SecretBytes::new(vec![1; 16]), SecretBytes::new(vec![2; 32])).unwrap();
-        let b = SessionKeys::new(SecretBytes::new(vec![1; 16]), SecretBytes::new(vec![9; 32])).unwrap();
+        assert!(
+            SessionKeys::new(SecretBytes::new(vec![0; 16]), SecretBytes::new(vec![0; 31])).is_err()
+        );
+        let a =
+            SessionKeys::new(SecretBytes::new(vec![1; 16]), SecretBytes::new(vec![2; 32])).unwrap();
+        let b =
+            SessionKeys::new(SecretBytes::new(vec![1; 16]), SecretBytes::new(vec![9; 32])).unwrap();
         assert!(a.same_as(&a.clone()));
         assert!(!a.same_as(&b));
     }

@@ -14,8 +14,8 @@ use super::dh::{derive_session_keys, DhGroup, DhPrivateKey};
 use super::error::{err, ErrorCode, KeyxError, Result};
 use super::lifecycle::{self, check_sequence, decide, sequence_key, Proof, RenewalDecision};
 use super::model::{
-    KeyRequest, KeyRequestData, KeyResponse, KeyResponseData, MasterToken, Mechanism,
-    RenewOutcome, SessionKeys, ENCRYPTION_KEY_LEN, HMAC_KEY_LEN,
+    KeyRequest, KeyRequestData, KeyResponse, KeyResponseData, MasterToken, Mechanism, RenewOutcome,
+    SessionKeys, ENCRYPTION_KEY_LEN, HMAC_KEY_LEN,
 };
 use super::token::{open, seal, MasterTokenClaims, MasterTokenKeys, MAX_NAME, MAX_NUMBER};
 
@@ -116,7 +116,9 @@ pub fn exchange(data: &KeyRequestData) -> Result<(SessionKeys, KeyResponseData)>
             )?;
             let wrap = |k: &SecretBytes| {
                 key.oaep_encrypt(&OaepParams::sha1(), k.expose())
-                    .map_err(|_| KeyxError::new(ErrorCode::InvalidPublicKey, "rsa-oaep wrap failed"))
+                    .map_err(|_| {
+                        KeyxError::new(ErrorCode::InvalidPublicKey, "rsa-oaep wrap failed")
+                    })
             };
             let response = KeyResponseData::AsymmetricWrapped {
                 key_pair_id: key_pair_id.clone(),
@@ -351,7 +353,10 @@ mod tests {
         assert_eq!(e.detail, "rsa public key shorter than 2048 bits");
         let e = exchange(&data(b"junk".to_vec(), Mechanism::Rsa)).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidPublicKey);
-        let good = RsaPrivateKey::generate(2048).unwrap().public_key().spki_der();
+        let good = RsaPrivateKey::generate(2048)
+            .unwrap()
+            .public_key()
+            .spki_der();
         let e = exchange(&data(good.clone(), Mechanism::Ecc)).unwrap_err();
         assert_eq!(e.code, ErrorCode::UnsupportedMechanism);
         assert!(exchange(&data(good, Mechanism::Rsa)).is_ok());

@@ -21,9 +21,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::crypto::{
-    self, hmac_sign, hmac_verify, BlockCipher, HmacAlgorithm, SecretBytes,
-};
+use crate::crypto::{self, hmac_sign, hmac_verify, BlockCipher, HmacAlgorithm, SecretBytes};
 
 use super::error::{err, ErrorCode, KeyxError, Result};
 use super::model::{MasterToken, SessionKeys, MAC_LEN};
@@ -239,9 +237,8 @@ pub fn open(token: &MasterToken, keys: &MasterTokenKeys) -> Result<MasterTokenCl
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&token.token_data) else {
         return tampered("master token data is not a json object");
     };
-    let key_id = match map.get("keyid").and_then(Value::as_u64).map(u32::try_from) {
-        Some(Ok(id)) => id,
-        _ => return tampered("master token key id missing"),
+    let Some(Ok(key_id)) = map.get("keyid").and_then(Value::as_u64).map(u32::try_from) else {
+        return tampered("master token key id missing");
     };
     let (Some(enc), Some(sig)) = (
         keys.derived(key_id, ENC_LABEL),
@@ -346,11 +343,8 @@ mod tests {
             key_id: 0,
             issuer: "sts".into(),
             identity: "alice".into(),
-            session: SessionKeys::new(
-                SecretBytes::new(vec![1; 16]),
-                SecretBytes::new(vec![2; 32]),
-            )
-            .unwrap(),
+            session: SessionKeys::new(SecretBytes::new(vec![1; 16]), SecretBytes::new(vec![2; 32]))
+                .unwrap(),
         }
     }
 
@@ -360,7 +354,13 @@ mod tests {
         let t = seal(&claims(), &k1).unwrap();
         let c = open(&t, &k1).unwrap();
         assert_eq!(
-            (c.renewal_window, c.expiration, c.sequence_number, c.serial_number, c.key_id),
+            (
+                c.renewal_window,
+                c.expiration,
+                c.sequence_number,
+                c.serial_number,
+                c.key_id
+            ),
             (1_000, 2_000, 7, MAX_NUMBER, 1)
         );
         assert_eq!((c.issuer.as_str(), c.identity.as_str()), ("sts", "alice"));
@@ -423,7 +423,7 @@ mod tests {
         );
         let empty = MasterToken {
             token_data: vec![],
-            signature: t.signature.clone(),
+            signature: t.signature,
         };
         assert_eq!(
             open(&empty, &k).unwrap_err().code,

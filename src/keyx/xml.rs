@@ -14,9 +14,7 @@ use crate::xml::ns::WSX;
 use crate::xml::{Document, NodeId, NodeKind, Writer};
 
 use super::error::{ErrorCode, KeyxError, Result};
-use super::model::{
-    KeyRequestData, KeyResponse, KeyResponseData, MasterToken, Mechanism, Scheme,
-};
+use super::model::{KeyRequestData, KeyResponse, KeyResponseData, MasterToken, Mechanism, Scheme};
 
 fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
@@ -187,7 +185,8 @@ pub fn read_key_response(doc: &Document, parent: NodeId) -> Result<KeyResponse> 
         }
     };
     let data = read_key_response_data(doc, one("KeyResponseData", ErrorCode::MalformedResponse)?)?;
-    let master_token = read_master_token(doc, one("MasterToken", ErrorCode::MasterTokenMalformed)?)?;
+    let master_token =
+        read_master_token(doc, one("MasterToken", ErrorCode::MasterTokenMalformed)?)?;
     Ok(KeyResponse { master_token, data })
 }
 
@@ -310,14 +309,19 @@ mod tests {
         };
         let doc = wrap(|w| write_key_response(w, &resp, Some("mt-1")));
         assert_eq!(read_key_response(&doc, doc.root()).unwrap(), resp);
-        let mt = doc.children_named(doc.root(), WSX, "MasterToken").next().unwrap();
+        let mt = doc
+            .children_named(doc.root(), WSX, "MasterToken")
+            .next()
+            .unwrap();
         assert_eq!(doc.attribute(mt, "", "Id"), Some("mt-1"));
     }
 
     #[test]
     fn strict_reading() {
         let w = |body: &str| {
-            format!(r#"<wsx:KeyRequestData xmlns:wsx="urn:wstrust:ext:2026">{body}</wsx:KeyRequestData>"#)
+            format!(
+                r#"<wsx:KeyRequestData xmlns:wsx="urn:wstrust:ext:2026">{body}</wsx:KeyRequestData>"#
+            )
         };
         let cases = [
             (w("<wsx:Scheme>DH</wsx:Scheme><wsx:AsymmetricWrapped/>"), ErrorCode::MalformedRequest),

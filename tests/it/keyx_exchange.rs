@@ -69,7 +69,10 @@ fn run(request: KeyRequest, pending: PendingExchange, transport: Transport) {
     assert_eq!(claims.issuer, "sts.example");
     assert_eq!(claims.sequence_number, 1);
     assert_eq!(claims.key_id, 7);
-    assert_eq!((claims.renewal_window, claims.expiration), (t + 100, t + 200));
+    assert_eq!(
+        (claims.renewal_window, claims.expiration),
+        (t + 100, t + 200)
+    );
 
     // Only the STS token key opens it.
     for wrong in [token_keys(7, 0x43), token_keys(8, 0x42)] {
@@ -97,7 +100,12 @@ fn run(request: KeyRequest, pending: PendingExchange, transport: Transport) {
         ErrorCode::MasterTokenTampered
     );
     // A second exchange of the same kind gives new keys under a new serial number.
-    let again = transport(&sts, &KeyRequest::new(same_kind(&response)), "device-123", t);
+    let again = transport(
+        &sts,
+        &KeyRequest::new(same_kind(&response)),
+        "device-123",
+        t,
+    );
     let other = open_master_token(&again.master_token, &keys).unwrap();
     assert_ne!(other.serial_number, claims.serial_number);
     assert!(!other.session.same_as(&claims.session));

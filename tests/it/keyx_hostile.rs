@@ -81,8 +81,11 @@ fn invalid_ffdhe_public_values() {
     );
     // The same rules in ffdhe3072.
     let p3 = DhGroup::Ffdhe3072.prime().unwrap();
-    for value in [vec![1u8], p3.clone(), vec![0xff; 384]] {
-        assert_eq!(sts_error(dh("ffdhe3072", &value)), "KEYX_INVALID_PUBLIC_KEY");
+    for value in [vec![1u8], p3, vec![0xff; 384]] {
+        assert_eq!(
+            sts_error(dh("ffdhe3072", &value)),
+            "KEYX_INVALID_PUBLIC_KEY"
+        );
     }
 }
 

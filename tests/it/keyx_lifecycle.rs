@@ -75,7 +75,10 @@ impl Fixture {
             Ok(o) => o,
             Err(e) => {
                 // The error document carries the same stable code.
-                assert_eq!(json::parse_error(json::write_error(&e).as_bytes()), Some(e.code));
+                assert_eq!(
+                    json::parse_error(json::write_error(&e).as_bytes()),
+                    Some(e.code)
+                );
                 return Err(e.code);
             }
         };
@@ -111,13 +114,10 @@ fn a_renewal_must_prove_something() {
         );
     }
     // A MAC made with other keys is refused outright.
-    let other = SessionKeys::new(
-        SecretBytes::new(vec![1; 16]),
-        SecretBytes::new(vec![2; 32]),
-    )
-    .unwrap();
+    let other =
+        SessionKeys::new(SecretBytes::new(vec![1; 16]), SecretBytes::new(vec![2; 32])).unwrap();
     assert_eq!(
-        f.renew(&token, Some(&other), None, f.t0 + 150, keys.clone())
+        f.renew(&token, Some(&other), None, f.t0 + 150, keys)
             .unwrap_err(),
         ErrorCode::MessageMacInvalid
     );
@@ -129,14 +129,19 @@ fn inside_the_window_the_session_mac_renews_and_the_old_token_goes_stale() {
     let (keys, token) = f.issue();
     let old = open_master_token(&token, &f.keys).unwrap();
     let at = f.t0 + 150;
-    let (k2, t2, renewed) = f.renew(&token, Some(&keys), None, at, keys.clone()).unwrap();
+    let (k2, t2, renewed) = f
+        .renew(&token, Some(&keys), None, at, keys.clone())
+        .unwrap();
     assert!(renewed);
     let new = open_master_token(&t2, &f.keys).unwrap();
     assert_eq!(new.serial_number, old.serial_number);
     assert_eq!(new.sequence_number, old.sequence_number + 1);
     assert_eq!(new.identity, "device-1");
     assert_eq!((new.renewal_window, new.expiration), (at + 100, at + 200));
-    assert!(new.session.same_as(&k2), "client and sts agree on the new keys");
+    assert!(
+        new.session.same_as(&k2),
+        "client and sts agree on the new keys"
+    );
     assert!(!k2.same_as(&keys), "renewal changes the session keys");
     check_sequence(&new, &f.store).unwrap();
 
@@ -157,9 +162,7 @@ fn inside_the_window_the_session_mac_renews_and_the_old_token_goes_stale() {
         ErrorCode::MasterTokenSequenceStale
     );
     // The new one renews on.
-    let (_, t3, renewed) = f
-        .renew(&t2, Some(&k2), None, at + 120, k2.clone())
-        .unwrap();
+    let (_, t3, renewed) = f.renew(&t2, Some(&k2), None, at + 120, k2.clone()).unwrap();
     assert!(renewed);
     assert_eq!(open_master_token(&t3, &f.keys).unwrap().sequence_number, 3);
 }
@@ -180,7 +183,7 @@ fn after_expiry_only_entity_authentication_renews() {
         ErrorCode::MasterTokenIdentityMismatch
     );
     let (k2, t2, renewed) = f
-        .renew(&token, None, Some("device-1"), at + 1000, keys.clone())
+        .renew(&token, None, Some("device-1"), at + 1000, keys)
         .unwrap();
     assert!(renewed);
     let c = open_master_token(&t2, &f.keys).unwrap();
@@ -195,15 +198,21 @@ fn x509_authdata_authenticates_a_renewal_of_an_expired_token() {
     let cert_pem = fixture_text("clients/pki/client.pem");
     let cert = Certificate::from_pem(&cert_pem).unwrap();
     let (req, pending) = DhRequest::new(DhGroup::Ffdhe2048).unwrap();
-    let req = req.with_renewal(token.clone(), &keys);
+    let req = req.with_renewal(token, &keys);
     let req = sign_x509(req, cert.der(), &client_key()).unwrap();
     let parsed = json::parse_request(json::write_request(&req).as_bytes()).unwrap();
     // The caller checks the authdata (trust of the certificate is its business too).
     let who = verify_x509_authdata(&parsed).unwrap();
     assert_eq!(who.der(), cert.der());
-    let outcome = f.sts().renew(&parsed, Some("device-1"), f.t0 + 300).unwrap();
+    let outcome = f
+        .sts()
+        .renew(&parsed, Some("device-1"), f.t0 + 300)
+        .unwrap();
     let (k2, t2) = pending.complete_renewal(&outcome, keys).unwrap();
-    assert!(open_master_token(&t2, &f.keys).unwrap().session.same_as(&k2));
+    assert!(open_master_token(&t2, &f.keys)
+        .unwrap()
+        .session
+        .same_as(&k2));
 
     // Any change to the signed request breaks the authdata.
     let mut forged = parsed.clone();
@@ -215,7 +224,7 @@ fn x509_authdata_authenticates_a_renewal_of_an_expired_token() {
         ErrorCode::AuthFailed
     );
     assert_eq!(
-        verify_x509_authdata(&KeyRequest::new(parsed.data.clone()))
+        verify_x509_authdata(&KeyRequest::new(parsed.data))
             .unwrap_err()
             .code,
         ErrorCode::UnknownAuthScheme
@@ -238,7 +247,7 @@ fn tampered_tokens_are_refused() {
             "tokendata byte {i}"
         );
     }
-    let mut bad = token.clone();
+    let mut bad = token;
     bad.signature[31] ^= 0x01;
     assert_eq!(
         f.renew(&bad, Some(&keys), None, f.t0 + 150, keys.clone())
@@ -269,6 +278,8 @@ fn a_store_without_the_serial_refuses() {
 fn concurrent_renewals_of_one_token_yield_one_winner() {
     let f = Fixture::new();
     let (keys, token) = f.issue();
+    // Every thread is spawned before any is joined, hence the collect.
+    #[allow(clippy::needless_collect)]
     let results: Vec<Result<bool, ErrorCode>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..6)
             .map(|_| {
@@ -280,7 +291,11 @@ fn concurrent_renewals_of_one_token_yield_one_winner() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert_eq!(results.iter().filter(|r| **r == Ok(true)).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| **r == Ok(true)).count(),
+        1,
+        "{results:?}"
+    );
     assert!(results
         .iter()
         .all(|r| *r == Ok(true) || *r == Err(ErrorCode::MasterTokenSequenceStale)));

@@ -39,7 +39,9 @@ fn tlv(der: &[u8]) -> (u8, &[u8], &[u8]) {
         (der[1] as usize, 2)
     } else {
         let n = (der[1] & 0x7f) as usize;
-        let len = der[2..2 + n].iter().fold(0usize, |a, &b| (a << 8) | b as usize);
+        let len = der[2..2 + n]
+            .iter()
+            .fold(0usize, |a, &b| (a << 8) | b as usize);
         (len, 2 + n)
     };
     (tag, &der[head..head + len], &der[head + len..])
@@ -82,9 +84,20 @@ fn ffdhe2048_agrees_with_openssl() {
     let p = |x: &Path| x.to_str().unwrap().to_owned();
     run(
         "openssl",
-        &["genpkey", "-algorithm", "DH", "-pkeyopt", "group:ffdhe2048", "-out", &p(&peer)],
+        &[
+            "genpkey",
+            "-algorithm",
+            "DH",
+            "-pkeyopt",
+            "group:ffdhe2048",
+            "-out",
+            &p(&peer),
+        ],
     );
-    let spki = run("openssl", &["pkey", "-in", &p(&peer), "-pubout", "-outform", "DER"]);
+    let spki = run(
+        "openssl",
+        &["pkey", "-in", &p(&peer), "-pubout", "-outform", "DER"],
+    );
     // SubjectPublicKeyInfo { AlgorithmIdentifier { dhKeyAgreement, DHParameter { p, g } },
     //                        BIT STRING { INTEGER y } }
     let (_, body, _) = tlv(&spki);
@@ -113,7 +126,7 @@ fn ffdhe2048_agrees_with_openssl() {
     // OpenSSL's side, from our public value in an SPKI it reads.
     let mut bit_string = vec![0u8];
     bit_string.extend_from_slice(&der_uint(&our_y));
-    let mut our_spki = alg.clone();
+    let mut our_spki = alg;
     our_spki.extend_from_slice(&der(0x03, &bit_string));
     let our_spki = der(0x30, &our_spki);
     let our_der = dir.join("ours.der");
@@ -121,7 +134,13 @@ fn ffdhe2048_agrees_with_openssl() {
     let z_openssl = run(
         "openssl",
         &[
-            "pkeyutl", "-derive", "-inkey", &p(&peer), "-peerkey", &p(&our_der), "-peerform",
+            "pkeyutl",
+            "-derive",
+            "-inkey",
+            &p(&peer),
+            "-peerkey",
+            &p(&our_der),
+            "-peerform",
             "DER",
         ],
     );
@@ -149,8 +168,14 @@ fn x25519_agrees_with_openssl() {
     let dir = scratch("x25519");
     let peer = dir.join("peer.pem");
     let p = |x: &Path| x.to_str().unwrap().to_owned();
-    run("openssl", &["genpkey", "-algorithm", "X25519", "-out", &p(&peer)]);
-    let spki = run("openssl", &["pkey", "-in", &p(&peer), "-pubout", "-outform", "DER"]);
+    run(
+        "openssl",
+        &["genpkey", "-algorithm", "X25519", "-out", &p(&peer)],
+    );
+    let spki = run(
+        "openssl",
+        &["pkey", "-in", &p(&peer), "-pubout", "-outform", "DER"],
+    );
     assert_eq!(spki.len(), 44);
     let ours = DhPrivateKey::generate(DhGroup::X25519).unwrap();
     let mut our_spki = spki[..12].to_vec();
@@ -160,7 +185,13 @@ fn x25519_agrees_with_openssl() {
     let z_openssl = run(
         "openssl",
         &[
-            "pkeyutl", "-derive", "-inkey", &p(&peer), "-peerkey", &p(&our_der), "-peerform",
+            "pkeyutl",
+            "-derive",
+            "-inkey",
+            &p(&peer),
+            "-peerkey",
+            &p(&our_der),
+            "-peerform",
             "DER",
         ],
     );
