@@ -131,10 +131,9 @@ impl PrivateExponent {
     pub(crate) fn generate() -> Result<Self> {
         let mut x = random_secret(EXPONENT_BITS as usize / 8)
             .map_err(|_| super::error::KeyxError::new(ErrorCode::Internal, "rng failure"))?;
-        if let Some(top) = x.expose().first().copied() {
-            let mut bytes = x.expose().to_vec();
-            bytes[0] = top | 0x80;
-            x = SecretBytes::new(bytes);
+        // Top bit set: every exponent has exactly EXPONENT_BITS bits.
+        if let Some(top) = x.expose_mut().first_mut() {
+            *top |= 0x80;
         }
         Ok(Self(x))
     }
