@@ -11,8 +11,10 @@
 //! `crypto` (aws-lc-rs façade, no XML), `pki` (certificates, trust), `store` (shared state:
 //! replay cache, contexts, revocations) ← `xml` (one parser, one
 //! tree, c14n, writer) ← `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults,
-//! WS-Addressing) and `saml` (SAML 1.1/2.0 assertions: issue, sign, validate) ← `wss` (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token
-//! service) ← `cli`.
+//! WS-Addressing) and `saml` (SAML 1.1/2.0 assertions: issue, sign, validate) ← `wss`
+//! (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token service) ← `cli`.
+//! Beside that chain, `keyx` (MSL-style key exchange and master tokens) uses `crypto`, `pki`,
+//! `xml` and `store`, and `engine` may use it.
 //!
 //! ## Threat model in one paragraph
 //!
@@ -28,6 +30,8 @@ pub mod pki;
 pub mod xml;
 
 pub mod store;
+
+pub mod keyx;
 
 pub mod xmlsec;
 

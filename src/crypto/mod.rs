@@ -5,7 +5,7 @@
 //! PKCS#1 v1.5 signatures, HMAC with truncation checks, RSA-OAEP key
 //! transport, AES key wrap (RFC 3394), AES-CBC and AES-GCM in their XML
 //! Encryption wire forms, the WS-Trust / WS-SecureConversation P_SHA-1 key
-//! derivation, random numbers and PEM armour. It knows nothing about XML:
+//! derivation, X25519 key agreement, random numbers and PEM armour. It knows nothing about XML:
 //! callers hand it bytes and algorithm enums and get bytes back.
 //!
 //! Secrets are carried in [`SecretBytes`], which zeroizes on drop; every
@@ -23,6 +23,7 @@ mod psha1;
 mod random;
 mod secret;
 mod signature;
+mod x25519;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -38,3 +39,4 @@ pub use secret::{ct_eq, SecretBytes};
 pub use signature::{
     hmac_sign, hmac_verify, HmacAlgorithm, RsaPrivateKey, RsaPublicKey, SignatureAlgorithm,
 };
+pub use x25519::{X25519PrivateKey, X25519_LEN};

@@ -7,6 +7,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("pki", &["crypto"]),
     ("xml", &[]),
     ("store", &[]),
+    ("keyx", &["crypto", "pki", "xml", "store"]),
     ("xmlsec", &["crypto", "pki", "xml"]),
     ("soap", &["xml"]),
     ("saml", &["crypto", "pki", "xml", "xmlsec"]),
@@ -15,7 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "engine",
         &[
-            "crypto", "pki", "xml", "xmlsec", "soap", "saml", "wss", "trust", "store",
+            "crypto", "pki", "xml", "xmlsec", "soap", "saml", "wss", "trust", "store", "keyx",
         ],
     ),
 ];
