@@ -129,6 +129,7 @@ struct Ask {
     key_type: Option<KeyType>,
     applies_to: Option<&'static str>,
     use_key: Option<String>,
+    use_key_sig: Option<&'static str>,
     claims: Option<(&'static str, String)>,
     entropy: Option<Vec<u8>>,
 }
@@ -142,7 +143,7 @@ fn rst(ask: &Ask) -> String {
     p.applies_to = Some(AppliesTo::address(ask.applies_to.unwrap_or(RP)));
     p.key_type = ask.key_type.clone();
     p.use_key = ask.use_key.as_ref().map(|x| UseKey {
-        sig: None,
+        sig: ask.use_key_sig.map(str::to_owned),
         content: Fragment::parse(x).unwrap(),
     });
     p.claims = ask.claims.as_ref().map(|(d, x)| Claims {
@@ -987,4 +988,52 @@ fn xmlsec1_verifies_the_issued_assertion_and_the_response() {
             assert!(!xmlsec1_verify(&tampered, &ids, None).0, "{tt}");
         }
     }
+}
+
+#[test]
+fn use_key_with_sig_must_name_the_requesters_signature_key() {
+    let e = engine();
+    let rp_key_info = format!(
+        "<ds:KeyInfo xmlns:ds=\"{}\"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>",
+        ns::DS,
+        base64_encode(cert("rp").der())
+    );
+    let ask = |use_key: String| Ask {
+        token_type: Some(TOKEN_TYPES[0]),
+        key_type: Some(KeyType::PublicKey),
+        use_key: Some(use_key),
+        use_key_sig: Some("#sig"),
+        ..Ask::default()
+    };
+    // The key of the X.509 signature: accepted.
+    let x = send(
+        &e,
+        SoapVersion::V12,
+        Auth::X509,
+        &ask(client_cert_key_info()),
+    );
+    let v = check_saml_response(&x, TOKEN_TYPES[0], RP);
+    assert!(matches!(
+        v.confirmation,
+        Confirmation::HolderOfKeyPublic(PublicKeyInfo::Certificate(_))
+    ));
+    // Another key, or no signature at all: refused as an authentication failure.
+    for (auth, use_key) in [
+        (Auth::X509, rp_key_info),
+        (Auth::Password, client_cert_key_info()),
+    ] {
+        let x = send(&e, SoapVersion::V12, auth, &ask(use_key));
+        assert_eq!(fault_subcode(&x), "wst:FailedAuthentication", "{:?}", x.log);
+    }
+    // Without Sig, a password requester may name its key (no proof of possession asked).
+    let x = send(
+        &e,
+        SoapVersion::V12,
+        Auth::Password,
+        &Ask {
+            use_key_sig: None,
+            ..ask(client_cert_key_info())
+        },
+    );
+    check_saml_response(&x, TOKEN_TYPES[0], RP);
 }
