@@ -1,12 +1,16 @@
 //! What the engine is configured with: our keys, the realms (relying parties) and the users.
 
+use std::collections::HashMap;
+
 use crate::crypto::RsaPrivateKey;
 use crate::pki::{Certificate, TrustStore};
+use crate::saml::Claim;
 use crate::wss::InboundConfig;
 use crate::xml::Limits;
 
 use super::keys::KeyPolicy;
 use super::sealed::TokenKeys;
+use super::tokens::TokenTypes;
 use super::users::UserStore;
 use super::Error;
 
@@ -35,6 +39,12 @@ pub struct Realm {
     pub lifetime_secs: i64,
     /// How long after expiry a token may still be renewed, in seconds. Default: 86400.
     pub renewal_window_secs: i64,
+    /// The kinds of token issued for this realm. Default: all (security context tokens,
+    /// SAML 1.1 and SAML 2.0).
+    pub token_types: TokenTypes,
+    /// Issue SAML 2.0 assertions as `saml:EncryptedAssertion` for `encryption_cert` (a SAML 1.1
+    /// request is then refused: SAML 1.1 has no encrypted assertion). Default: false.
+    pub encrypt_assertion: bool,
 }
 
 impl Realm {
@@ -51,6 +61,8 @@ impl Realm {
             key_size_bits: 256,
             lifetime_secs: 3600,
             renewal_window_secs: 86_400,
+            token_types: TokenTypes::default(),
+            encrypt_assertion: false,
         }
     }
 
@@ -92,6 +104,9 @@ pub struct EngineConfig {
     pub inbound: InboundConfig,
     /// Parser limits.
     pub limits: Limits,
+    /// Claims (SAML attributes) per principal: the UsernameToken name, or the certificate
+    /// subject of an X.509 requester. Default: none.
+    pub user_claims: HashMap<String, Vec<Claim>>,
 }
 
 impl EngineConfig {
@@ -117,6 +132,7 @@ impl EngineConfig {
             key_policy: KeyPolicy::default(),
             inbound: InboundConfig::default(),
             limits: Limits::default(),
+            user_claims: HashMap::new(),
         }
     }
 

@@ -38,6 +38,9 @@ pub enum Error {
     /// XML-DSig / XML-Enc while making tokens.
     #[error("xmlsec: {0}")]
     XmlSec(#[from] crate::xmlsec::Error),
+    /// A SAML assertion could not be made (or the requested claims cannot be supplied).
+    #[error("saml: {0}")]
+    Saml(#[from] crate::saml::Error),
     /// Our own failure (a key or store that does not work).
     #[error("internal failure: {what}")]
     Internal {

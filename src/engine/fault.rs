@@ -7,6 +7,7 @@
 //! their SOAP codes. Fault text is always one of our fixed strings, never input text.
 
 use super::Error;
+use crate::saml;
 use crate::soap::{self, Fault, FaultCode, FaultSubcode};
 
 /// The fault for `e`, with WS-Trust codes in namespace `trust_ns`.
@@ -35,7 +36,11 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
             Fault::sender(FaultSubcode::FailedAuthentication)
         }
         Error::Keys(_) => Fault::sender(FaultSubcode::InvalidRequest),
-        Error::Internal { .. } | Error::XmlSec(_) => Fault::receiver(),
+        Error::Saml(
+            saml::Error::RequiredClaimUnavailable { .. } | saml::Error::ClaimsDialect { .. },
+        )
+        | Error::Saml(saml::Error::Malformed { .. }) => Fault::sender(FaultSubcode::InvalidRequest),
+        Error::Internal { .. } | Error::XmlSec(_) | Error::Saml(_) => Fault::receiver(),
     };
     fault.in_trust_namespace(trust_ns)
 }

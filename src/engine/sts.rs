@@ -25,6 +25,7 @@ use super::keys::{self, KeyMaterial};
 use super::request::{parse_request, Incoming, ParsedRequest};
 use super::resolve::{EngineKeys, StoreReplay};
 use super::sealed::{self, ContextState};
+use super::tokens::{choose, RequestOptions, TokenKind};
 use super::Error;
 
 /// Properties of the transport the request came over.
@@ -50,9 +51,11 @@ pub struct Response {
 
 /// Who asked, as established from the security record.
 #[derive(Clone, Debug)]
-struct Requester {
-    principal: String,
-    cert: Option<Certificate>,
+pub(super) struct Requester {
+    /// The user name or certificate subject.
+    pub(super) principal: String,
+    /// The certificate whose signature covered the Body, if any.
+    pub(super) cert: Option<Certificate>,
 }
 
 /// The security token service.
@@ -84,6 +87,18 @@ impl Engine {
         transport: Transport,
         clock: &dyn Clock,
     ) -> Response {
+        self.handle_with(incoming, transport, clock, &RequestOptions::default())
+    }
+
+    /// Handles one request at the time `clock` tells, with the transport's `options` (such as
+    /// the token type for requests that name none).
+    pub fn handle_with(
+        &self,
+        incoming: Incoming<'_>,
+        transport: Transport,
+        clock: &dyn Clock,
+        options: &RequestOptions,
+    ) -> Response {
         let keys = EngineKeys {
             cfg: &self.cfg,
             store: &*self.store,
@@ -106,7 +121,7 @@ impl Engine {
                     TrustVersion::Feb2005 => ns::WST_2005,
                     _ => ns::WST13,
                 };
-                self.dispatch(&req, transport, env)
+                self.dispatch(&req, transport, env, options)
                     .map(|body| (req.version, body))
             });
         match result {
@@ -135,6 +150,7 @@ impl Engine {
         req: &ParsedRequest,
         transport: Transport,
         env: Environment<'_>,
+        options: &RequestOptions,
     ) -> Result<String, Error> {
         let TrustMessage::Rst(rst) = &req.message else {
             return Err(Error::InvalidRequest {
@@ -151,7 +167,18 @@ impl Engine {
         }
         let requester = self.authenticate(req, transport)?;
         let now = env.clock.now_ms();
-        let rstr = self.issue_sct(rst, &requester, transport, now)?;
+        let applies_to = rst.params.applies_to.as_ref();
+        let rstr = match choose(
+            &self.cfg,
+            rst.params.token_type.as_ref(),
+            applies_to.and_then(|a| a.target_address()),
+            options,
+        )? {
+            (TokenKind::Saml(v), Some(tt)) => {
+                self.issue_saml(req, rst, &requester, transport, now, v, tt)?
+            }
+            _ => self.issue_sct(rst, &requester, transport, now)?,
+        };
         self.respond(req, rst.version, rstr, now)
     }
 
@@ -384,7 +411,7 @@ impl Engine {
 
     /// The response envelope: RSTRC (1.3/1.4) or RSTR (2005), signed by the STS over Body,
     /// Timestamp, the WS-Addressing reply headers and any SignatureConfirmation.
-    fn respond(
+    pub(super) fn respond(
         &self,
         req: &ParsedRequest,
         version: TrustVersion,
@@ -454,7 +481,7 @@ fn is_sct(tt: &TokenType) -> bool {
     u == ScVersion::V13.sct_token_type() || u == ScVersion::Feb2005.sct_token_type()
 }
 
-fn encrypted_key_for(cert: &Certificate, key: &[u8]) -> Result<String, Error> {
+pub(super) fn encrypted_key_for(cert: &Certificate, key: &[u8]) -> Result<String, Error> {
     let mut w = Writer::new();
     let thumb = xmlsec::base64_encode(cert.thumbprint_sha1());
     let ki =

@@ -8,6 +8,7 @@ mod cli;
 mod dsig_vectors;
 mod engine_issue;
 mod engine_request;
+mod engine_saml;
 mod hostile_xml;
 mod keyx_exchange;
 mod keyx_hostile;
