@@ -9,6 +9,8 @@ mod dsig_vectors;
 mod engine_issue;
 mod engine_request;
 mod hostile_xml;
+mod interop_support;
+mod interop_wss4j;
 mod layering;
 mod soap;
 mod support;
