@@ -226,3 +226,87 @@ pub fn wss4j(classpath: &str, args: &[&str]) -> String {
             .args(args),
     )
 }
+
+/// A request recorded from a real client (`clients/requests/NAME`) with its HTTP headers.
+pub struct Recorded {
+    /// File name.
+    pub name: String,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `SOAPAction`, unquoted.
+    pub soap_action: Option<String>,
+    /// The recorded clock: the first `wsu:Created` + 1 s.
+    pub clock: i64,
+}
+
+impl Recorded {
+    /// Loads `clients/requests/NAME` and its `.headers.txt`.
+    pub fn load(name: &str) -> Self {
+        let path = shared().join("clients/requests").join(name);
+        let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let headers = std::fs::read_to_string(path.with_extension("headers.txt")).unwrap();
+        let header = |h: &str| {
+            headers.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case(h)
+                    .then(|| v.trim().trim_matches('"').to_owned())
+            })
+        };
+        let doc = Document::parse(&body).unwrap();
+        let created = find(&doc, ns::WSU, "Created")
+            .map(|n| doc.text(n).into_owned())
+            .expect("a wsu:Created");
+        Self {
+            name: name.to_owned(),
+            content_type: header("content-type"),
+            soap_action: header("soapaction"),
+            clock: wstrust::wss::time::parse(&created).unwrap() + 1000,
+            body,
+        }
+    }
+
+    /// The requester's entropy (the RST's `Entropy/BinarySecret`), if any.
+    pub fn client_entropy(&self) -> Option<Vec<u8>> {
+        let doc = Document::parse(&self.body).unwrap();
+        [ns::WST13, ns::WST_2005].iter().find_map(|t| {
+            let e = find(&doc, t, "Entropy")?;
+            let bs = doc.child(e, t, "BinarySecret")?;
+            Some(wstrust::xmlsec::base64_decode(&doc.text(bs)).unwrap())
+        })
+    }
+
+    /// Sends it to `engine` at its recorded clock.
+    pub fn send(&self, engine: &Engine, confidential: bool) -> wstrust::engine::Response {
+        engine.handle(
+            wstrust::engine::request::Incoming {
+                body: &self.body,
+                content_type: self.content_type.as_deref(),
+                soap_action: self.soap_action.as_deref(),
+            },
+            wstrust::engine::Transport { confidential },
+            &wstrust::wss::FixedClock(self.clock),
+        )
+    }
+}
+
+/// The venv's Python with python-xmlsec and signxml, or `None` after the skip notice.
+pub fn python_peer() -> Option<PathBuf> {
+    let py = repo().join(".venv-interop/bin/python");
+    let ok = Command::new(&py)
+        .args(["-c", "import xmlsec, signxml, lxml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    peer_available("python-xmlsec and signxml (.venv-interop)", ok).then_some(py)
+}
+
+/// Node with xml-crypto and xml-encryption in tests/interop/node_modules, or `None`.
+pub fn node_peer() -> Option<PathBuf> {
+    let dir = repo().join("tests/interop/node_modules");
+    let ok = dir.join("xml-crypto").is_dir()
+        && dir.join("xml-encryption").is_dir()
+        && Command::new("node").arg("--version").output().is_ok();
+    peer_available("node with xml-crypto and xml-encryption", ok).then(|| "node".into())
+}

@@ -10,6 +10,7 @@ mod engine_issue;
 mod engine_request;
 mod hostile_xml;
 mod interop_support;
+mod interop_verifiers;
 mod interop_wss4j;
 mod layering;
 mod soap;
