@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use wstrust::crypto::RsaPrivateKey;
+use wstrust::crypto::{RsaPrivateKey, SecretBytes};
 use wstrust::engine::config::{AppliesToMatch, EngineConfig, Realm};
 use wstrust::engine::sealed::TokenKeys;
 use wstrust::engine::users::{hash_password, Argon2Params, PasswordRecord, UserStore};
@@ -24,12 +24,11 @@ use wstrust::xmlsec::{
 use crate::support::{fixture_text, in_ci, shared};
 use crate::wss_support::TestKeys;
 
-/// The UsernameToken user the interop engine knows.
-pub const USER: (&str, &str) = ("alice", "secret");
-
 /// The engine as the recorded PKI configures it: signs with `sts.key`, realm `rp`
 /// (`https://rp.example.com/` prefix, also the default realm) encrypting for `rp.pem`, the
-/// recorded client certificates pinned, user `alice`/`secret`.
+/// recorded client certificates pinned, and the users the recordings were made with:
+/// `alice`/`secret` (zeep, node-soap; digest-capable, so PasswordDigest works) and
+/// `alice@example.com` (msal, adal; Argon2).
 pub fn interop_engine() -> Engine {
     let params = Argon2Params {
         m_cost_kib: 256,
@@ -37,10 +36,16 @@ pub fn interop_engine() -> Engine {
         p_cost: 1,
     };
     let users = UserStore::new(
-        [(
-            USER.0.to_owned(),
-            PasswordRecord::Argon2(hash_password(USER.1.as_bytes(), &params).unwrap()),
-        )],
+        [
+            (
+                "alice".to_owned(),
+                PasswordRecord::DigestCapable(SecretBytes::from_slice(b"secret")),
+            ),
+            (
+                "alice@example.com".to_owned(),
+                PasswordRecord::Argon2(hash_password(b"P@ss<&>'\"word", &params).unwrap()),
+            ),
+        ],
         &params,
     )
     .unwrap();

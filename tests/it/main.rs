@@ -9,6 +9,7 @@ mod dsig_vectors;
 mod engine_issue;
 mod engine_request;
 mod hostile_xml;
+mod interop_clients;
 mod interop_support;
 mod interop_verifiers;
 mod interop_wss4j;
