@@ -11,6 +11,7 @@ mod engine_request;
 mod hostile_xml;
 mod interop_clients;
 mod interop_support;
+mod interop_thirdparty;
 mod interop_verifiers;
 mod interop_wss4j;
 mod layering;
