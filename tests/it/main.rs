@@ -10,6 +10,7 @@ mod engine_issue;
 mod engine_request;
 mod hostile_xml;
 mod interop_clients;
+mod interop_docs;
 mod interop_support;
 mod interop_thirdparty;
 mod interop_verifiers;
