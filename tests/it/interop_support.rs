@@ -201,7 +201,10 @@ pub fn wss4j_peer() -> Option<String> {
         if !peer_available("Apache WSS4J (javac, libwss4j-java)", present) {
             return None;
         }
-        let classes = scratch("java-classes");
+        // Compiled into the target's scratch folder (kept by cargo, rebuilt each run).
+        let classes = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wss4j-peer");
+        let _ = std::fs::remove_dir_all(&classes);
+        std::fs::create_dir_all(&classes).unwrap();
         let libs = jars
             .iter()
             .map(|j| j.display().to_string())
