@@ -11,8 +11,8 @@
 //! `crypto` (aws-lc-rs façade, no XML), `pki` (certificates, trust), `store` (shared state:
 //! replay cache, contexts, revocations) ← `xml` (one parser, one
 //! tree, c14n, writer) ← `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults,
-//! WS-Addressing) ← `wss` (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token
-//! service) ← `cli`.
+//! WS-Addressing) ← `wss` (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `service` (what a
+//! target service does with issued tokens) ← `engine` (the token service) ← `cli`.
 //!
 //! ## Threat model in one paragraph
 //!
@@ -36,6 +36,8 @@ pub mod soap;
 pub mod wss;
 
 pub mod trust;
+
+pub mod service;
 
 pub mod engine;
 

@@ -35,6 +35,14 @@ pub struct Realm {
     pub lifetime_secs: i64,
     /// How long after expiry a token may still be renewed, in seconds. Default: 86400.
     pub renewal_window_secs: i64,
+    /// Keep security contexts in the token store (identifier `urn:uuid:…`) instead of sealing
+    /// their state into the identifier. Default: false (stateless).
+    pub stateful: bool,
+    /// A renewal gives the context a new key (delivered as a new proof token). Default: true.
+    pub rekey_on_renew: bool,
+    /// Claims (rights, by URI) a requester may ask for in `wst:Claims` (identity dialect) and
+    /// delegate. Default: none.
+    pub claims: Vec<String>,
 }
 
 impl Realm {
@@ -51,6 +59,9 @@ impl Realm {
             key_size_bits: 256,
             lifetime_secs: 3600,
             renewal_window_secs: 86_400,
+            stateful: false,
+            rekey_on_renew: true,
+            claims: Vec::new(),
         }
     }
 
@@ -92,6 +103,8 @@ pub struct EngineConfig {
     pub inbound: InboundConfig,
     /// Parser limits.
     pub limits: Limits,
+    /// Issuers of token types other than the SCT (e.g. SAML), asked in order. Default: none.
+    pub providers: Vec<Box<dyn super::provider::TokenProvider>>,
 }
 
 impl EngineConfig {
@@ -117,7 +130,13 @@ impl EngineConfig {
             key_policy: KeyPolicy::default(),
             inbound: InboundConfig::default(),
             limits: Limits::default(),
+            providers: Vec::new(),
         }
+    }
+
+    /// The realm named `name`.
+    pub fn realm_named(&self, name: &str) -> Option<&Realm> {
+        self.realms.iter().find(|r| r.name == name)
     }
 
     /// The realm serving `applies_to` (exact matches first, then the longest prefix, then

@@ -88,6 +88,10 @@ pub struct Protection<'a> {
     pub signature_confirmations: Vec<Vec<u8>>,
     /// Further elements (by their Id) the signature must cover, e.g. WS-Addressing headers.
     pub signed_ids: Vec<String>,
+    /// Tokens (complete elements: an SCT, a DerivedKeyToken, ...) written into the security
+    /// header before the signature, in order, for the signer's or encryptor's KeyInfo to
+    /// refer to. Each must declare the namespaces it uses.
+    pub header_tokens: Vec<String>,
 }
 
 impl Default for Protection<'_> {
@@ -100,6 +104,7 @@ impl Default for Protection<'_> {
             encrypt_signature: false,
             signature_confirmations: Vec::new(),
             signed_ids: Vec::new(),
+            header_tokens: Vec::new(),
         }
     }
 }
@@ -172,6 +177,10 @@ pub fn secure_envelope(
             .attr("", "EncodingType", vt::BASE64)
             .text(&xmlsec::base64_encode(cert.der()))
             .end();
+    }
+    for t in &p.header_tokens {
+        let d = Document::parse(t.as_bytes())?;
+        w.copy(&d, d.root());
     }
     // The slot: the Security element's content ends here; what goes in is inserted later.
     w.text("");

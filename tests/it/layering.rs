@@ -12,9 +12,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("wss", &["crypto", "pki", "xml", "xmlsec", "soap"]),
     ("trust", &["crypto", "xml", "xmlsec", "soap", "wss"]),
     (
-        "engine",
+        "service",
         &[
             "crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust", "store",
+        ],
+    ),
+    (
+        "engine",
+        &[
+            "crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust", "store", "service",
         ],
     ),
 ];
