@@ -25,7 +25,7 @@ use super::keys::{self, KeyMaterial, ProofKey};
 use super::provider::IssueContext;
 use super::request::ParsedRequest;
 use super::sealed::ContextState;
-use super::sts::{hex, random8, uuid, Engine, Outcome, Requester};
+use super::sts::{hex, random8, uuid, Engine, Outcome, ReplyKey, Requester};
 use super::Error;
 
 /// The proof key decided for a request.
@@ -111,11 +111,19 @@ impl Engine {
             claims,
             realm,
         };
+        // A requester who authenticated with a context key gets the reply encrypted with it
+        // when nothing else keeps the proof key confidential.
+        let reply_key = match (&who.context, &who.cert, confidential) {
+            (Some(c), None, false) => Some(ReplyKey::Context {
+                key: c.state.key.clone(),
+                identifier: c.identifier.clone(),
+                sc: rst.version.secure_conversation(),
+            }),
+            _ => None,
+        };
+        let confidential = confidential || reply_key.is_some();
         let rstr = self.new_context(rst, &nc, who.cert.as_ref(), confidential, now)?;
-        Ok(Outcome {
-            rstr,
-            reply_key: None,
-        })
+        Ok(Outcome { rstr, reply_key })
     }
 
     /// Makes a context for `nc` and the RSTR carrying its token and proof token.
