@@ -12,6 +12,7 @@ mod engine_request;
 mod engine_support;
 mod hostile_xml;
 mod layering;
+mod pattern_brokered;
 mod soap;
 mod support;
 mod trust_model;
