@@ -13,6 +13,7 @@ mod engine_support;
 mod hostile_xml;
 mod layering;
 mod pattern_brokered;
+mod pattern_delegated;
 mod soap;
 mod support;
 mod trust_model;
