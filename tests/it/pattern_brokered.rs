@@ -77,35 +77,50 @@ fn service_refuses_tampering_wrong_keys_replays_and_other_audiences() {
         ..ctx.clone()
     };
     assert_ne!(tampered.sct, ctx.sct);
-    assert!(svc.verify_message(app_message(&tampered, false, NOW).as_bytes(), &clock).is_err());
+    assert!(svc
+        .verify_message(app_message(&tampered, false, NOW).as_bytes(), &clock)
+        .is_err());
     // A wrong key (the requester does not hold the proof key).
     let wrong = Ctx {
         key: vec![7; 32],
         ..ctx.clone()
     };
-    assert!(svc.verify_message(app_message(&wrong, false, NOW).as_bytes(), &clock).is_err());
+    assert!(svc
+        .verify_message(app_message(&wrong, false, NOW).as_bytes(), &clock)
+        .is_err());
     // An unsigned message.
     let unsigned = envelope("<app:Order xmlns:app=\"urn:app\"/>", &By::Nobody, NOW);
     assert!(svc.verify_message(unsigned.as_bytes(), &clock).is_err());
     // Expired token.
     let late = NOW + 2 * 3_600_000;
-    assert!(svc.verify_message(app_message(&ctx, false, late).as_bytes(), &FixedClock(late)).is_err());
+    assert!(svc
+        .verify_message(app_message(&ctx, false, late).as_bytes(), &FixedClock(late))
+        .is_err());
     // Another service (other audience) cannot use the token, even holding the right key.
-    let mut cfg = wstrust::service::ValidatorConfig::new("other", key("rp"), cert("rp"), vec![cert("sts")]);
+    let mut cfg =
+        wstrust::service::ValidatorConfig::new("other", key("rp"), cert("rp"), vec![cert("sts")]);
     cfg.known_certs = crate::wss_support::TestKeys::recorded_pki().certs;
-    let other = wstrust::service::Validator::new(cfg, std::sync::Arc::new(MemoryStore::new())).unwrap();
-    assert!(other.verify_message(app_message(&ctx, false, NOW).as_bytes(), &clock).is_err());
+    let other =
+        wstrust::service::Validator::new(cfg, std::sync::Arc::new(MemoryStore::new())).unwrap();
+    assert!(other
+        .verify_message(app_message(&ctx, false, NOW).as_bytes(), &clock)
+        .is_err());
     // A token signed by someone other than the trusted STS.
-    let mut cfg = wstrust::service::ValidatorConfig::new("rp", key("rp"), cert("rp"), vec![cert("client")]);
+    let mut cfg =
+        wstrust::service::ValidatorConfig::new("rp", key("rp"), cert("rp"), vec![cert("client")]);
     cfg.known_certs = crate::wss_support::TestKeys::recorded_pki().certs;
-    let distrustful = wstrust::service::Validator::new(cfg, std::sync::Arc::new(MemoryStore::new())).unwrap();
+    let distrustful =
+        wstrust::service::Validator::new(cfg, std::sync::Arc::new(MemoryStore::new())).unwrap();
     let d = Document::parse(ctx.sct.as_bytes()).unwrap();
     assert!(distrustful.validate_sct(&d, d.root(), NOW).is_err());
     // The service cannot be fooled by a key it cannot decrypt.
-    let rp_other = RsaPrivateKey::from_pem(&crate::support::fixture_text("clients/pki/client.key")).unwrap();
-    let mut cfg = wstrust::service::ValidatorConfig::new("rp", rp_other, cert("client"), vec![cert("sts")]);
+    let rp_other =
+        RsaPrivateKey::from_pem(&crate::support::fixture_text("clients/pki/client.key")).unwrap();
+    let mut cfg =
+        wstrust::service::ValidatorConfig::new("rp", rp_other, cert("client"), vec![cert("sts")]);
     cfg.inbound.xmlsec = Policy::default();
-    let wrong_service = wstrust::service::Validator::new(cfg, std::sync::Arc::new(MemoryStore::new())).unwrap();
+    let wrong_service =
+        wstrust::service::Validator::new(cfg, std::sync::Arc::new(MemoryStore::new())).unwrap();
     assert!(wrong_service.validate_sct(&d, d.root(), NOW).is_err());
     let _ = DigestAlgorithm::Sha256;
 }
@@ -126,5 +141,8 @@ fn username_requester_over_tls_gets_a_binary_secret_equal_to_the_services_key() 
     assert_eq!(service_key(&svc, doc, NOW), k);
     // Not over TLS: refused (a clear-text password, and no way to deliver the key).
     let xml = envelope_with(&issue_body(""), &By::Nobody, NOW, vec![ut]);
-    assert_eq!(send_at(&sts, &xml, false, NOW).fault(), "wst:FailedAuthentication");
+    assert_eq!(
+        send_at(&sts, &xml, false, NOW).fault(),
+        "wst:FailedAuthentication"
+    );
 }

@@ -18,7 +18,13 @@ fn user(name: &str) -> String {
     )
 }
 
-fn delegation(a: &Ctx, delegate: &str, rights: &[&str], delegatable: bool, expires: i64) -> Delegation {
+fn delegation(
+    a: &Ctx,
+    delegate: &str,
+    rights: &[&str],
+    delegatable: bool,
+    expires: i64,
+) -> Delegation {
     Delegation {
         delegator: "CN=interop-client".into(),
         delegate: delegate.into(),
@@ -37,8 +43,17 @@ fn ask(sts: &Sts, who: &str, token: &str, act_as: bool, rights: &[&str]) -> Exch
     } else {
         format!("<wst:OnBehalfOf>{token}</wst:OnBehalfOf>")
     };
-    let c = if rights.is_empty() { String::new() } else { claims(rights) };
-    let xml = envelope_with(&issue_body(&format!("{c}{holder}")), &By::Nobody, NOW, vec![user(who)]);
+    let c = if rights.is_empty() {
+        String::new()
+    } else {
+        claims(rights)
+    };
+    let xml = envelope_with(
+        &issue_body(&format!("{c}{holder}")),
+        &By::Nobody,
+        NOW,
+        vec![user(who)],
+    );
     send_at(sts, &xml, true, NOW)
 }
 
@@ -55,9 +70,17 @@ fn delegate_gets_a_token_for_the_target_recording_the_delegator() {
         let doc = x.ok();
         let proof = binary_secret_proof(doc);
         let t = svc
-            .validate_sct(doc, find(doc, ns::WSC13, "SecurityContextToken").unwrap(), NOW)
+            .validate_sct(
+                doc,
+                find(doc, ns::WSC13, "SecurityContextToken").unwrap(),
+                NOW,
+            )
             .unwrap();
-        assert_eq!(t.key.unwrap().expose(), proof.as_slice(), "session key for T = proof for B");
+        assert_eq!(
+            t.key.unwrap().expose(),
+            proof.as_slice(),
+            "session key for T = proof for B"
+        );
         assert_eq!(t.principal, "alice");
         assert_eq!(t.act_as.as_deref(), Some("CN=interop-client"));
         assert_eq!(t.claims, vec![(READ.to_owned(), String::new())]);
@@ -72,11 +95,37 @@ fn delegation_refusals() {
     let good = sign(delegation(&a, "alice", &[READ], false, NOW + 600_000));
     ask(&sts, "alice", &good, false, &[READ]).ok();
     for (token, who, rights, why) in [
-        (good.clone(), "alice", vec![READ, WRITE], "request widens the delegated rights"),
-        (sign(delegation(&a, "alice", &[READ, WRITE], false, NOW + 600_000)), "alice", vec![], "delegation widens A's rights"),
+        (
+            good.clone(),
+            "alice",
+            vec![READ, WRITE],
+            "request widens the delegated rights",
+        ),
+        (
+            sign(delegation(
+                &a,
+                "alice",
+                &[READ, WRITE],
+                false,
+                NOW + 600_000,
+            )),
+            "alice",
+            vec![],
+            "delegation widens A's rights",
+        ),
         (good.clone(), "bob", vec![READ], "wrong delegate"),
-        (sign(delegation(&a, "alice", &[READ], false, NOW - 1)), "alice", vec![READ], "expired delegation"),
-        (good.replace(">alice<", ">bob<"), "bob", vec![READ], "tampered delegate"),
+        (
+            sign(delegation(&a, "alice", &[READ], false, NOW - 1)),
+            "alice",
+            vec![READ],
+            "expired delegation",
+        ),
+        (
+            good.replace(">alice<", ">bob<"),
+            "bob",
+            vec![READ],
+            "tampered delegate",
+        ),
         (
             delegation(&a, "alice", &[READ], false, NOW + 600_000)
                 .write_signed("dlg-1", ScVersion::V13, &[9u8; 32])
@@ -118,11 +167,18 @@ fn re_delegation_needs_delegatable() {
             let svc = service(sts.store.clone());
             let doc = x.ok();
             let t = svc
-                .validate_sct(doc, find(doc, ns::WSC13, "SecurityContextToken").unwrap(), NOW)
+                .validate_sct(
+                    doc,
+                    find(doc, ns::WSC13, "SecurityContextToken").unwrap(),
+                    NOW,
+                )
                 .unwrap();
             assert_eq!(t.principal, "bob");
             assert_eq!(t.act_as.as_deref(), Some("alice"));
-            assert!(t.claims.iter().any(|(n, v)| n == "urn:wstrust:delegation:via" && v == "CN=interop-client"));
+            assert!(t
+                .claims
+                .iter()
+                .any(|(n, v)| n == "urn:wstrust:delegation:via" && v == "CN=interop-client"));
         } else {
             assert_eq!(x.fault(), "wst:FailedAuthentication", "{:?}", x.log);
         }
