@@ -58,7 +58,9 @@ impl Engine {
             })?;
         let d = Delegation::read(doc, el)?;
         let mut sigs = doc.children_named(el, ns::DS, "Signature");
-        let sig_node = sigs.next().ok_or(refuse("delegation token not signed"))?;
+        let sig_node = sigs
+            .next()
+            .ok_or_else(|| refuse("delegation token not signed"))?;
         if sigs.next().is_some() {
             return Err(refuse("delegation token with two signatures"));
         }

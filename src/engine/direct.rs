@@ -30,10 +30,12 @@ impl Engine {
         now: i64,
     ) -> Result<Outcome, Error> {
         let sec = &req.secured;
-        let mut r = Requirements::default();
-        r.body_signed = true;
-        r.timestamp_signed = true;
-        r.check(sec)?;
+        Requirements {
+            body_signed: true,
+            timestamp_signed: true,
+            ..Requirements::default()
+        }
+        .check(sec)?;
         let body = sec.envelope()?.body();
         let Some(SigningToken::X509(initiator)) = sec.signature_over(body).map(|s| &s.token) else {
             return Err(Error::Authentication {
@@ -48,7 +50,7 @@ impl Engine {
         }
         let expires = p
             .expires_ms
-            .unwrap_or(now.saturating_add(DEFAULT_LIFETIME_MS));
+            .unwrap_or_else(|| now.saturating_add(DEFAULT_LIFETIME_MS));
         if expires <= now {
             return Err(Error::InvalidRequest {
                 what: "propagated context already expired",

@@ -390,7 +390,7 @@ impl Engine {
             principal: &who.principal,
             act_as: act_as.as_deref(),
             claims,
-            key_type: key_type.clone(),
+            key_type,
             symmetric_key: proof.as_ref().map(|p| &p.key.key),
             requester_cert: who.cert.as_ref(),
             not_before_ms: now,

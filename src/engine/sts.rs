@@ -37,6 +37,9 @@ use super::resolve::{EngineKeys, StoreReplay, UsedContext};
 use super::target::target_of;
 use super::Error;
 
+/// Writes the `ds:KeyInfo` content of the reply's EncryptedData.
+type KeyInfoWriter<'a> = Box<dyn Fn(&mut Writer) + 'a>;
+
 /// Most requests in one `RequestSecurityTokenCollection`.
 const MAX_BATCH: usize = 16;
 
@@ -401,7 +404,7 @@ impl Engine {
                 signed_ids.push("r-relates".to_owned());
             }
         }
-        let (key_bytes, ki): (Option<&[u8]>, Box<dyn Fn(&mut Writer) + '_>) = match &reply_key {
+        let (key_bytes, ki): (Option<&[u8]>, KeyInfoWriter<'_>) = match &reply_key {
             None => (None, Box::new(|_: &mut Writer| {})),
             Some(ReplyKey::RequestKey { key, sha1 }) => (
                 Some(key.expose()),

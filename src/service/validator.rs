@@ -341,10 +341,12 @@ impl Validator {
             keys: &keys,
         };
         let msg = wss::process(doc, version, &self.cfg.inbound, env)?;
-        let mut req = Requirements::default();
-        req.body_signed = true;
-        req.timestamp_signed = true;
-        req.check(&msg)?;
+        Requirements {
+            body_signed: true,
+            timestamp_signed: true,
+            ..Requirements::default()
+        }
+        .check(&msg)?;
         let body = msg.envelope()?.body();
         let sig = msg.signature_over(body).ok_or(Error::Message {
             what: "body not signed",
@@ -411,10 +413,12 @@ impl Validator {
             keys: &keys,
         };
         let msg = wss::process(doc, version, &self.cfg.inbound, env)?;
-        let mut req = Requirements::default();
-        req.body_signed = true;
-        req.timestamp_signed = true;
-        req.check(&msg)?;
+        Requirements {
+            body_signed: true,
+            timestamp_signed: true,
+            ..Requirements::default()
+        }
+        .check(&msg)?;
         let envelope = msg.envelope()?;
         let body = envelope.body();
         let Some(SigningToken::X509(initiator)) = msg.signature_over(body).map(|s| &s.token) else {
@@ -435,9 +439,9 @@ impl Validator {
             }
         };
         let p = read_propagation(&rstr, &self.cfg.service_key, &self.cfg.inbound.xmlsec)?;
-        let expires_ms = p
-            .expires_ms
-            .unwrap_or(now.saturating_add(self.cfg.propagated_lifetime_secs.saturating_mul(1000)));
+        let expires_ms = p.expires_ms.unwrap_or_else(|| {
+            now.saturating_add(self.cfg.propagated_lifetime_secs.saturating_mul(1000))
+        });
         if expires_ms <= now {
             return Err(Error::Token {
                 what: "propagated context already expired",

@@ -61,7 +61,7 @@ fn ctx(identifier: &str, k: &[u8]) -> Ctx {
 #[test]
 fn service_accepts_a_signed_propagation_then_messages_under_the_key() {
     let sts = sts(false);
-    let svc = service(sts.store.clone());
+    let svc = service(sts.store);
     let k = random_bytes(32).unwrap();
     let id = "urn:example:ctx:service-1";
     let msg = envelope(&propagation(id, &k, &cert("rp")), &By::Client, NOW);
@@ -108,7 +108,7 @@ fn service_accepts_a_signed_propagation_then_messages_under_the_key() {
 #[test]
 fn tampered_and_unsigned_propagations_are_refused() {
     let sts = sts(false);
-    let svc = service(sts.store.clone());
+    let svc = service(sts.store);
     let k = random_bytes(32).unwrap();
     let msg = envelope(
         &propagation("urn:example:ctx:t", &k, &cert("rp")),
