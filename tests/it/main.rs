@@ -9,6 +9,7 @@ mod dsig_vectors;
 mod engine_issue;
 mod engine_lifecycle;
 mod engine_request;
+mod engine_schema;
 mod engine_support;
 mod hostile_xml;
 mod layering;
