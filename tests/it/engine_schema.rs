@@ -25,7 +25,7 @@ fn responses() -> Vec<(&'static str, String, String)> {
     let sts = sts(false);
     let mut out = Vec::new();
     let mut push = |name: &'static str, x: &Exchange, body: Option<&Document>| {
-        let doc = body.unwrap_or(x.ok());
+        let doc = body.unwrap_or_else(|| x.ok());
         let env = wstrust::soap::Envelope::read(doc, None).unwrap();
         let el = env.body_element().unwrap();
         out.push((name, x.ok().source().to_owned(), outer(doc, el)));
@@ -127,7 +127,7 @@ fn responses() -> Vec<(&'static str, String, String)> {
         false,
         NOW,
     );
-    let msg = read_reply(&x, vec![(ctx2.identifier.clone(), ctx2.key.clone())], NOW);
+    let msg = read_reply(&x, vec![(ctx2.identifier.clone(), ctx2.key)], NOW);
     let decrypted = Document::parse(msg.document().source().as_bytes()).unwrap();
     push("renew-encrypted", &x, Some(&decrypted));
     out
