@@ -1,5 +1,6 @@
-//! Every kind of RSTR the engine emits (Issue RSTRC, batch RSTRC, Renew, Cancel, Validate,
-//! direct-transfer acknowledgement) validates against the OASIS WS-Trust 1.3 schema with
+//! Every kind of RSTR the engine emits for the WS-Trust bindings (Issue RSTRC, batch RSTRC,
+//! Renew in the clear and encrypted, Cancel, Validate; not yet the direct-transfer
+//! acknowledgement) validates against the OASIS WS-Trust 1.3 schema with
 //! xmllint, and the STS signatures (over the response, and inside each issued SCT) verify with
 //! xmlsec1.
 
