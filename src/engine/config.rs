@@ -45,6 +45,14 @@ pub struct Realm {
     /// Issue SAML 2.0 assertions as `saml:EncryptedAssertion` for `encryption_cert` (a SAML 1.1
     /// request is then refused: SAML 1.1 has no encrypted assertion). Default: false.
     pub encrypt_assertion: bool,
+    /// Keep security contexts in the token store (identifier `urn:uuid:…`) instead of sealing
+    /// their state into the identifier. Default: false (stateless).
+    pub stateful: bool,
+    /// A renewal gives the context a new key (delivered as a new proof token). Default: true.
+    pub rekey_on_renew: bool,
+    /// Claims (rights, by URI) a requester may ask for in `wst:Claims` (identity dialect) and
+    /// delegate. Default: none.
+    pub claims: Vec<String>,
 }
 
 impl Realm {
@@ -63,6 +71,9 @@ impl Realm {
             renewal_window_secs: 86_400,
             token_types: TokenTypes::default(),
             encrypt_assertion: false,
+            stateful: false,
+            rekey_on_renew: true,
+            claims: Vec::new(),
         }
     }
 
@@ -107,6 +118,8 @@ pub struct EngineConfig {
     /// Claims (SAML attributes) per principal: the UsernameToken name, or the certificate
     /// subject of an X.509 requester. Default: none.
     pub user_claims: HashMap<String, Vec<Claim>>,
+    /// Issuers of token types other than the SCT (e.g. SAML), asked in order. Default: none.
+    pub providers: Vec<Box<dyn super::provider::TokenProvider>>,
 }
 
 impl EngineConfig {
@@ -133,7 +146,13 @@ impl EngineConfig {
             inbound: InboundConfig::default(),
             limits: Limits::default(),
             user_claims: HashMap::new(),
+            providers: Vec::new(),
         }
+    }
+
+    /// The realm named `name`.
+    pub fn realm_named(&self, name: &str) -> Option<&Realm> {
+        self.realms.iter().find(|r| r.name == name)
     }
 
     /// The realm serving `applies_to` (exact matches first, then the longest prefix, then

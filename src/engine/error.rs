@@ -29,6 +29,16 @@ pub enum Error {
         /// The reason.
         what: &'static str,
     },
+    /// A renewal was refused (outside the renewal window, renewed already, not renewable).
+    #[error("unable to renew: {what}")]
+    UnableToRenew {
+        /// The reason.
+        what: &'static str,
+    },
+    /// A token or message was refused by the service-side checks (delegation and
+    /// propagation tokens).
+    #[error("token: {0}")]
+    Service(#[from] crate::service::Error),
     /// No realm serves the requested AppliesTo.
     #[error("no realm matches the requested scope")]
     InvalidScope,

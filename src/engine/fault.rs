@@ -28,7 +28,8 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
         Error::Xml(_) | Error::Soap(_) | Error::Trust(_) | Error::InvalidRequest { .. } => {
             Fault::sender(FaultSubcode::InvalidRequest)
         }
-        Error::Security(_) | Error::Authentication { .. } => {
+        Error::UnableToRenew { .. } => Fault::sender(FaultSubcode::UnableToRenew),
+        Error::Security(_) | Error::Authentication { .. } | Error::Service(_) => {
             Fault::sender(FaultSubcode::FailedAuthentication)
         }
         Error::InvalidScope => Fault::sender(FaultSubcode::InvalidScope),

@@ -38,9 +38,10 @@ use crate::xml::Writer;
 use crate::xmlsec;
 
 use super::config::{AppliesToMatch, Realm};
+use super::issue::encrypted_key_for;
 use super::keys::{self, KeyMaterial, ProofKey};
 use super::request::ParsedRequest;
-use super::sts::{encrypted_key_for, Requester};
+use super::sts::Requester;
 use super::{Engine, Error, Transport};
 
 /// The subject confirmation asked for.
@@ -63,6 +64,7 @@ impl Engine {
         now: i64,
         version: SamlVersion,
         token_type: TokenType,
+        act_as: Option<String>,
     ) -> Result<RequestSecurityTokenResponse, Error> {
         let cfg = self.config();
         let params = &rst.params;
@@ -144,6 +146,7 @@ impl Engine {
             instant_ms: now,
         });
         spec.claims = claims;
+        spec.actor = act_as;
         let assertion = saml::issue(
             &spec,
             SigningCredentials {

@@ -56,7 +56,6 @@ pub enum Outcome {
 }
 
 const KEY_TYPE: &str = "a security context needs a symmetric key";
-const REQUEST_TYPE: &str = "request type not supported yet";
 
 use Outcome::{Fault, Issued};
 use Proof::{BinarySecret, ComputedClearEntropy, ComputedEncryptedEntropy, EncryptedKey};
@@ -85,40 +84,40 @@ pub const EXPECTED: &[(&str, Outcome)] = &[
     ("node-soap-soap12-username-issue-bearer-fault.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("node-soap-soap12-username-issue-bearer.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("node-soap-soap12-username-issue-entropy.xml", Issued(ComputedClearEntropy)),
-    ("zeep-soap11-username-actas.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
+    ("zeep-soap11-username-actas.xml", Fault("wst:FailedAuthentication", "not a delegation token")),
     ("zeep-soap11-username-cancel-pre-sct.xml", Issued(BinarySecret)),
-    ("zeep-soap11-username-cancel.xml", Fault("wst:InvalidRequest", REQUEST_TYPE)),
+    ("zeep-soap11-username-cancel.xml", Fault("wst:FailedAuthentication", "cancellation not signed with the target's key")),
     ("zeep-soap11-username-digest-issue-bearer.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap11-username-issue-bearer-fault.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap11-username-issue-bearer.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap11-username-issue-entropy.xml", Issued(ComputedClearEntropy)),
     ("zeep-soap11-username-issue-publickey.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap11-username-issue-symmetric.xml", Issued(BinarySecret)),
-    ("zeep-soap11-username-onbehalfof.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
+    ("zeep-soap11-username-onbehalfof.xml", Fault("wst:FailedAuthentication", "not a delegation token")),
     ("zeep-soap11-username-renew-pre-issue.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
-    ("zeep-soap11-username-renew.xml", Fault("wst:InvalidRequest", REQUEST_TYPE)),
+    ("zeep-soap11-username-renew.xml", Fault("wst:InvalidRequest", "target is not a security context token or a reference to one")),
     ("zeep-soap11-username-sct.xml", Issued(ComputedClearEntropy)),
     ("zeep-soap11-username-validate-pre-issue.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
-    ("zeep-soap11-username-validate.xml", Fault("wst:InvalidRequest", REQUEST_TYPE)),
+    ("zeep-soap11-username-validate.xml", Fault("wst:InvalidRequest", "target is not a security context token or a reference to one")),
     ("zeep-soap11-x509-binary-issue-bearer.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap11-x509-binary-issue-symmetric.xml", Issued(EncryptedKey)),
     ("zeep-soap11-x509-issue-bearer.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap11-x509-sha256-issue-entropy.xml", Issued(ComputedEncryptedEntropy)),
-    ("zeep-soap12-username-actas.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
+    ("zeep-soap12-username-actas.xml", Fault("wst:FailedAuthentication", "not a delegation token")),
     ("zeep-soap12-username-cancel-pre-sct.xml", Issued(BinarySecret)),
-    ("zeep-soap12-username-cancel.xml", Fault("wst:InvalidRequest", REQUEST_TYPE)),
+    ("zeep-soap12-username-cancel.xml", Fault("wst:FailedAuthentication", "cancellation not signed with the target's key")),
     ("zeep-soap12-username-digest-issue-bearer.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap12-username-issue-bearer-fault.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap12-username-issue-bearer.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap12-username-issue-entropy.xml", Issued(ComputedClearEntropy)),
     ("zeep-soap12-username-issue-publickey.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap12-username-issue-symmetric.xml", Issued(BinarySecret)),
-    ("zeep-soap12-username-onbehalfof.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
+    ("zeep-soap12-username-onbehalfof.xml", Fault("wst:FailedAuthentication", "not a delegation token")),
     ("zeep-soap12-username-renew-pre-issue.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
-    ("zeep-soap12-username-renew.xml", Fault("wst:InvalidRequest", REQUEST_TYPE)),
+    ("zeep-soap12-username-renew.xml", Fault("wst:InvalidRequest", "target is not a security context token or a reference to one")),
     ("zeep-soap12-username-sct.xml", Issued(ComputedClearEntropy)),
     ("zeep-soap12-username-validate-pre-issue.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
-    ("zeep-soap12-username-validate.xml", Fault("wst:InvalidRequest", REQUEST_TYPE)),
+    ("zeep-soap12-username-validate.xml", Fault("wst:InvalidRequest", "target is not a security context token or a reference to one")),
     ("zeep-soap12-x509-binary-issue-bearer.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
     ("zeep-soap12-x509-binary-issue-symmetric.xml", Issued(EncryptedKey)),
     ("zeep-soap12-x509-issue-bearer.xml", Fault("wst:InvalidRequest", KEY_TYPE)),
@@ -244,7 +243,11 @@ pub fn outcome(r: &Recorded) -> Outcome {
     let (_, expected) = EXPECTED.iter().find(|(n, _)| *n == r.name).unwrap();
     match expected {
         Fault(c, why) if *c == code && log.contains(why) => Fault(c, why),
-        _ => panic!("{}: fault {code} ({log}), expected {expected:?}", r.name),
+        // A different fault: reported with the others by the caller.
+        _ => Fault(
+            Box::leak(code.into_boxed_str()),
+            Box::leak(log.into_boxed_str()),
+        ),
     }
 }
 

@@ -90,7 +90,8 @@ public final class Wss4jPeer {
                     request(new File(args[1]), new File(args[2]), new File(args[3]), args[4], args[5]);
                     break;
                 case "response":
-                    response(new File(args[1]), new File(args[2]), new File(args[3]), args[4]);
+                    response(new File(args[1]), new File(args[2]), new File(args[3]), args[4],
+                        args.length > 5 ? args[5] : "");
                     break;
                 default:
                     throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -140,13 +141,23 @@ public final class Wss4jPeer {
         return m;
     }
 
-    static final CallbackHandler PASSWORDS = (Callback[] callbacks) -> {
-        for (Callback c : callbacks) {
-            if (c instanceof WSPasswordCallback) {
-                ((WSPasswordCallback) c).setPassword(PASSWORD);
+    static final CallbackHandler PASSWORDS = secrets(null);
+
+    /** Key-store passwords, and the request's ephemeral key for a reply encrypted under it
+     * (named by EncryptedKeySHA1, which WSS4J resolves through this callback). */
+    static CallbackHandler secrets(byte[] ephemeral) {
+        return (Callback[] callbacks) -> {
+            for (Callback c : callbacks) {
+                if (c instanceof WSPasswordCallback) {
+                    WSPasswordCallback pc = (WSPasswordCallback) c;
+                    pc.setPassword(PASSWORD);
+                    if (ephemeral != null) {
+                        pc.setKey(ephemeral);
+                    }
+                }
             }
-        }
-    };
+        };
+    }
 
     // ---- XML ----------------------------------------------------------------------------
 
@@ -259,6 +270,7 @@ public final class Wss4jPeer {
             encParts.add(new WSEncryptionPart(WSConstants.ELEM_BODY, soapNs, "Content"));
             e.setParts(encParts);
             e.build(doc, client, header);
+            System.out.println("ephemeral-key=" + Base64.getEncoder().encodeToString(e.getEphemeralKey()));
         }
         write(doc, out);
         System.out.println("signature-value=" + Base64.getEncoder().encodeToString(sig.getSignatureValue()));
@@ -266,8 +278,9 @@ public final class Wss4jPeer {
 
     // ---- response -----------------------------------------------------------------------
 
-    static void response(File pki, File requestFile, File responseFile, String clientEntropyB64)
-            throws Exception {
+    static void response(File pki, File requestFile, File responseFile, String clientEntropyB64,
+            String ephemeralB64) throws Exception {
+        byte[] ephemeral = ephemeralB64.isEmpty() ? null : Base64.getDecoder().decode(ephemeralB64);
         Document req = parse(requestFile);
         byte[] sentSignature = Base64.getMimeDecoder().decode(
             one(req, DS, "SignatureValue").getTextContent().trim());
@@ -275,7 +288,9 @@ public final class Wss4jPeer {
         Document doc = parse(responseFile);
         Merlin client = crypto(pki, "client");
         WSSecurityEngine engine = new WSSecurityEngine();
-        List<WSSecurityEngineResult> results = engine.processSecurityHeader(doc, null, PASSWORDS, client, client);
+        List<WSSecurityEngineResult> results = engine.processSecurityHeader(doc, null, secrets(ephemeral), client, client);
+        // What WSS4J read, decrypted in place, for the caller's own checks.
+        write(doc, new File(responseFile.getPath() + ".plain.xml"));
         check(results != null && !results.isEmpty(), "a security header was processed");
 
         boolean timestamp = false;
