@@ -39,4 +39,8 @@ pub mod trust;
 
 pub mod engine;
 
+pub mod server;
+
+pub mod config;
+
 pub mod cli;
