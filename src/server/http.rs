@@ -137,9 +137,9 @@ async fn handle(shared: Arc<Shared>, req: Request<HyperBody>, transport: Transpo
             Err(_) => Answer {
                 reason: Some("request timeout".into()),
                 ..Answer::plain(
-                    StatusCode::SERVICE_UNAVAILABLE,
+                    StatusCode::REQUEST_TIMEOUT,
                     Action::Other,
-                    Outcome::Error,
+                    Outcome::Rejected,
                     "request timed out\n",
                 )
             },

@@ -152,26 +152,10 @@ const FAULT_CODES: [&str; 10] = [
 /// The most specific fault code in a fault envelope: the last `Value` (SOAP 1.2 subcode) or
 /// the `faultcode` (SOAP 1.1), local part only.
 pub fn fault_code(body: &str) -> &'static str {
-    let mut code = None;
-    for tag in ["faultcode>", "Value>"] {
-        let mut rest = body;
-        while let Some(i) = rest.find(tag) {
-            let after = &rest[i + tag.len()..];
-            // Only opening tags: the text up to the next '<' is the value.
-            if !rest[..i].ends_with('/') {
-                if let Some(end) = after.find('<') {
-                    let v = after[..end].trim();
-                    if !v.is_empty() {
-                        code = Some(v.rsplit(':').next().unwrap_or(v));
-                    }
-                }
-            }
-            rest = after;
-        }
-        if code.is_some() {
-            break;
-        }
-    }
+    let code = element_texts(body, "faultcode")
+        .last()
+        .or_else(|| element_texts(body, "Value").last())
+        .map(|v| v.rsplit(':').next().unwrap_or(v));
     let code = code.unwrap_or("other");
     FAULT_CODES
         .iter()
@@ -182,6 +166,22 @@ pub fn fault_code(body: &str) -> &'static str {
             "Client" => "Sender",
             _ => "other",
         })
+}
+
+/// The trimmed text content of every element with local name `local` (any prefix) that
+/// holds only text.
+fn element_texts<'a>(xml: &'a str, local: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    xml.match_indices('<').filter_map(move |(i, _)| {
+        let tag = xml.get(i + 1..)?;
+        let name_end = tag.find(|c: char| c == '>' || c == '/' || c.is_whitespace())?;
+        let name = tag.get(..name_end)?;
+        if name.rsplit(':').next() != Some(local) {
+            return None;
+        }
+        let content = tag.get(tag.find('>')? + 1..)?;
+        let text = content.get(..content.find('<')?)?.trim();
+        (!text.is_empty()).then_some(text)
+    })
 }
 
 /// Upper bounds of the latency histogram, in seconds.
@@ -334,6 +334,8 @@ mod tests {
         assert_eq!(fault_code(v12), "InvalidScope");
         assert_eq!(fault_code("<faultcode>s:Server</faultcode>"), "Receiver");
         assert_eq!(fault_code("<x/>"), "other");
+        let attrs = "<faultcode xmlns:wst=\"urn:t\">wst:RequestFailed</faultcode>";
+        assert_eq!(fault_code(attrs), "RequestFailed");
     }
 
     #[test]

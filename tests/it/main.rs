@@ -10,6 +10,8 @@ mod engine_issue;
 mod engine_request;
 mod hostile_xml;
 mod layering;
+mod server_http;
+mod server_support;
 mod soap;
 mod support;
 mod trust_model;
