@@ -15,6 +15,7 @@ mod server_http;
 mod server_support;
 mod server_tls;
 mod soap;
+mod store_redis;
 mod support;
 mod trust_model;
 mod wss4j;
