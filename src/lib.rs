@@ -12,7 +12,8 @@
 //! replay cache, contexts, revocations) ← `xml` (one parser, one
 //! tree, c14n, writer) ← `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults,
 //! WS-Addressing) ← `wss` (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token
-//! service) ← `cli`.
+//! service) ← `server` (HTTP transport) ← `config` (configuration file, zero-config data
+//! directory) ← `cli`.
 //!
 //! ## Threat model in one paragraph
 //!

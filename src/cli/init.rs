@@ -19,14 +19,20 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<(), String> {
     let report = datadir::init(&args.dir, &args.listen.to_string()).map_err(|e| e.to_string())?;
     print_report(&report);
-    println!("start it with: wstrust serve --data-dir {}", args.dir.display());
+    println!(
+        "start it with: wstrust serve --data-dir {}",
+        args.dir.display()
+    );
     Ok(())
 }
 
 /// Prints what was created and where the configuration and credentials are.
 pub(crate) fn print_report(report: &InitReport) {
     if report.created.is_empty() {
-        println!("data directory {}: complete, nothing created", report.dir.display());
+        println!(
+            "data directory {}: complete, nothing created",
+            report.dir.display()
+        );
     } else {
         println!("data directory {}: created", report.dir.display());
         for f in &report.created {

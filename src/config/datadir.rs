@@ -211,7 +211,10 @@ fn ensure_leaf(
     ca_key: &SecretBytes,
     created: &mut Vec<PathBuf>,
 ) -> Result<(), ConfigError> {
-    let (cert, key) = (pki.join(format!("{name}.pem")), pki.join(format!("{name}.key")));
+    let (cert, key) = (
+        pki.join(format!("{name}.pem")),
+        pki.join(format!("{name}.key")),
+    );
     match (cert.exists(), key.exists()) {
         (true, true) => Ok(()),
         (false, false) => {

@@ -47,7 +47,10 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    pub(crate) fn io(path: impl Into<PathBuf>, fix: &'static str) -> impl FnOnce(std::io::Error) -> Self {
+    pub(crate) fn io(
+        path: impl Into<PathBuf>,
+        fix: &'static str,
+    ) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
         move |source| Self::Io { path, source, fix }
     }

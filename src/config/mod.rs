@@ -76,9 +76,10 @@ pub fn open_store(s: &StoreSetting) -> Result<Arc<dyn TokenStore>, ConfigError> 
     let fix = "check the `[store] url` setting and that the store is reachable";
     Ok(match s {
         StoreSetting::Memory => Arc::new(MemoryStore::new()),
-        StoreSetting::Redb(p) => Arc::new(RedbStore::open(p).map_err(|e| {
-            ConfigError::invalid(p, "[store] url", e.to_string(), fix)
-        })?),
+        StoreSetting::Redb(p) => Arc::new(
+            RedbStore::open(p)
+                .map_err(|e| ConfigError::invalid(p, "[store] url", e.to_string(), fix))?,
+        ),
         StoreSetting::Redis { url, namespace } => {
             Arc::new(RedisStore::open(url, namespace).map_err(|e| {
                 ConfigError::invalid(redact_url(url), "[store] url", e.to_string(), fix)
@@ -115,7 +116,12 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn invalid(&self, setting: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
+    fn invalid(
+        &self,
+        setting: &str,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> ConfigError {
         ConfigError::invalid(self.path, setting, problem, fix)
     }
 
@@ -125,13 +131,15 @@ impl Builder<'_> {
 
     fn read(&self, setting: &str, rel: &str) -> Result<Zeroizing<String>, ConfigError> {
         let p = self.file(rel);
-        std::fs::read_to_string(&p).map(Zeroizing::new).map_err(|e| {
-            self.invalid(
-                setting,
-                format!("cannot read `{}`: {e}", p.display()),
-                "fix the path (relative to the configuration file's directory)",
-            )
-        })
+        std::fs::read_to_string(&p)
+            .map(Zeroizing::new)
+            .map_err(|e| {
+                self.invalid(
+                    setting,
+                    format!("cannot read `{}`: {e}", p.display()),
+                    "fix the path (relative to the configuration file's directory)",
+                )
+            })
     }
 
     fn cert(&self, setting: &str, rel: &str) -> Result<Certificate, ConfigError> {
@@ -177,10 +185,18 @@ impl Builder<'_> {
         for (i, r) in f.realms.iter().enumerate() {
             let at = |field: &str| format!("realms[{i}].{field}");
             if realms.iter().any(|x: &Realm| x.name == r.name) {
-                return Err(self.invalid(&at("name"), format!("`{}` is used twice", r.name), "give each realm its own name"));
+                return Err(self.invalid(
+                    &at("name"),
+                    format!("`{}` is used twice", r.name),
+                    "give each realm its own name",
+                ));
             }
             if r.applies_to.is_empty() {
-                return Err(self.invalid(&at("applies_to"), "empty", "give the service's address (or a prefix with match = \"prefix\")"));
+                return Err(self.invalid(
+                    &at("applies_to"),
+                    "empty",
+                    "give the service's address (or a prefix with match = \"prefix\")",
+                ));
             }
             let m = match r.match_kind {
                 MatchKind::Exact => AppliesToMatch::Exact(r.applies_to.clone()),
@@ -189,19 +205,31 @@ impl Builder<'_> {
             let mut realm = Realm::new(r.name.clone(), m, self.cert(&at("cert"), &r.cert)?);
             if let Some(b) = r.key_size_bits {
                 if !(128..=512).contains(&b) || b % 8 != 0 {
-                    return Err(self.invalid(&at("key_size_bits"), format!("{b} bits"), "use a multiple of 8 from 128 to 512 (256 is usual)"));
+                    return Err(self.invalid(
+                        &at("key_size_bits"),
+                        format!("{b} bits"),
+                        "use a multiple of 8 from 128 to 512 (256 is usual)",
+                    ));
                 }
                 realm.key_size_bits = b;
             }
             if let Some(s) = r.lifetime_secs {
                 if s <= 0 {
-                    return Err(self.invalid(&at("lifetime_secs"), format!("{s}"), "use a positive number of seconds"));
+                    return Err(self.invalid(
+                        &at("lifetime_secs"),
+                        format!("{s}"),
+                        "use a positive number of seconds",
+                    ));
                 }
                 realm.lifetime_secs = s;
             }
             if let Some(s) = r.renewal_window_secs {
                 if s < 0 {
-                    return Err(self.invalid(&at("renewal_window_secs"), format!("{s}"), "use zero or a positive number of seconds"));
+                    return Err(self.invalid(
+                        &at("renewal_window_secs"),
+                        format!("{s}"),
+                        "use zero or a positive number of seconds",
+                    ));
                 }
                 realm.renewal_window_secs = s;
             }
@@ -209,7 +237,11 @@ impl Builder<'_> {
         }
         if let Some(d) = &f.default_realm {
             if !realms.iter().any(|r| &r.name == d) {
-                return Err(self.invalid("default_realm", format!("no realm is named `{d}`"), "name one of the [[realms]], or remove the setting"));
+                return Err(self.invalid(
+                    "default_realm",
+                    format!("no realm is named `{d}`"),
+                    "name one of the [[realms]], or remove the setting",
+                ));
             }
         }
 
@@ -227,8 +259,15 @@ impl Builder<'_> {
             known.push(c);
         }
 
-        let mut engine = EngineConfig::new(f.issuer.clone(), signing_key, signing_cert, token_keys, realms, users);
-        engine.default_realm = f.default_realm.clone();
+        let mut engine = EngineConfig::new(
+            f.issuer.clone(),
+            signing_key,
+            signing_cert,
+            token_keys,
+            realms,
+            users,
+        );
+        engine.default_realm = f.default_realm;
         engine.client_trust = client_trust;
         engine.known_certs = known;
         Ok(Loaded {
@@ -260,26 +299,46 @@ impl Builder<'_> {
                 ));
             }
             params = Some(p);
-            entries.push((u.name.clone(), PasswordRecord::Argon2(u.password_hash.clone())));
+            entries.push((
+                u.name.clone(),
+                PasswordRecord::Argon2(u.password_hash.clone()),
+            ));
         }
         UserStore::new(entries, &params.unwrap_or_default()).map_err(|e| {
-            self.invalid("users", e.to_string(), "give each user a distinct, non-empty name and a valid Argon2id hash")
+            self.invalid(
+                "users",
+                e.to_string(),
+                "give each user a distinct, non-empty name and a valid Argon2id hash",
+            )
         })
     }
 
     fn server(&self, f: &FileConfig) -> Result<ServerSettings, ConfigError> {
         let listen_text = f.listen.as_deref().unwrap_or("127.0.0.1:8080");
         let listen: SocketAddr = listen_text.parse().map_err(|_| {
-            self.invalid("listen", format!("`{listen_text}` is not a socket address"), "write an IP address and port, e.g. \"127.0.0.1:8080\" or \"[::]:8443\"")
+            self.invalid(
+                "listen",
+                format!("`{listen_text}` is not a socket address"),
+                "write an IP address and port, e.g. \"127.0.0.1:8080\" or \"[::]:8443\"",
+            )
         })?;
         let mut s = ServerSettings::new(listen);
         if let Some(u) = &f.public_url {
-            if !(u.starts_with("http://") || u.starts_with("https://")) || u.contains(['"', '<', '>', '&', ' ']) {
-                return Err(self.invalid("public_url", format!("`{u}`"), "write the scheme, host and port clients use, e.g. \"https://sts.example.com\""));
+            if !(u.starts_with("http://") || u.starts_with("https://"))
+                || u.contains(['"', '<', '>', '&', ' '])
+            {
+                return Err(self.invalid(
+                    "public_url",
+                    format!("`{u}`"),
+                    "write the scheme, host and port clients use, e.g. \"https://sts.example.com\"",
+                ));
             }
             s.public_url = Some(u.trim_end_matches('/').to_owned());
         }
-        s.tls = f.tls.as_ref().map(|t| TlsFiles::new(self.file(&t.cert), self.file(&t.key)));
+        s.tls = f
+            .tls
+            .as_ref()
+            .map(|t| TlsFiles::new(self.file(&t.cert), self.file(&t.key)));
         s.loopback_is_confidential = f.loopback_is_confidential;
         s.allow_plain_http_nonloopback = f.allow_plain_http_nonloopback;
         let l = &f.limits;
@@ -290,23 +349,45 @@ impl Builder<'_> {
                 Ok(v)
             }
         };
-        let mut limits = Limits::default();
-        limits.max_body_bytes = usize::try_from(positive("max_body_bytes", l.max_body_bytes as u64)?).unwrap_or(usize::MAX);
-        limits.header_timeout = Duration::from_secs(positive("header_timeout_secs", l.header_timeout_secs)?);
-        limits.request_timeout = Duration::from_secs(positive("request_timeout_secs", l.request_timeout_secs)?);
-        limits.max_connections = usize::try_from(positive("max_connections", l.max_connections as u64)?).unwrap_or(usize::MAX);
-        limits.shutdown_grace = Duration::from_secs(l.shutdown_grace_secs);
-        s.limits = limits;
+        s.limits = Limits {
+            max_body_bytes: usize::try_from(positive(
+                "max_body_bytes",
+                u64::try_from(l.max_body_bytes).unwrap_or(u64::MAX),
+            )?)
+            .unwrap_or(usize::MAX),
+            header_timeout: Duration::from_secs(positive(
+                "header_timeout_secs",
+                l.header_timeout_secs,
+            )?),
+            request_timeout: Duration::from_secs(positive(
+                "request_timeout_secs",
+                l.request_timeout_secs,
+            )?),
+            max_connections: usize::try_from(positive(
+                "max_connections",
+                u64::try_from(l.max_connections).unwrap_or(u64::MAX),
+            )?)
+            .unwrap_or(usize::MAX),
+            shutdown_grace: Duration::from_secs(l.shutdown_grace_secs),
+        };
         for (i, a) in f.aliases.iter().enumerate() {
             let endpoint = match a.endpoint.as_str() {
                 "sts" => Endpoint::Sts,
                 "mex" => Endpoint::Mex,
                 other => {
-                    return Err(self.invalid(&format!("aliases[{i}].endpoint"), format!("`{other}`"), "use \"sts\" or \"mex\""));
+                    return Err(self.invalid(
+                        &format!("aliases[{i}].endpoint"),
+                        format!("`{other}`"),
+                        "use \"sts\" or \"mex\"",
+                    ));
                 }
             };
             if !a.path.starts_with('/') || a.path.contains(['?', '#']) {
-                return Err(self.invalid(&format!("aliases[{i}].path"), format!("`{}`", a.path), "give a URL path starting with `/`, without query or fragment"));
+                return Err(self.invalid(
+                    &format!("aliases[{i}].path"),
+                    format!("`{}`", a.path),
+                    "give a URL path starting with `/`, without query or fragment",
+                ));
             }
             s.aliases.push(Alias::new(a.path.clone(), endpoint));
         }
@@ -319,14 +400,21 @@ impl Builder<'_> {
             "memory" => StoreSetting::Memory,
             "redb" => StoreSetting::Redb(self.file("store.redb")),
             u if u.starts_with("redb:") => StoreSetting::Redb(self.file(&u[5..])),
-            u if u.starts_with("redis://") || u.starts_with("rediss://") || u.starts_with("redis+unix://") => {
+            u if u.starts_with("redis://")
+                || u.starts_with("rediss://")
+                || u.starts_with("redis+unix://") =>
+            {
                 StoreSetting::Redis {
                     url: u.to_owned(),
                     namespace: f.store.namespace.clone(),
                 }
             }
             other => {
-                return Err(self.invalid("store.url", format!("`{}` is not a store", redact_url(other)), "use \"redb\", \"redb:PATH\", \"memory\" or a \"redis://host:port/db\" URL"));
+                return Err(self.invalid(
+                    "store.url",
+                    format!("`{}` is not a store", redact_url(other)),
+                    "use \"redb\", \"redb:PATH\", \"memory\" or a \"redis://host:port/db\" URL",
+                ));
             }
         })
     }

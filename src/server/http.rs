@@ -92,8 +92,8 @@ pub(super) fn service(
     Error = Infallible,
     Future = impl std::future::Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send,
 > + Clone {
-    let confidential = tls
-        || (shared.settings.loopback_is_confidential && peer.ip().to_canonical().is_loopback());
+    let confidential =
+        tls || (shared.settings.loopback_is_confidential && peer.ip().to_canonical().is_loopback());
     hyper::service::service_fn(move |req| {
         let shared = Arc::clone(&shared);
         async move { Ok(handle(shared, req, Transport { confidential }).await) }
@@ -123,7 +123,11 @@ impl Answer {
     }
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<HyperBody>, transport: Transport) -> Response<Full<Bytes>> {
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<HyperBody>,
+    transport: Transport,
+) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let n = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let request_id = format!("{:08x}-{n:x}", shared.id_prefix);
@@ -132,7 +136,8 @@ async fn handle(shared: Arc<Shared>, req: Request<HyperBody>, transport: Transpo
     let limits = shared.settings.limits;
 
     let answer =
-        match tokio::time::timeout(limits.request_timeout, dispatch(&shared, req, transport)).await {
+        match tokio::time::timeout(limits.request_timeout, dispatch(&shared, req, transport)).await
+        {
             Ok(a) => a,
             Err(_) => Answer {
                 reason: Some("request timeout".into()),
@@ -146,7 +151,9 @@ async fn handle(shared: Arc<Shared>, req: Request<HyperBody>, transport: Transpo
         };
 
     let elapsed = started.elapsed();
-    shared.metrics.request(answer.action, answer.outcome, elapsed);
+    shared
+        .metrics
+        .request(answer.action, answer.outcome, elapsed);
     let ms = elapsed.as_secs_f64() * 1000.0;
     match &answer.reason {
         Some(reason) => tracing::info!(
@@ -184,7 +191,12 @@ async fn handle(shared: Arc<Shared>, req: Request<HyperBody>, transport: Transpo
 
 async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport) -> Answer {
     let Some(route) = shared.route(req.uri().path()) else {
-        return Answer::plain(StatusCode::NOT_FOUND, Action::Other, Outcome::Rejected, "not found\n");
+        return Answer::plain(
+            StatusCode::NOT_FOUND,
+            Action::Other,
+            Outcome::Rejected,
+            "not found\n",
+        );
     };
     let method = req.method();
     match (route, method) {
@@ -238,7 +250,12 @@ fn header(req: &Request<HyperBody>, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn soap(shared: &Shared, route: Route, req: Request<HyperBody>, transport: Transport) -> Answer {
+async fn soap(
+    shared: &Shared,
+    route: Route,
+    req: Request<HyperBody>,
+    transport: Transport,
+) -> Answer {
     let limits = shared.settings.limits;
     let content_type = header(&req, "content-type");
     let soap_action = header(&req, "soapaction").map(|a| a.trim().trim_matches('"').to_owned());
@@ -315,9 +332,11 @@ async fn soap(shared: &Shared, route: Route, req: Request<HyperBody>, transport:
         };
     }
 
-    let action_uri = soap_action
-        .clone()
-        .or_else(|| content_type.as_deref().and_then(SoapVersion::action_parameter));
+    let action_uri = soap_action.clone().or_else(|| {
+        content_type
+            .as_deref()
+            .and_then(SoapVersion::action_parameter)
+    });
     let action = Action::of_request(action_uri.as_deref(), &body);
     // The engine is synchronous and CPU-bound (signatures, Argon2): it runs on the blocking
     // pool so the I/O workers stay free; each request is independent (no shared lock).

@@ -16,14 +16,16 @@ pub const PLACEHOLDER: &str = "http://localhost:8080/sts";
 /// WS-MetadataExchange (September 2004) namespace.
 pub const MEX: &str = "http://schemas.xmlsoap.org/ws/2004/09/mex";
 /// `GetMetadata` request action (WS-MetadataExchange §6).
-pub const GET_METADATA_REQUEST: &str = "http://schemas.xmlsoap.org/ws/2004/09/mex/GetMetadata/Request";
+pub const GET_METADATA_REQUEST: &str =
+    "http://schemas.xmlsoap.org/ws/2004/09/mex/GetMetadata/Request";
 /// `GetMetadata` response action.
 pub const GET_METADATA_RESPONSE: &str =
     "http://schemas.xmlsoap.org/ws/2004/09/mex/GetMetadata/Response";
 /// WS-Transfer `Get` action, which MEX clients (WCF, ADFS tooling) send.
 pub const TRANSFER_GET: &str = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get";
 /// WS-Transfer `GetResponse` action.
-pub const TRANSFER_GET_RESPONSE: &str = "http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse";
+pub const TRANSFER_GET_RESPONSE: &str =
+    "http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse";
 /// The WSDL 1.1 dialect URI for a `MetadataSection`.
 const WSDL_DIALECT: &str = "http://schemas.xmlsoap.org/wsdl/";
 
@@ -72,7 +74,9 @@ impl Metadata {
             .map_err(|e| MetadataError(format!("the WSDL does not parse: {e}")))?;
         let defs = doc.root();
         if !doc.is(defs, "http://schemas.xmlsoap.org/wsdl/", "definitions") {
-            return Err(MetadataError("the WSDL root is not wsdl:definitions".into()));
+            return Err(MetadataError(
+                "the WSDL root is not wsdl:definitions".into(),
+            ));
         }
         let target = doc
             .attribute(defs, "", "targetNamespace")
@@ -135,7 +139,10 @@ impl Metadata {
         };
         let version = env.version();
         let Ok(addressing) = Addressing::read(&env) else {
-            return fault("metadata request has invalid WS-Addressing headers", version);
+            return fault(
+                "metadata request has invalid WS-Addressing headers",
+                version,
+            );
         };
         let action = addressing
             .action
@@ -145,7 +152,12 @@ impl Metadata {
         let reply_action = match action.as_deref() {
             Some(TRANSFER_GET) => TRANSFER_GET_RESPONSE,
             Some(GET_METADATA_REQUEST) => GET_METADATA_RESPONSE,
-            _ => return fault("metadata request action is neither Get nor GetMetadata", version),
+            _ => {
+                return fault(
+                    "metadata request action is neither Get nor GetMetadata",
+                    version,
+                )
+            }
         };
         let id = crypto::random_bytes(16)
             .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>())

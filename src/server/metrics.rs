@@ -185,7 +185,9 @@ fn element_texts<'a>(xml: &'a str, local: &'a str) -> impl Iterator<Item = &'a s
 }
 
 /// Upper bounds of the latency histogram, in seconds.
-const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 /// The server's counters.
 #[derive(Debug, Default)]
@@ -258,7 +260,10 @@ impl Metrics {
 
     fn write(&self, s: &mut String) -> std::fmt::Result {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        writeln!(s, "# HELP wstrust_requests_total Requests by action and outcome.")?;
+        writeln!(
+            s,
+            "# HELP wstrust_requests_total Requests by action and outcome."
+        )?;
         writeln!(s, "# TYPE wstrust_requests_total counter")?;
         for (a, row) in ACTIONS.iter().zip(&self.requests) {
             for (o, c) in OUTCOMES.iter().zip(row) {
@@ -271,7 +276,10 @@ impl Metrics {
                 )?;
             }
         }
-        writeln!(s, "# HELP wstrust_request_duration_seconds Time to answer a request.")?;
+        writeln!(
+            s,
+            "# HELP wstrust_request_duration_seconds Time to answer a request."
+        )?;
         writeln!(s, "# TYPE wstrust_request_duration_seconds histogram")?;
         let mut cumulative = 0;
         for (b, c) in BUCKETS.iter().zip(&self.buckets) {
@@ -282,25 +290,41 @@ impl Metrics {
             )?;
         }
         let count = get(&self.latency_count);
-        writeln!(s, "wstrust_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}")?;
+        writeln!(
+            s,
+            "wstrust_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        )?;
         writeln!(
             s,
             "wstrust_request_duration_seconds_sum {}",
             get(&self.latency_micros) as f64 / 1e6
         )?;
         writeln!(s, "wstrust_request_duration_seconds_count {count}")?;
-        writeln!(s, "# HELP wstrust_tokens_issued_total Tokens issued or renewed.")?;
+        writeln!(
+            s,
+            "# HELP wstrust_tokens_issued_total Tokens issued or renewed."
+        )?;
         writeln!(s, "# TYPE wstrust_tokens_issued_total counter")?;
-        writeln!(s, "wstrust_tokens_issued_total {}", get(&self.tokens_issued))?;
+        writeln!(
+            s,
+            "wstrust_tokens_issued_total {}",
+            get(&self.tokens_issued)
+        )?;
         writeln!(s, "# HELP wstrust_faults_total SOAP faults sent, by code.")?;
         writeln!(s, "# TYPE wstrust_faults_total counter")?;
         for (code, c) in FAULT_CODES.iter().zip(&self.faults) {
             writeln!(s, "wstrust_faults_total{{code=\"{code}\"}} {}", get(c))?;
         }
-        writeln!(s, "# HELP wstrust_replay_refusals_total Messages refused as replays.")?;
+        writeln!(
+            s,
+            "# HELP wstrust_replay_refusals_total Messages refused as replays."
+        )?;
         writeln!(s, "# TYPE wstrust_replay_refusals_total counter")?;
         writeln!(s, "wstrust_replay_refusals_total {}", get(&self.replays))?;
-        writeln!(s, "# HELP wstrust_connections_open Connections being served.")?;
+        writeln!(
+            s,
+            "# HELP wstrust_connections_open Connections being served."
+        )?;
         writeln!(s, "# TYPE wstrust_connections_open gauge")?;
         writeln!(
             s,
@@ -321,7 +345,8 @@ mod tests {
         assert_eq!(Action::of_request(Some(i), b""), Action::Issue);
         let sct = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/SCT/Cancel";
         assert_eq!(Action::of_request(Some(sct), b""), Action::Cancel);
-        let body = b"<t:RequestType>http://schemas.xmlsoap.org/ws/2005/02/trust/Renew</t:RequestType>";
+        let body =
+            b"<t:RequestType>http://schemas.xmlsoap.org/ws/2005/02/trust/Renew</t:RequestType>";
         assert_eq!(Action::of_request(None, body), Action::Renew);
         assert_eq!(Action::of_request(Some("urn:x"), b"<a/>"), Action::Other);
     }

@@ -35,7 +35,9 @@ use metrics::Metrics;
 #[non_exhaustive]
 pub enum ServerError {
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source} (choose a free address with `--listen` or `listen`)")]
+    #[error(
+        "cannot listen on {addr}: {source} (choose a free address with `--listen` or `listen`)"
+    )]
     Bind {
         /// The address.
         addr: SocketAddr,
@@ -96,16 +98,18 @@ impl Server {
             .map(tls::server_config)
             .transpose()?
             .map(tokio_rustls::TlsAcceptor::from);
-        let listener = TcpListener::bind(settings.listen)
-            .await
-            .map_err(|source| ServerError::Bind {
-                addr: settings.listen,
-                source,
-            })?;
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: settings.listen,
+                    source,
+                })?;
         let local = listener.local_addr()?;
-        let base = settings.public_url.clone().unwrap_or_else(|| {
-            format!("{}://{local}", if plain { "http" } else { "https" })
-        });
+        let base = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("{}://{local}", if plain { "http" } else { "https" }));
         let metadata = Metadata::new(&format!("{base}/sts"))?;
         let shared = Arc::new(Shared::new(engine, settings, metadata, base));
         Ok(Self {
@@ -207,7 +211,9 @@ impl Server {
                                     let _ = watcher.watch(conn).await;
                                 }
                             }
-                            Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
+                            Ok(Err(e)) => {
+                                tracing::debug!(%peer, error = %e, "tls handshake failed")
+                            }
                             Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
                         }
                     }
@@ -271,7 +277,11 @@ impl Running {
                         return Ok(());
                     }
                 };
-                let _ = ready_tx.send(Ok((server.local_addr(), server.sts_url(), server.metrics())));
+                let _ = ready_tx.send(Ok((
+                    server.local_addr(),
+                    server.sts_url(),
+                    server.metrics(),
+                )));
                 server
                     .run(async {
                         let _ = stop_rx.await;
@@ -321,7 +331,9 @@ impl Running {
         }
         match self.thread.take().map(std::thread::JoinHandle::join) {
             Some(Ok(r)) => r,
-            Some(Err(_)) => Err(ServerError::Io(std::io::Error::other("server thread panicked"))),
+            Some(Err(_)) => Err(ServerError::Io(std::io::Error::other(
+                "server thread panicked",
+            ))),
             None => Ok(()),
         }
     }

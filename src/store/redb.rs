@@ -39,7 +39,12 @@ fn tables(space: Space) -> (Table, Table) {
     }
 }
 
-const ALL: [Space; 4] = [Space::Replay, Space::Context, Space::Revoked, Space::Sequence];
+const ALL: [Space; 4] = [
+    Space::Replay,
+    Space::Context,
+    Space::Revoked,
+    Space::Sequence,
+];
 
 /// A [`TokenStore`] in a redb file; see the module documentation.
 pub struct RedbStore {
@@ -164,7 +169,8 @@ impl RedbStore {
         let tx = db.begin_write().map_err(|e| err("begin")(e.into()))?;
         for space in ALL {
             let (data, index) = tables(space);
-            tx.open_table(data).map_err(|e| err("create table")(e.into()))?;
+            tx.open_table(data)
+                .map_err(|e| err("create table")(e.into()))?;
             tx.open_table(index)
                 .map_err(|e| err("create table")(e.into()))?;
         }
@@ -182,7 +188,9 @@ impl RedbStore {
         let tx = self.db.begin_write().map_err(|e| err("begin")(e.into()))?;
         let out = {
             let mut w = Writer {
-                data: tx.open_table(data).map_err(|e| err("open table")(e.into()))?,
+                data: tx
+                    .open_table(data)
+                    .map_err(|e| err("open table")(e.into()))?,
                 index: tx
                     .open_table(index)
                     .map_err(|e| err("open table")(e.into()))?,
@@ -216,7 +224,9 @@ impl TokenStore for RedbStore {
     fn get(&self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let (data, _) = tables(space);
         let tx = self.db.begin_read().map_err(|e| err("begin")(e.into()))?;
-        let t = tx.open_table(data).map_err(|e| err("open table")(e.into()))?;
+        let t = tx
+            .open_table(data)
+            .map_err(|e| err("open table")(e.into()))?;
         let Some(g) = t.get(key).map_err(|e| err("get")(e.into()))? else {
             return Ok(None);
         };

@@ -66,8 +66,8 @@ impl RedisStore {
                 "the Redis key namespace must be non-empty and contain no `:`".into(),
             ));
         }
-        let client = redis::Client::open(url)
-            .map_err(|e| StoreError(format!("invalid Redis URL: {e}")))?;
+        let client =
+            redis::Client::open(url).map_err(|e| StoreError(format!("invalid Redis URL: {e}")))?;
         let store = Self {
             client,
             namespace: namespace.to_owned(),
@@ -129,12 +129,7 @@ impl TokenStore for RedisStore {
         let ttl = expires_ms.saturating_sub(now_ms());
         if ttl <= 0 {
             // Nothing to keep; it "inserts" unless a live entry is there.
-            return self.with(|c| {
-                redis::cmd("EXISTS")
-                    .arg(&k)
-                    .query::<i64>(c)
-                    .map(|n| n == 0)
-            });
+            return self.with(|c| redis::cmd("EXISTS").arg(&k).query::<i64>(c).map(|n| n == 0));
         }
         self.with(|c| {
             redis::cmd("SET")
@@ -262,7 +257,9 @@ mod tests {
         // Namespaces keep deployments apart.
         let other = RedisStore::open(&url, "other").unwrap();
         let far = now_ms() + 60_000;
-        assert!(other.insert_if_absent(Space::Replay, b"k", b"", far).unwrap());
+        assert!(other
+            .insert_if_absent(Space::Replay, b"k", b"", far)
+            .unwrap());
         assert!(!s.insert_if_absent(Space::Replay, b"k", b"", far).unwrap());
         // Sequence numbers compare as numbers, not as text.
         assert!(s.advance(Space::Sequence, b"big", 256, far).unwrap());

@@ -17,6 +17,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust", "store",
         ],
     ),
+    ("server", &["crypto", "xml", "soap", "wss", "engine"]),
+    (
+        "config",
+        &["crypto", "pki", "store", "wss", "engine", "server"],
+    ),
 ];
 
 fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

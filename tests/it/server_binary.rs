@@ -58,13 +58,21 @@ fn zero_config_start_and_restart() {
     assert!(config.contains("$argon2id$"));
     let creds = std::fs::read_to_string(dir.join("demo-credentials.txt")).unwrap();
     let (user, password, applies_to) = demo(&dir);
-    assert!(!config.contains(&password), "only the hash is in the configuration");
+    assert!(
+        !config.contains(&password),
+        "only the hash is in the configuration"
+    );
     assert!(creds.lines().any(|l| l == "username=demo"));
 
-    let before: Vec<Vec<u8>> = ["pki/ca.pem", "pki/sts.pem", "token-keys.toml", "wstrust.toml"]
-        .iter()
-        .map(|f| std::fs::read(dir.join(f)).unwrap())
-        .collect();
+    let before: Vec<Vec<u8>> = [
+        "pki/ca.pem",
+        "pki/sts.pem",
+        "token-keys.toml",
+        "wstrust.toml",
+    ]
+    .iter()
+    .map(|f| std::fs::read(dir.join(f)).unwrap())
+    .collect();
 
     let rst = rst_username(&user, &password, &applies_to);
     let r = post_soap11(first.addr, "/sts", ISSUE_SCT, &rst);
@@ -76,20 +84,34 @@ fn zero_config_start_and_restart() {
     // Restart: nothing is made anew, the token still works, the replay is still known.
     let second = Binary::start(&["--data-dir", d, "--listen", "127.0.0.1:0"]);
     assert!(!second.banner.contains("created"), "{}", second.banner);
-    let after: Vec<Vec<u8>> = ["pki/ca.pem", "pki/sts.pem", "token-keys.toml", "wstrust.toml"]
-        .iter()
-        .map(|f| std::fs::read(dir.join(f)).unwrap())
-        .collect();
+    let after: Vec<Vec<u8>> = [
+        "pki/ca.pem",
+        "pki/sts.pem",
+        "token-keys.toml",
+        "wstrust.toml",
+    ]
+    .iter()
+    .map(|f| std::fs::read(dir.join(f)).unwrap())
+    .collect();
     assert_eq!(before, after);
     let again = post_soap11(second.addr, "/sts", ISSUE_SCT, &rst);
-    assert_eq!(fault_of(&again), "FailedAuthentication", "replay after restart");
+    assert_eq!(
+        fault_of(&again),
+        "FailedAuthentication",
+        "replay after restart"
+    );
     let follow = post_soap11(
         second.addr,
         "/sts",
         ISSUE_SCT,
         &rst_signed_by_context(&id, &key, &applies_to),
     );
-    assert_eq!(follow.status, 200, "token from before the restart: {}", follow.text());
+    assert_eq!(
+        follow.status,
+        200,
+        "token from before the restart: {}",
+        follow.text()
+    );
     assert!(second.terminate());
 }
 
@@ -123,7 +145,10 @@ fn configuration_errors_say_what_to_fix() {
     let cfg = dir.join("wstrust.toml");
     let good = std::fs::read_to_string(&cfg).unwrap();
     let cases = [
-        (good.replace("listen = ", "lisen = "), "unknown field `lisen`"),
+        (
+            good.replace("listen = ", "lisen = "),
+            "unknown field `lisen`",
+        ),
         (
             good.replace("cert = \"pki/service.pem\"", "cert = \"pki/nope.pem\""),
             "realms[0].cert",
@@ -173,7 +198,8 @@ fn redb_keeps_acknowledged_replay_records_through_kill_9() {
                         break;
                     }
                     let rst = rst_username(&user, &password, &applies_to);
-                    let Ok(r) = std::panic::catch_unwind(|| post_soap11(addr, "/sts", ISSUE_SCT, &rst))
+                    let Ok(r) =
+                        std::panic::catch_unwind(|| post_soap11(addr, "/sts", ISSUE_SCT, &rst))
                     else {
                         break; // the server died mid-request
                     };

@@ -6,8 +6,8 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::server_support::{
-    data_dir, demo, fault_of, get, load, parse_response, post_soap11, request, rst_signed_by_context,
-    rst_username, start, token_of, ISSUE_SCT,
+    data_dir, demo, fault_of, get, load, parse_response, post_soap11, request,
+    rst_signed_by_context, rst_username, start, token_of, ISSUE_SCT,
 };
 use crate::support::require_tool;
 
@@ -38,7 +38,10 @@ fn demo_user_gets_a_token_and_a_replay_is_refused() {
     let again = post_soap11(srv.addr(), "/sts", ISSUE_SCT, &rst);
     assert_eq!(again.status, 500);
     assert_eq!(fault_of(&again), "FailedAuthentication");
-    assert!(!again.text().contains("replay"), "the reason stays in the log");
+    assert!(
+        !again.text().contains("replay"),
+        "the reason stays in the log"
+    );
 
     // A wrong password is refused the same way.
     let bad = post_soap11(
@@ -77,13 +80,31 @@ fn demo_user_gets_a_token_and_a_replay_is_refused() {
 
     let m = get(srv.addr(), "/metrics");
     assert_eq!(m.status, 200);
-    assert!(m.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    assert!(m
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
     let t = m.text();
-    assert_eq!(metric(&t, "wstrust_requests_total{action=\"issue\",outcome=\"ok\"}"), 2);
-    assert_eq!(metric(&t, "wstrust_requests_total{action=\"issue\",outcome=\"fault\"}"), 4);
+    assert_eq!(
+        metric(
+            &t,
+            "wstrust_requests_total{action=\"issue\",outcome=\"ok\"}"
+        ),
+        2
+    );
+    assert_eq!(
+        metric(
+            &t,
+            "wstrust_requests_total{action=\"issue\",outcome=\"fault\"}"
+        ),
+        4
+    );
     assert_eq!(metric(&t, "wstrust_tokens_issued_total"), 2);
     assert_eq!(metric(&t, "wstrust_replay_refusals_total"), 1);
-    assert_eq!(metric(&t, "wstrust_faults_total{code=\"FailedAuthentication\"}"), 3);
+    assert_eq!(
+        metric(&t, "wstrust_faults_total{code=\"FailedAuthentication\"}"),
+        3
+    );
     assert_eq!(metric(&t, "wstrust_faults_total{code=\"InvalidScope\"}"), 1);
     assert!(metric(&t, "wstrust_request_duration_seconds_count") >= 6);
     srv.stop().unwrap();
@@ -141,7 +162,10 @@ fn wsdl_and_metadata_name_the_real_address() {
     let wsdl = get(srv.addr(), "/sts?wsdl");
     assert_eq!(wsdl.status, 200);
     let t = wsdl.text();
-    assert!(t.contains(&format!("<soap:address location=\"{url}\"/>")), "{t}");
+    assert!(
+        t.contains(&format!("<soap:address location=\"{url}\"/>")),
+        "{t}"
+    );
     assert!(t.contains(&format!("<soap12:address location=\"{url}\"/>")));
     assert!(!t.contains("location=\"http://localhost:8080/sts\""));
 
@@ -173,7 +197,10 @@ fn wsdl_and_metadata_name_the_real_address() {
     assert_eq!(r.status, 200, "{}", r.text());
     let t = r.text();
     assert!(t.contains("http://schemas.xmlsoap.org/ws/2004/09/mex/GetMetadata/Response"));
-    assert!(t.contains(">urn:uuid:m-1</"), "RelatesTo echoes the MessageID: {t}");
+    assert!(
+        t.contains(">urn:uuid:m-1</"),
+        "RelatesTo echoes the MessageID: {t}"
+    );
     assert!(t.contains("MetadataSection"));
     if lint {
         xmllint_ok(&r.body);
@@ -196,7 +223,12 @@ fn wsdl_and_metadata_name_the_real_address() {
     assert!(t.contains("urn:uuid:&lt;t-2&gt;"), "escaped echo: {t}");
 
     // Another action is a fault.
-    let r = post_soap11(srv.addr(), "/sts/mex", "urn:other", &get_metadata.replace("mex/GetMetadata/Request", "other"));
+    let r = post_soap11(
+        srv.addr(),
+        "/sts/mex",
+        "urn:other",
+        &get_metadata.replace("mex/GetMetadata/Request", "other"),
+    );
     assert_eq!(r.status, 500);
     assert_eq!(fault_of(&r), "InvalidRequest");
 }
@@ -249,7 +281,8 @@ fn oversized_bodies_get_413() {
     .unwrap();
     let chunk = vec![b'b'; 64 * 1024];
     for _ in 0..5 {
-        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err()
+        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .is_err()
             || s.write_all(&chunk).is_err()
             || s.write_all(b"\r\n").is_err()
         {
@@ -261,7 +294,13 @@ fn oversized_bodies_get_413() {
     let _ = s.read_to_end(&mut raw);
     assert_eq!(parse_response(&raw).status, 413);
     let t = get(srv.addr(), "/metrics").text();
-    assert_eq!(metric(&t, "wstrust_requests_total{action=\"other\",outcome=\"rejected\"}"), 2);
+    assert_eq!(
+        metric(
+            &t,
+            "wstrust_requests_total{action=\"other\",outcome=\"rejected\"}"
+        ),
+        2
+    );
 }
 
 /// Reads until the server closes; true when it did (rather than our read timing out).

@@ -38,7 +38,8 @@ fn tls_request(
     let name = ServerName::try_from("localhost").unwrap();
     let conn = rustls::ClientConnection::new(cfg, name).unwrap();
     let sock = TcpStream::connect(addr).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let mut tls = rustls::StreamOwned::new(conn, sock);
     tls.write_all(raw).unwrap();
     let alpn = tls.conn.alpn_protocol().map(<[u8]>::to_vec);

@@ -63,8 +63,14 @@ fn use_redis(dir: &Path, port: u16, namespace: &str) {
     let cfg = dir.join("wstrust.toml");
     let text = std::fs::read_to_string(&cfg).unwrap();
     let text = text
-        .replace("url = \"redb\"", &format!("url = \"redis://127.0.0.1:{port}/\""))
-        .replace("namespace = \"wstrust\"", &format!("namespace = \"{namespace}\""));
+        .replace(
+            "url = \"redb\"",
+            &format!("url = \"redis://127.0.0.1:{port}/\""),
+        )
+        .replace(
+            "namespace = \"wstrust\"",
+            &format!("namespace = \"{namespace}\""),
+        );
     std::fs::write(&cfg, text).unwrap();
 }
 
@@ -77,7 +83,11 @@ fn serve(dir: &Path) -> Binary {
 fn two_nodes_share_replay_memory_and_tokens() {
     let Some(redis) = redis() else { return };
     let tmp = TempDir::new("redis");
-    let (a_dir, b_dir, c_dir) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+    let (a_dir, b_dir, c_dir) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
     wstrust::config::datadir::init(&a_dir, "127.0.0.1:0").unwrap();
     copy_dir(&a_dir, &b_dir);
     use_redis(&a_dir, redis.1, "sts1");
@@ -93,13 +103,21 @@ fn two_nodes_share_replay_memory_and_tokens() {
     let r = post_soap11(a.addr, "/sts", ISSUE_SCT, &m1);
     assert_eq!(r.status, 200, "{}", r.text());
     let (id_a, key_a) = token_of(&r);
-    assert_eq!(fault_of(&post_soap11(b.addr, "/sts", ISSUE_SCT, &m1)), "FailedAuthentication");
+    assert_eq!(
+        fault_of(&post_soap11(b.addr, "/sts", ISSUE_SCT, &m1)),
+        "FailedAuthentication"
+    );
     let m2 = rst_username(&user, &password, &applies_to);
     let r = post_soap11(b.addr, "/sts", ISSUE_SCT, &m2);
     assert_eq!(r.status, 200, "{}", r.text());
     let (id_b, key_b) = token_of(&r);
-    assert_eq!(fault_of(&post_soap11(a.addr, "/sts", ISSUE_SCT, &m2)), "FailedAuthentication");
-    assert!(get(b.addr, "/metrics").text().contains("wstrust_replay_refusals_total 1\n"));
+    assert_eq!(
+        fault_of(&post_soap11(a.addr, "/sts", ISSUE_SCT, &m2)),
+        "FailedAuthentication"
+    );
+    assert!(get(b.addr, "/metrics")
+        .text()
+        .contains("wstrust_replay_refusals_total 1\n"));
 
     // Tokens issued by either node authenticate on both.
     for (id, key) in [(&id_a, &key_a), (&id_b, &key_b)] {
