@@ -13,7 +13,8 @@
 //! tree, c14n, writer) ← `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults,
 //! WS-Addressing) and `saml` (SAML 1.1/2.0 assertions: issue, sign, validate) ← `wss`
 //! (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `service` (what a target service does
-//! with issued tokens) ← `engine` (the token service) ← `cli`. Beside that chain, `keyx`
+//! with issued tokens) ← `engine` (the token service) ← `server` (HTTP transport) ← `config`
+//! (configuration file, zero-config data directory) ← `cli`. Beside that chain, `keyx`
 //! (MSL-style key exchange and master tokens) uses `crypto`, `pki`, `xml` and `store`, and
 //! `engine` may use it.
 //!
@@ -47,5 +48,9 @@ pub mod trust;
 pub mod service;
 
 pub mod engine;
+
+pub mod server;
+
+pub mod config;
 
 pub mod cli;

@@ -4,6 +4,8 @@
 //! to fix. May use: every other layer.
 
 pub mod c14n;
+pub mod init;
+pub mod serve;
 
 use std::process::ExitCode;
 
@@ -24,6 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Print the canonical form of a document, or of the element with a given Id.
     C14n(c14n::Args),
+    /// Write the zero-config data directory (dev CA, keys, demo realm and user) and exit.
+    Init(init::Args),
+    /// Run the security token service.
+    Serve(serve::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -31,6 +37,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::C14n(args) => c14n::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,11 @@
 //! May use: nothing else of this crate (it stores opaque bytes).
 
 mod memory;
+mod redb;
+mod redis;
 
+pub use self::redb::RedbStore;
+pub use self::redis::RedisStore;
 pub use memory::MemoryStore;
 
 /// Which kind of entry a key names; back ends keep the kinds apart (a table or key prefix each).

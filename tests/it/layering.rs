@@ -26,6 +26,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "service",
         ],
     ),
+    ("server", &["crypto", "xml", "soap", "wss", "engine"]),
+    (
+        "config",
+        &["crypto", "pki", "store", "wss", "engine", "server"],
+    ),
 ];
 
 fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

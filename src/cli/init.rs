@@ -1,0 +1,46 @@
+//! `wstrust init [DIR]`: writes the zero-config data directory without serving.
+
+use std::path::PathBuf;
+
+use crate::config::datadir::{self, InitReport};
+
+/// Arguments of `wstrust init`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The data directory. Default: `./wstrust-data`.
+    #[arg(default_value = datadir::DEFAULT_DATA_DIR)]
+    pub dir: PathBuf,
+    /// The listen address written into a new configuration file.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<(), String> {
+    let report = datadir::init(&args.dir, &args.listen.to_string()).map_err(|e| e.to_string())?;
+    print_report(&report);
+    println!(
+        "start it with: wstrust serve --data-dir {}",
+        args.dir.display()
+    );
+    Ok(())
+}
+
+/// Prints what was created and where the configuration and credentials are.
+pub(crate) fn print_report(report: &InitReport) {
+    if report.created.is_empty() {
+        println!(
+            "data directory {}: complete, nothing created",
+            report.dir.display()
+        );
+    } else {
+        println!("data directory {}: created", report.dir.display());
+        for f in &report.created {
+            println!("  {}", f.display());
+        }
+    }
+    println!("configuration: {}", report.config.display());
+    if let Some(c) = &report.credentials {
+        println!("demo credentials: {}", c.display());
+    }
+}

@@ -1,0 +1,118 @@
+//! `wstrust serve`: runs the STS. Without a configuration file it makes (or reuses) the
+//! zero-config data directory and serves from it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::config::{self, datadir};
+use crate::engine::Engine;
+use crate::server::{self, Server};
+
+/// Arguments of `wstrust serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The configuration file. Default: `DATA_DIR/wstrust.toml`, made with everything it
+    /// names when missing.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The data directory for the zero-config start.
+    #[arg(long, value_name = "DIR", default_value = datadir::DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+    /// Listen on this address instead of the configured one (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Log format (to standard error).
+    #[arg(long, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines look.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per event.
+    Json,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<(), String> {
+    init_logging(args.log_format);
+    let mut credentials = None;
+    let config_path = match &args.config {
+        Some(p) => p.clone(),
+        None => {
+            let listen = args
+                .listen
+                .map_or_else(|| "127.0.0.1:8080".to_owned(), |a| a.to_string());
+            let report = datadir::init(&args.data_dir, &listen).map_err(|e| e.to_string())?;
+            if !report.created.is_empty() {
+                super::init::print_report(&report);
+            }
+            credentials = report.credentials;
+            report.config
+        }
+    };
+    let mut loaded = config::load(&config_path).map_err(|e| e.to_string())?;
+    if let Some(l) = args.listen {
+        loaded.server.listen = l;
+    }
+    let store = config::open_store(&loaded.store).map_err(|e| e.to_string())?;
+    let engine = Arc::new(Engine::new(loaded.engine, store));
+
+    let workers = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // The engine runs here; Argon2 takes 19 MiB per password check, so bound the pool.
+        .max_blocking_threads((workers * 4).max(4))
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    rt.block_on(async move {
+        let server = Server::bind(loaded.server, engine)
+            .await
+            .map_err(|e| e.to_string())?;
+        let url = server.sts_url();
+        println!("listening on {}", server.local_addr());
+        println!("  STS endpoint: {url}");
+        println!("  WSDL:         {url}?wsdl");
+        println!("  metadata:     {url}/mex");
+        println!("  health:       {}", url.replace("/sts", "/healthz"));
+        println!("  metrics:      {}", url.replace("/sts", "/metrics"));
+        println!("  config:       {}", config_path.display());
+        if let Some(c) = &credentials {
+            println!("  demo user:    {} (username, password, applies_to)", c.display());
+            let applies_to = datadir::read_credentials(c)
+                .ok()
+                .flatten()
+                .map_or_else(|| datadir::DEMO_APPLIES_TO.to_owned(), |c| c.applies_to);
+            println!("get a token:");
+            println!(
+                "  wstrust request --url {url} --username {} --password-file {} --applies-to {applies_to}",
+                datadir::DEMO_USER,
+                c.display()
+            );
+        }
+        println!("stop with Ctrl-C (in-flight requests finish first)");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        server
+            .run(server::shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
+    })
+}

@@ -1,0 +1,360 @@
+//! The zero-config data directory: what `wstrust init` and the first `wstrust serve` write.
+//!
+//! ```text
+//! DIR/wstrust.toml              the configuration, every setting commented
+//! DIR/pki/ca.pem, ca.key        the development CA
+//! DIR/pki/sts.pem, sts.key      the STS signing and decryption key pair
+//! DIR/pki/service.pem, .key     the demo service (realm `demo`)
+//! DIR/pki/client.pem, .key      the demo client, trusted for X.509 authentication
+//! DIR/pki/tls.pem, tls.key      an HTTPS certificate for localhost (off until configured)
+//! DIR/token-keys.toml           the AES-256 token-sealing keys
+//! DIR/demo-credentials.txt      username=, password=, applies_to= of the demo user
+//! DIR/store.redb                the token store (created by `serve`)
+//! ```
+//!
+//! Keys, the token keys and the credentials are mode 0600. Whatever exists is kept; only
+//! what is missing is made.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use zeroize::Zeroizing;
+
+use super::devpki::{self, Role};
+use super::error::ConfigError;
+use super::fs::{create_private_dir, write_private, write_public};
+use super::token_keys;
+use crate::crypto::{self, pem_decode, pem_encode, SecretBytes};
+use crate::engine::users::{hash_password, Argon2Params};
+
+/// The configuration file's name in a data directory.
+pub const CONFIG_FILE: &str = "wstrust.toml";
+/// The demo credentials file's name in a data directory.
+pub const CREDENTIALS_FILE: &str = "demo-credentials.txt";
+/// The token-sealing keys file's name in a data directory.
+pub const TOKEN_KEYS_FILE: &str = "token-keys.toml";
+/// The demo user's name.
+pub const DEMO_USER: &str = "demo";
+/// The AppliesTo address the demo realm serves (by prefix).
+pub const DEMO_REALM_PREFIX: &str = "https://demo.wstrust.invalid/";
+/// The AppliesTo address to ask for in the demo.
+pub const DEMO_APPLIES_TO: &str = "https://demo.wstrust.invalid/service";
+/// The default data directory.
+pub const DEFAULT_DATA_DIR: &str = "wstrust-data";
+
+/// What [`init`] found and made.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct InitReport {
+    /// The data directory.
+    pub dir: PathBuf,
+    /// The configuration file.
+    pub config: PathBuf,
+    /// The demo credentials file (absent when the configuration predates it and it was
+    /// removed).
+    pub credentials: Option<PathBuf>,
+    /// The files this call created, in order.
+    pub created: Vec<PathBuf>,
+}
+
+/// Makes whatever is missing in `dir` (see the module documentation); `listen` is written
+/// into a new configuration file.
+pub fn init(dir: &Path, listen: &str) -> Result<InitReport, ConfigError> {
+    create_private_dir(dir)?;
+    let pki = dir.join("pki");
+    create_private_dir(&pki)?;
+    let mut created = Vec::new();
+
+    let ca_key = ensure_ca(&pki, &mut created)?;
+    for (name, role) in [
+        ("sts", Role::Sts),
+        ("service", Role::Service),
+        ("client", Role::Client),
+        ("tls", Role::Tls),
+    ] {
+        ensure_leaf(&pki, name, role, &ca_key, &mut created)?;
+    }
+
+    let keys = dir.join(TOKEN_KEYS_FILE);
+    if !keys.exists() {
+        token_keys::generate(&keys)?;
+        created.push(keys);
+    }
+
+    let config = dir.join(CONFIG_FILE);
+    let credentials = dir.join(CREDENTIALS_FILE);
+    if !config.exists() {
+        let password = match read_credentials(&credentials)? {
+            Some(c) => c.password,
+            None => {
+                let p = new_password()?;
+                write_private(&credentials, credentials_text(&p).as_bytes())?;
+                created.push(credentials.clone());
+                p
+            }
+        };
+        let hash = hash_password(password.as_bytes(), &Argon2Params::default()).map_err(|e| {
+            ConfigError::Generate {
+                what: "the demo password hash",
+                message: e.to_string(),
+            }
+        })?;
+        write_public(&config, template(listen, &hash).as_bytes())?;
+        created.push(config.clone());
+    }
+    Ok(InitReport {
+        dir: dir.to_owned(),
+        config,
+        credentials: credentials.exists().then_some(credentials),
+        created,
+    })
+}
+
+/// The demo user's credentials as written in `demo-credentials.txt`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Credentials {
+    /// `username=`.
+    pub username: String,
+    /// `password=`.
+    pub password: Zeroizing<String>,
+    /// `applies_to=`.
+    pub applies_to: String,
+}
+
+/// Reads a credentials file (`key=value` lines); `None` when it does not exist.
+pub fn read_credentials(path: &Path) -> Result<Option<Credentials>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => Zeroizing::new(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(ConfigError::Io {
+                path: path.to_owned(),
+                source: e,
+                fix: "make the credentials file readable by this user",
+            })
+        }
+    };
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+            .map(|v| v.trim().to_owned())
+            .ok_or_else(|| {
+                ConfigError::invalid(
+                    path,
+                    name,
+                    "missing",
+                    format!("add a line `{name}=...` or delete the file to get a new one"),
+                )
+            })
+    };
+    Ok(Some(Credentials {
+        username: field("username")?,
+        password: Zeroizing::new(field("password")?),
+        applies_to: field("applies_to")?,
+    }))
+}
+
+fn new_password() -> Result<Zeroizing<String>, ConfigError> {
+    let bytes = crypto::random_secret(18).map_err(|e| ConfigError::Generate {
+        what: "the demo password",
+        message: e.to_string(),
+    })?;
+    Ok(Zeroizing::new(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes.expose()),
+    ))
+}
+
+fn credentials_text(password: &str) -> Zeroizing<String> {
+    Zeroizing::new(format!(
+        "username={DEMO_USER}\npassword={password}\napplies_to={DEMO_APPLIES_TO}\n"
+    ))
+}
+
+fn read_key(path: &Path) -> Result<SecretBytes, ConfigError> {
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(ConfigError::io(
+        path,
+        "restore the key file or delete it together with its certificate to make new ones",
+    ))?);
+    pem_decode(&text, "PRIVATE KEY")
+        .map(SecretBytes::new)
+        .map_err(|_| {
+            ConfigError::invalid(
+                path,
+                "private key",
+                "not a PKCS#8 `PRIVATE KEY` PEM block",
+                "restore the file or delete it together with its certificate",
+            )
+        })
+}
+
+fn ensure_ca(pki: &Path, created: &mut Vec<PathBuf>) -> Result<SecretBytes, ConfigError> {
+    let (cert, key) = (pki.join("ca.pem"), pki.join("ca.key"));
+    match (cert.exists(), key.exists()) {
+        (true, true) => read_key(&key),
+        (false, false) => {
+            let (_, der) = devpki::new_key()?;
+            write_private(&key, pem_encode("PRIVATE KEY", der.expose()).as_bytes())?;
+            write_public(&cert, devpki::ca_certificate(&der)?.as_bytes())?;
+            created.push(cert);
+            created.push(key);
+            Ok(der)
+        }
+        _ => Err(half_pair(&cert, &key)),
+    }
+}
+
+fn ensure_leaf(
+    pki: &Path,
+    name: &str,
+    role: Role,
+    ca_key: &SecretBytes,
+    created: &mut Vec<PathBuf>,
+) -> Result<(), ConfigError> {
+    let (cert, key) = (
+        pki.join(format!("{name}.pem")),
+        pki.join(format!("{name}.key")),
+    );
+    match (cert.exists(), key.exists()) {
+        (true, true) => Ok(()),
+        (false, false) => {
+            let (_, der) = devpki::new_key()?;
+            let pem = devpki::leaf_certificate(role, &der, ca_key)?;
+            write_private(&key, pem_encode("PRIVATE KEY", der.expose()).as_bytes())?;
+            write_public(&cert, pem.as_bytes())?;
+            created.push(cert);
+            created.push(key);
+            Ok(())
+        }
+        _ => Err(half_pair(&cert, &key)),
+    }
+}
+
+fn half_pair(cert: &Path, key: &Path) -> ConfigError {
+    let missing = if cert.exists() { key } else { cert };
+    ConfigError::invalid(
+        missing,
+        "key pair",
+        "one half of a certificate/key pair is missing",
+        format!(
+            "restore `{}`, or delete `{}` and `{}` so both are made anew",
+            missing.display(),
+            cert.display(),
+            key.display()
+        ),
+    )
+}
+
+fn template(listen: &str, hash: &str) -> String {
+    format!(
+        r#"# wstrust STS configuration, written by `wstrust init` (or the first `wstrust serve`).
+# Paths are relative to the directory of this file. Unknown settings are errors.
+
+# Socket address to listen on. Plain HTTP is served only on loopback addresses unless
+# `allow_plain_http_nonloopback` is set.
+listen = "{listen}"
+
+# The address clients reach this STS at, used in the WSDL and metadata documents.
+# Default: derived from the bound address (http://<listen>, or https:// with [tls]).
+# public_url = "https://sts.example.com"
+
+# Our issuer URI: names the STS in the tokens it issues.
+issuer = "urn:wstrust:dev-sts"
+
+# DEVELOPMENT DEFAULT: plain HTTP from a loopback peer (127.0.0.1, ::1) counts as a
+# confidential channel, so a local client may send its password as text and receive proof
+# keys in the clear. Set to false in production: then only TLS is confidential.
+loopback_is_confidential = true
+
+# Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy on the
+# same host; a warning is logged at start). Default: false.
+# allow_plain_http_nonloopback = false
+
+# Realm used when a request's AppliesTo matches none. Default: none (wst:InvalidScope).
+# default_realm = "demo"
+
+# AES-256 keys sealing the state of stateless tokens (mode 0600). Give every node of one
+# STS the same file so each opens the others' tokens and tokens survive restarts.
+token_keys = "{TOKEN_KEYS_FILE}"
+
+# The STS key pair: signs responses and tokens, decrypts what requesters encrypt for us.
+[signing]
+cert = "pki/sts.pem"
+key = "pki/sts.key"
+
+# HTTPS (rustls; HTTP/2 and HTTP/1.1). pki/tls.pem is issued by the dev CA (pki/ca.pem)
+# for localhost, 127.0.0.1 and ::1: uncomment to serve HTTPS, and let clients trust
+# pki/ca.pem. Default: off (plain HTTP).
+# [tls]
+# cert = "pki/tls.pem"
+# key = "pki/tls.key"
+
+# The token store: replay memory, security contexts, cancellations.
+[store]
+# "redb": store.redb in this directory (durable; one process per file). "redb:PATH".
+# "memory": lost when the process ends. "redis://host:6379/0": shared by many nodes
+# (give them the same token_keys file). Default: "redb".
+url = "redb"
+# Prefix of every Redis key, so deployments can share one Redis. Default: "wstrust".
+namespace = "wstrust"
+
+[limits]
+# Larger request bodies are refused with HTTP 413. Default: 262144.
+max_body_bytes = 262144
+# Seconds a client has to send its request headers (slow clients are disconnected).
+# Default: 10.
+header_timeout_secs = 10
+# Seconds one request may take, body and answer included. Default: 30.
+request_timeout_secs = 30
+# Connections served at once; more wait to be accepted. Default: 512.
+max_connections = 512
+# On SIGTERM or SIGINT, in-flight requests get this many seconds to finish. Default: 30.
+shutdown_grace_secs = 30
+
+# Requester certificates trusted for X.509 authentication.
+[client_trust]
+# CA certificates (PEM): client certificates they issue (clientAuth usage) are trusted.
+ca = []
+# Exact certificates (PEM) trusted as they are. The demo client is one.
+pinned = ["pki/client.pem"]
+
+# Relying parties: the token's key is encrypted for the realm's certificate.
+[[realms]]
+name = "demo"
+# AppliesTo address; with match = "prefix", every address starting with it.
+applies_to = "{DEMO_REALM_PREFIX}"
+match = "prefix"
+cert = "pki/service.pem"
+# Proof-key size in bits when the request names none. Default: 256.
+key_size_bits = 256
+# Token lifetime in seconds. Default: 3600.
+lifetime_secs = 3600
+# How long after expiry a token may still be renewed, in seconds. Default: 86400.
+renewal_window_secs = 86400
+
+# Users for UsernameToken authentication: name and Argon2id PHC hash. The demo user's
+# password is in {CREDENTIALS_FILE}.
+[[users]]
+name = "{DEMO_USER}"
+password_hash = "{hash}"
+
+# Extra URL paths served by the STS endpoint ("sts") or the metadata endpoint ("mex"),
+# here the paths ADFS clients use.
+[[aliases]]
+path = "/adfs/services/trust/13/usernamemixed"
+endpoint = "sts"
+
+[[aliases]]
+path = "/adfs/services/trust/13/certificatemixed"
+endpoint = "sts"
+
+[[aliases]]
+path = "/adfs/services/trust/2005/usernamemixed"
+endpoint = "sts"
+
+[[aliases]]
+path = "/adfs/services/trust/mex"
+endpoint = "mex"
+"#
+    )
+}

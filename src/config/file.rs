@@ -1,0 +1,213 @@
+//! The `wstrust.toml` file format: plain data read with serde; unknown settings are errors
+//! (a typo must not silently fall back to a default). Paths are relative to the directory
+//! holding the file.
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FileConfig {
+    /// Socket address to listen on. Default: `127.0.0.1:8080`.
+    pub listen: Option<String>,
+    /// Address clients use to reach us (scheme, host, port), for the WSDL and MEX documents.
+    /// Default: derived from the bound address and whether TLS is on.
+    pub public_url: Option<String>,
+    /// Our issuer URI.
+    pub issuer: String,
+    /// Treat plain HTTP from a loopback peer as confidential (development). Default: false.
+    #[serde(default)]
+    pub loopback_is_confidential: bool,
+    /// Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
+    /// Default: false.
+    #[serde(default)]
+    pub allow_plain_http_nonloopback: bool,
+    /// Realm used when a request's AppliesTo matches none. Default: none.
+    pub default_realm: Option<String>,
+    /// The STS signing and decryption key pair.
+    pub signing: KeyPairFiles,
+    /// The file holding the token-sealing keys.
+    pub token_keys: String,
+    /// Certificate and key for HTTPS. Default: none (plain HTTP, loopback only).
+    pub tls: Option<KeyPairFiles>,
+    /// The token store.
+    #[serde(default)]
+    pub store: StoreSection,
+    /// Transport limits.
+    #[serde(default)]
+    pub limits: LimitsSection,
+    /// Requester certificates trusted for X.509 authentication.
+    #[serde(default)]
+    pub client_trust: ClientTrustSection,
+    /// Relying parties.
+    #[serde(default)]
+    pub realms: Vec<RealmSection>,
+    /// Users for UsernameToken authentication.
+    #[serde(default)]
+    pub users: Vec<UserSection>,
+    /// Extra URL paths served by an endpoint.
+    #[serde(default)]
+    pub aliases: Vec<AliasSection>,
+}
+
+/// A certificate file and its private key file (PEM).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct KeyPairFiles {
+    /// Certificate (PEM).
+    pub cert: String,
+    /// PKCS#8 private key (PEM).
+    pub key: String,
+}
+
+/// `[store]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct StoreSection {
+    /// `redb` (file `store.redb` beside the config), `redb:PATH`, `memory`, or a
+    /// `redis://` / `rediss://` URL. Default: `redb`.
+    #[serde(default = "default_store_url")]
+    pub url: String,
+    /// Prefix of every Redis key. Default: `wstrust`.
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        Self {
+            url: default_store_url(),
+            namespace: default_namespace(),
+        }
+    }
+}
+
+fn default_store_url() -> String {
+    "redb".to_owned()
+}
+
+fn default_namespace() -> String {
+    "wstrust".to_owned()
+}
+
+/// `[limits]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LimitsSection {
+    /// Largest request body in bytes. Default: 262144.
+    #[serde(default = "default_body")]
+    pub max_body_bytes: usize,
+    /// Seconds a client has to send the request headers. Default: 10.
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_secs: u64,
+    /// Seconds a request may take, body and answer included. Default: 30.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_secs: u64,
+    /// Connections served at once. Default: 512.
+    #[serde(default = "default_connections")]
+    pub max_connections: usize,
+    /// Seconds in-flight requests get to finish on shutdown. Default: 30.
+    #[serde(default = "default_grace")]
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: default_body(),
+            header_timeout_secs: default_header_timeout(),
+            request_timeout_secs: default_request_timeout(),
+            max_connections: default_connections(),
+            shutdown_grace_secs: default_grace(),
+        }
+    }
+}
+
+fn default_body() -> usize {
+    256 * 1024
+}
+fn default_header_timeout() -> u64 {
+    10
+}
+fn default_request_timeout() -> u64 {
+    30
+}
+fn default_connections() -> usize {
+    512
+}
+fn default_grace() -> u64 {
+    30
+}
+
+/// `[client_trust]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ClientTrustSection {
+    /// CA certificates (PEM files): any client certificate they issue for client
+    /// authentication is trusted.
+    #[serde(default)]
+    pub ca: Vec<String>,
+    /// Exact client certificates (PEM files) trusted as they are.
+    #[serde(default)]
+    pub pinned: Vec<String>,
+}
+
+/// One `[[realms]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RealmSection {
+    /// Name for logs.
+    pub name: String,
+    /// The AppliesTo address (or prefix).
+    pub applies_to: String,
+    /// `exact` or `prefix`. Default: `exact`.
+    #[serde(default, rename = "match")]
+    pub match_kind: MatchKind,
+    /// The service's certificate (PEM).
+    pub cert: String,
+    /// Proof-key size in bits. Default: 256.
+    pub key_size_bits: Option<u32>,
+    /// Token lifetime in seconds. Default: 3600.
+    pub lifetime_secs: Option<i64>,
+    /// Renewal window after expiry in seconds. Default: 86400.
+    pub renewal_window_secs: Option<i64>,
+}
+
+/// How `applies_to` matches.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Eq, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchKind {
+    /// The address equals `applies_to`.
+    #[default]
+    Exact,
+    /// The address starts with `applies_to`.
+    Prefix,
+}
+
+/// One `[[users]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct UserSection {
+    /// The user name (exact, case-sensitive).
+    pub name: String,
+    /// Argon2id PHC string (`wstrust init` writes one for the demo user).
+    pub password_hash: String,
+}
+
+/// One `[[aliases]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AliasSection {
+    /// The extra URL path, starting with `/`.
+    pub path: String,
+    /// `sts` or `mex`.
+    pub endpoint: String,
+}

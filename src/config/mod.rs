@@ -1,0 +1,468 @@
+//! The configuration file (`wstrust.toml`) and the zero-config data directory.
+//!
+//! Responsibility: read the TOML file ([`file`]) and turn it into the engine's
+//! [`EngineConfig`], the transport's [`ServerSettings`] and an open token store ([`load`],
+//! [`open_store`]); make a complete development setup in an empty directory ([`datadir`]).
+//! Every error names the file and setting and says what to fix.
+//!
+//! May use: crypto, pki, store, wss (the clock), engine, server (its settings types).
+
+pub mod datadir;
+mod devpki;
+mod error;
+pub mod file;
+mod fs;
+pub mod token_keys;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+pub use error::ConfigError;
+use file::{FileConfig, MatchKind};
+
+use crate::crypto::RsaPrivateKey;
+use crate::engine::config::{AppliesToMatch, EngineConfig, Realm};
+use crate::engine::users::{Argon2Params, PasswordRecord, UserStore};
+use crate::pki::{Certificate, TrustStore};
+use crate::server::{Alias, Endpoint, Limits, ServerSettings, TlsFiles};
+use crate::store::{MemoryStore, RedbStore, RedisStore, TokenStore};
+
+/// Where the token store lives.
+#[derive(Clone, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum StoreSetting {
+    /// In process memory.
+    Memory,
+    /// A redb file.
+    Redb(PathBuf),
+    /// A Redis server.
+    Redis {
+        /// `redis://` URL.
+        url: String,
+        /// Key prefix.
+        namespace: String,
+    },
+}
+
+/// A loaded configuration.
+#[non_exhaustive]
+pub struct Loaded {
+    /// For [`crate::engine::Engine::new`].
+    pub engine: EngineConfig,
+    /// For [`crate::server::Server::bind`].
+    pub server: ServerSettings,
+    /// For [`open_store`].
+    pub store: StoreSetting,
+    /// The configuration file read.
+    pub path: PathBuf,
+}
+
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loaded")
+            .field("path", &self.path)
+            .field("server", &self.server)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens the store once, at start.
+pub fn open_store(s: &StoreSetting) -> Result<Arc<dyn TokenStore>, ConfigError> {
+    let fix = "check the `[store] url` setting and that the store is reachable";
+    Ok(match s {
+        StoreSetting::Memory => Arc::new(MemoryStore::new()),
+        StoreSetting::Redb(p) => Arc::new(
+            RedbStore::open(p)
+                .map_err(|e| ConfigError::invalid(p, "[store] url", e.to_string(), fix))?,
+        ),
+        StoreSetting::Redis { url, namespace } => {
+            Arc::new(RedisStore::open(url, namespace).map_err(|e| {
+                ConfigError::invalid(redact_url(url), "[store] url", e.to_string(), fix)
+            })?)
+        }
+    })
+}
+
+/// `url` without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// Reads and checks the configuration file at `path`.
+pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(ConfigError::io(
+        path,
+        "give an existing file with `--config FILE`, or run `wstrust init DIR` to write one",
+    ))?;
+    let f: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    let base = path.parent().unwrap_or_else(|| Path::new("."));
+    Builder { path, base }.build(f)
+}
+
+struct Builder<'a> {
+    path: &'a Path,
+    base: &'a Path,
+}
+
+impl Builder<'_> {
+    fn invalid(
+        &self,
+        setting: &str,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::invalid(self.path, setting, problem, fix)
+    }
+
+    fn file(&self, rel: &str) -> PathBuf {
+        self.base.join(rel)
+    }
+
+    fn read(&self, setting: &str, rel: &str) -> Result<Zeroizing<String>, ConfigError> {
+        let p = self.file(rel);
+        std::fs::read_to_string(&p)
+            .map(Zeroizing::new)
+            .map_err(|e| {
+                self.invalid(
+                    setting,
+                    format!("cannot read `{}`: {e}", p.display()),
+                    "fix the path (relative to the configuration file's directory)",
+                )
+            })
+    }
+
+    fn cert(&self, setting: &str, rel: &str) -> Result<Certificate, ConfigError> {
+        Certificate::from_pem(&self.read(setting, rel)?).map_err(|e| {
+            self.invalid(
+                setting,
+                format!("`{rel}` is not a usable certificate: {e}"),
+                "give a PEM file with one `BEGIN CERTIFICATE` block holding an RSA certificate",
+            )
+        })
+    }
+
+    fn key(&self, setting: &str, rel: &str) -> Result<RsaPrivateKey, ConfigError> {
+        RsaPrivateKey::from_pem(&self.read(setting, rel)?).map_err(|e| {
+            self.invalid(
+                setting,
+                format!("`{rel}` is not a usable private key: {e}"),
+                "give a PEM file with an RSA `PRIVATE KEY` (PKCS#8) block",
+            )
+        })
+    }
+
+    fn build(&self, f: FileConfig) -> Result<Loaded, ConfigError> {
+        let server = self.server(&f)?;
+        let store = self.store(&f)?;
+
+        let signing_key = self.key("signing.key", &f.signing.key)?;
+        let signing_cert = self.cert("signing.cert", &f.signing.cert)?;
+        if signing_cert.public_key() != &signing_key.public_key() {
+            return Err(self.invalid(
+                "signing",
+                "the certificate does not belong to the key",
+                "give the certificate issued for `signing.key`",
+            ));
+        }
+        if f.issuer.trim().is_empty() {
+            return Err(self.invalid("issuer", "empty", "give the STS's issuer URI"));
+        }
+        let keys_path = self.file(&f.token_keys);
+        let token_keys = token_keys::load(&keys_path)?;
+
+        let mut realms = Vec::with_capacity(f.realms.len());
+        for (i, r) in f.realms.iter().enumerate() {
+            let at = |field: &str| format!("realms[{i}].{field}");
+            if realms.iter().any(|x: &Realm| x.name == r.name) {
+                return Err(self.invalid(
+                    &at("name"),
+                    format!("`{}` is used twice", r.name),
+                    "give each realm its own name",
+                ));
+            }
+            if r.applies_to.is_empty() {
+                return Err(self.invalid(
+                    &at("applies_to"),
+                    "empty",
+                    "give the service's address (or a prefix with match = \"prefix\")",
+                ));
+            }
+            let m = match r.match_kind {
+                MatchKind::Exact => AppliesToMatch::Exact(r.applies_to.clone()),
+                MatchKind::Prefix => AppliesToMatch::Prefix(r.applies_to.clone()),
+            };
+            let mut realm = Realm::new(r.name.clone(), m, self.cert(&at("cert"), &r.cert)?);
+            if let Some(b) = r.key_size_bits {
+                if !(128..=512).contains(&b) || b % 8 != 0 {
+                    return Err(self.invalid(
+                        &at("key_size_bits"),
+                        format!("{b} bits"),
+                        "use a multiple of 8 from 128 to 512 (256 is usual)",
+                    ));
+                }
+                realm.key_size_bits = b;
+            }
+            if let Some(s) = r.lifetime_secs {
+                if s <= 0 {
+                    return Err(self.invalid(
+                        &at("lifetime_secs"),
+                        format!("{s}"),
+                        "use a positive number of seconds",
+                    ));
+                }
+                realm.lifetime_secs = s;
+            }
+            if let Some(s) = r.renewal_window_secs {
+                if s < 0 {
+                    return Err(self.invalid(
+                        &at("renewal_window_secs"),
+                        format!("{s}"),
+                        "use zero or a positive number of seconds",
+                    ));
+                }
+                realm.renewal_window_secs = s;
+            }
+            realms.push(realm);
+        }
+        if let Some(d) = &f.default_realm {
+            if !realms.iter().any(|r| &r.name == d) {
+                return Err(self.invalid(
+                    "default_realm",
+                    format!("no realm is named `{d}`"),
+                    "name one of the [[realms]], or remove the setting",
+                ));
+            }
+        }
+
+        let users = self.users(&f)?;
+
+        let mut client_trust = TrustStore::new();
+        let mut known = Vec::new();
+        for (i, rel) in f.client_trust.ca.iter().enumerate() {
+            let c = self.cert(&format!("client_trust.ca[{i}]"), rel)?;
+            client_trust.add_anchor(&c);
+        }
+        for (i, rel) in f.client_trust.pinned.iter().enumerate() {
+            let c = self.cert(&format!("client_trust.pinned[{i}]"), rel)?;
+            client_trust.pin(&c);
+            known.push(c);
+        }
+
+        let mut engine = EngineConfig::new(
+            f.issuer.clone(),
+            signing_key,
+            signing_cert,
+            token_keys,
+            realms,
+            users,
+        );
+        engine.default_realm = f.default_realm;
+        engine.client_trust = client_trust;
+        engine.known_certs = known;
+        Ok(Loaded {
+            engine,
+            server,
+            store,
+            path: self.path.to_owned(),
+        })
+    }
+
+    fn users(&self, f: &FileConfig) -> Result<UserStore, ConfigError> {
+        // Unknown users are checked against a dummy hash made with the same cost as the
+        // configured ones, so both paths take the same time.
+        let mut params: Option<Argon2Params> = None;
+        let mut entries = Vec::with_capacity(f.users.len());
+        for (i, u) in f.users.iter().enumerate() {
+            let p = phc_params(&u.password_hash).ok_or_else(|| {
+                self.invalid(
+                    &format!("users[{i}].password_hash"),
+                    "not an Argon2id PHC string",
+                    "give `$argon2id$v=19$m=...,t=...,p=...$salt$hash` (as `wstrust init` writes)",
+                )
+            })?;
+            if params.is_some_and(|q| q != p) {
+                return Err(self.invalid(
+                    &format!("users[{i}].password_hash"),
+                    "its Argon2 cost differs from the other users'",
+                    "hash every password with the same m, t and p (an attacker could otherwise tell users apart by timing)",
+                ));
+            }
+            params = Some(p);
+            entries.push((
+                u.name.clone(),
+                PasswordRecord::Argon2(u.password_hash.clone()),
+            ));
+        }
+        UserStore::new(entries, &params.unwrap_or_default()).map_err(|e| {
+            self.invalid(
+                "users",
+                e.to_string(),
+                "give each user a distinct, non-empty name and a valid Argon2id hash",
+            )
+        })
+    }
+
+    fn server(&self, f: &FileConfig) -> Result<ServerSettings, ConfigError> {
+        let listen_text = f.listen.as_deref().unwrap_or("127.0.0.1:8080");
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            self.invalid(
+                "listen",
+                format!("`{listen_text}` is not a socket address"),
+                "write an IP address and port, e.g. \"127.0.0.1:8080\" or \"[::]:8443\"",
+            )
+        })?;
+        let mut s = ServerSettings::new(listen);
+        if let Some(u) = &f.public_url {
+            if !(u.starts_with("http://") || u.starts_with("https://"))
+                || u.contains(['"', '<', '>', '&', ' '])
+            {
+                return Err(self.invalid(
+                    "public_url",
+                    format!("`{u}`"),
+                    "write the scheme, host and port clients use, e.g. \"https://sts.example.com\"",
+                ));
+            }
+            s.public_url = Some(u.trim_end_matches('/').to_owned());
+        }
+        s.tls = f
+            .tls
+            .as_ref()
+            .map(|t| TlsFiles::new(self.file(&t.cert), self.file(&t.key)));
+        s.loopback_is_confidential = f.loopback_is_confidential;
+        s.allow_plain_http_nonloopback = f.allow_plain_http_nonloopback;
+        let l = &f.limits;
+        let positive = |name: &str, v: u64| {
+            if v == 0 {
+                Err(self.invalid(&format!("limits.{name}"), "zero", "use a positive number"))
+            } else {
+                Ok(v)
+            }
+        };
+        s.limits = Limits {
+            max_body_bytes: usize::try_from(positive(
+                "max_body_bytes",
+                u64::try_from(l.max_body_bytes).unwrap_or(u64::MAX),
+            )?)
+            .unwrap_or(usize::MAX),
+            header_timeout: Duration::from_secs(positive(
+                "header_timeout_secs",
+                l.header_timeout_secs,
+            )?),
+            request_timeout: Duration::from_secs(positive(
+                "request_timeout_secs",
+                l.request_timeout_secs,
+            )?),
+            max_connections: usize::try_from(positive(
+                "max_connections",
+                u64::try_from(l.max_connections).unwrap_or(u64::MAX),
+            )?)
+            .unwrap_or(usize::MAX),
+            shutdown_grace: Duration::from_secs(l.shutdown_grace_secs),
+        };
+        for (i, a) in f.aliases.iter().enumerate() {
+            let endpoint = match a.endpoint.as_str() {
+                "sts" => Endpoint::Sts,
+                "mex" => Endpoint::Mex,
+                other => {
+                    return Err(self.invalid(
+                        &format!("aliases[{i}].endpoint"),
+                        format!("`{other}`"),
+                        "use \"sts\" or \"mex\"",
+                    ));
+                }
+            };
+            if !a.path.starts_with('/') || a.path.contains(['?', '#']) {
+                return Err(self.invalid(
+                    &format!("aliases[{i}].path"),
+                    format!("`{}`", a.path),
+                    "give a URL path starting with `/`, without query or fragment",
+                ));
+            }
+            s.aliases.push(Alias::new(a.path.clone(), endpoint));
+        }
+        Ok(s)
+    }
+
+    fn store(&self, f: &FileConfig) -> Result<StoreSetting, ConfigError> {
+        let url = f.store.url.trim();
+        Ok(match url {
+            "memory" => StoreSetting::Memory,
+            "redb" => StoreSetting::Redb(self.file("store.redb")),
+            u if u.starts_with("redb:") => StoreSetting::Redb(self.file(&u[5..])),
+            u if u.starts_with("redis://")
+                || u.starts_with("rediss://")
+                || u.starts_with("redis+unix://") =>
+            {
+                StoreSetting::Redis {
+                    url: u.to_owned(),
+                    namespace: f.store.namespace.clone(),
+                }
+            }
+            other => {
+                return Err(self.invalid(
+                    "store.url",
+                    format!("`{}` is not a store", redact_url(other)),
+                    "use \"redb\", \"redb:PATH\", \"memory\" or a \"redis://host:port/db\" URL",
+                ));
+            }
+        })
+    }
+}
+
+/// The Argon2id cost in a PHC string, if it is one.
+fn phc_params(phc: &str) -> Option<Argon2Params> {
+    let mut parts = phc.split('$');
+    if parts.next() != Some("") || parts.next() != Some("argon2id") {
+        return None;
+    }
+    let mut rest = parts.next()?;
+    if rest.starts_with("v=") {
+        rest = parts.next()?;
+    }
+    let (mut m, mut t, mut p) = (None, None, None);
+    for kv in rest.split(',') {
+        let (k, v) = kv.split_once('=')?;
+        let v: u32 = v.parse().ok()?;
+        match k {
+            "m" => m = Some(v),
+            "t" => t = Some(v),
+            "p" => p = Some(v),
+            _ => return None,
+        }
+    }
+    Some(Argon2Params {
+        m_cost_kib: m?,
+        t_cost: t?,
+        p_cost: p?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phc_cost_is_read() {
+        let p = phc_params("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA").unwrap();
+        assert_eq!((p.m_cost_kib, p.t_cost, p.p_cost), (19456, 2, 1));
+        assert!(phc_params("$argon2i$v=19$m=1,t=1,p=1$a$b").is_none());
+        assert!(phc_params("plain").is_none());
+    }
+
+    #[test]
+    fn redis_passwords_are_not_repeated() {
+        assert_eq!(redact_url("redis://u:secret@h:1/0"), "redis://***@h:1/0");
+        assert_eq!(redact_url("redis://h:1/0"), "redis://h:1/0");
+    }
+}

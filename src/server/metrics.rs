@@ -1,0 +1,379 @@
+//! Prometheus counters, lock-free: every series is an atomic in a fixed table (the label
+//! values are closed sets), so recording a request never takes a lock.
+//!
+//! The action of a request is read from its `SOAPAction` (or SOAP 1.2 `action` parameter),
+//! else from the `RequestType` in its body; the outcome and fault code from the response.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// What a request asked for.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum Action {
+    /// WS-Trust Cancel.
+    Cancel,
+    /// `GET /healthz`.
+    Health,
+    /// WS-Trust Issue (including SCT issue).
+    Issue,
+    /// MEX (`GET` or SOAP `GetMetadata`).
+    Metadata,
+    /// `GET /metrics`.
+    Metrics,
+    /// Anything else.
+    Other,
+    /// WS-Trust Renew.
+    Renew,
+    /// WS-Trust Validate.
+    Validate,
+    /// `GET /sts?wsdl`.
+    Wsdl,
+}
+
+const ACTIONS: [Action; 9] = [
+    Action::Cancel,
+    Action::Health,
+    Action::Issue,
+    Action::Metadata,
+    Action::Metrics,
+    Action::Other,
+    Action::Renew,
+    Action::Validate,
+    Action::Wsdl,
+];
+
+impl Action {
+    /// The label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Cancel => "cancel",
+            Self::Health => "healthz",
+            Self::Issue => "issue",
+            Self::Metadata => "mex",
+            Self::Metrics => "metrics",
+            Self::Other => "other",
+            Self::Renew => "renew",
+            Self::Validate => "validate",
+            Self::Wsdl => "wsdl",
+        }
+    }
+
+    fn index(self) -> usize {
+        ACTIONS.iter().position(|a| *a == self).unwrap_or(0)
+    }
+
+    /// The WS-Trust action of an STS request: from the SOAP action URI when there is one,
+    /// else from the `RequestType` in the body.
+    pub fn of_request(action_uri: Option<&str>, body: &[u8]) -> Self {
+        if let Some(a) = action_uri.and_then(from_uri) {
+            return a;
+        }
+        request_type(body).and_then(from_uri).unwrap_or(Self::Other)
+    }
+}
+
+fn from_uri(uri: &str) -> Option<Action> {
+    let last = uri.trim().rsplit('/').next()?;
+    Some(match last {
+        "Issue" | "SCT" => Action::Issue,
+        "Renew" => Action::Renew,
+        "Cancel" => Action::Cancel,
+        "Validate" => Action::Validate,
+        _ => return None,
+    })
+}
+
+/// The text of the first `RequestType` element, found by a bounded byte scan (the body is
+/// already limited in size; this is for labels only, never for decisions).
+fn request_type(body: &[u8]) -> Option<&str> {
+    let at = find(body, b"RequestType>")?;
+    let rest = body.get(at + b"RequestType>".len()..)?;
+    let end = rest.iter().position(|b| *b == b'<')?;
+    std::str::from_utf8(rest.get(..end)?).ok()
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// How a request ended.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Refused before the engine (size, method, path, content type, timeout).
+    Rejected,
+    /// A SOAP fault.
+    Fault,
+    /// Answered.
+    Ok,
+    /// Our failure (e.g. the engine task failed).
+    Error,
+}
+
+const OUTCOMES: [Outcome; 4] = [
+    Outcome::Error,
+    Outcome::Fault,
+    Outcome::Ok,
+    Outcome::Rejected,
+];
+
+impl Outcome {
+    /// The label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Fault => "fault",
+            Self::Ok => "ok",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    fn index(self) -> usize {
+        OUTCOMES.iter().position(|o| *o == self).unwrap_or(0)
+    }
+}
+
+/// Fault codes counted (the local names our faults use); others count as `other`.
+const FAULT_CODES: [&str; 10] = [
+    "FailedAuthentication",
+    "InvalidRequest",
+    "InvalidScope",
+    "RequestFailed",
+    "InvalidSecurity",
+    "MustUnderstand",
+    "VersionMismatch",
+    "Sender",
+    "Receiver",
+    "other",
+];
+
+/// The most specific fault code in a fault envelope: the last `Value` (SOAP 1.2 subcode) or
+/// the `faultcode` (SOAP 1.1), local part only.
+pub fn fault_code(body: &str) -> &'static str {
+    let code = element_texts(body, "faultcode")
+        .last()
+        .or_else(|| element_texts(body, "Value").last())
+        .map(|v| v.rsplit(':').next().unwrap_or(v));
+    let code = code.unwrap_or("other");
+    FAULT_CODES
+        .iter()
+        .find(|c| **c == code)
+        .copied()
+        .unwrap_or(match code {
+            "Server" => "Receiver",
+            "Client" => "Sender",
+            _ => "other",
+        })
+}
+
+/// The trimmed text content of every element with local name `local` (any prefix) that
+/// holds only text.
+fn element_texts<'a>(xml: &'a str, local: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    xml.match_indices('<').filter_map(move |(i, _)| {
+        let tag = xml.get(i + 1..)?;
+        let name_end = tag.find(|c: char| c == '>' || c == '/' || c.is_whitespace())?;
+        let name = tag.get(..name_end)?;
+        if name.rsplit(':').next() != Some(local) {
+            return None;
+        }
+        let content = tag.get(tag.find('>')? + 1..)?;
+        let text = content.get(..content.find('<')?)?.trim();
+        (!text.is_empty()).then_some(text)
+    })
+}
+
+/// Upper bounds of the latency histogram, in seconds.
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The server's counters.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: [[AtomicU64; 4]; 9],
+    buckets: [AtomicU64; 11],
+    latency_count: AtomicU64,
+    latency_micros: AtomicU64,
+    tokens_issued: AtomicU64,
+    faults: [AtomicU64; 10],
+    replays: AtomicU64,
+    connections: AtomicI64,
+}
+
+impl Metrics {
+    /// Records one request.
+    pub fn request(&self, action: Action, outcome: Outcome, elapsed: Duration) {
+        if let Some(c) = self
+            .requests
+            .get(action.index())
+            .and_then(|r| r.get(outcome.index()))
+        {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        let secs = elapsed.as_secs_f64();
+        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
+            if let Some(b) = self.buckets.get(i) {
+                b.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_micros.fetch_add(
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Records an issued token.
+    pub fn token_issued(&self) {
+        self.tokens_issued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records a fault with `code` (one of the counted codes, else `other`).
+    pub fn fault(&self, code: &str) {
+        let i = FAULT_CODES
+            .iter()
+            .position(|c| *c == code)
+            .unwrap_or(FAULT_CODES.len() - 1);
+        if let Some(c) = self.faults.get(i) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Records a message refused as a replay.
+    pub fn replay(&self) {
+        self.replays.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection opened (`+1`) or closed (`-1`).
+    pub fn connection(&self, delta: i64) {
+        self.connections.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition (format 0.0.4).
+    pub fn render(&self) -> String {
+        let mut s = String::with_capacity(4096);
+        let _ = self.write(&mut s);
+        s
+    }
+
+    fn write(&self, s: &mut String) -> std::fmt::Result {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        writeln!(
+            s,
+            "# HELP wstrust_requests_total Requests by action and outcome."
+        )?;
+        writeln!(s, "# TYPE wstrust_requests_total counter")?;
+        for (a, row) in ACTIONS.iter().zip(&self.requests) {
+            for (o, c) in OUTCOMES.iter().zip(row) {
+                writeln!(
+                    s,
+                    "wstrust_requests_total{{action=\"{}\",outcome=\"{}\"}} {}",
+                    a.label(),
+                    o.label(),
+                    get(c)
+                )?;
+            }
+        }
+        writeln!(
+            s,
+            "# HELP wstrust_request_duration_seconds Time to answer a request."
+        )?;
+        writeln!(s, "# TYPE wstrust_request_duration_seconds histogram")?;
+        let mut cumulative = 0;
+        for (b, c) in BUCKETS.iter().zip(&self.buckets) {
+            cumulative += get(c);
+            writeln!(
+                s,
+                "wstrust_request_duration_seconds_bucket{{le=\"{b}\"}} {cumulative}"
+            )?;
+        }
+        let count = get(&self.latency_count);
+        writeln!(
+            s,
+            "wstrust_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        )?;
+        writeln!(
+            s,
+            "wstrust_request_duration_seconds_sum {}",
+            get(&self.latency_micros) as f64 / 1e6
+        )?;
+        writeln!(s, "wstrust_request_duration_seconds_count {count}")?;
+        writeln!(
+            s,
+            "# HELP wstrust_tokens_issued_total Tokens issued or renewed."
+        )?;
+        writeln!(s, "# TYPE wstrust_tokens_issued_total counter")?;
+        writeln!(
+            s,
+            "wstrust_tokens_issued_total {}",
+            get(&self.tokens_issued)
+        )?;
+        writeln!(s, "# HELP wstrust_faults_total SOAP faults sent, by code.")?;
+        writeln!(s, "# TYPE wstrust_faults_total counter")?;
+        for (code, c) in FAULT_CODES.iter().zip(&self.faults) {
+            writeln!(s, "wstrust_faults_total{{code=\"{code}\"}} {}", get(c))?;
+        }
+        writeln!(
+            s,
+            "# HELP wstrust_replay_refusals_total Messages refused as replays."
+        )?;
+        writeln!(s, "# TYPE wstrust_replay_refusals_total counter")?;
+        writeln!(s, "wstrust_replay_refusals_total {}", get(&self.replays))?;
+        writeln!(
+            s,
+            "# HELP wstrust_connections_open Connections being served."
+        )?;
+        writeln!(s, "# TYPE wstrust_connections_open gauge")?;
+        writeln!(
+            s,
+            "wstrust_connections_open {}",
+            self.connections.load(Ordering::Relaxed)
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_from_uris_and_bodies() {
+        let i = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue";
+        assert_eq!(Action::of_request(Some(i), b""), Action::Issue);
+        let sct = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/SCT/Cancel";
+        assert_eq!(Action::of_request(Some(sct), b""), Action::Cancel);
+        let body =
+            b"<t:RequestType>http://schemas.xmlsoap.org/ws/2005/02/trust/Renew</t:RequestType>";
+        assert_eq!(Action::of_request(None, body), Action::Renew);
+        assert_eq!(Action::of_request(Some("urn:x"), b"<a/>"), Action::Other);
+    }
+
+    #[test]
+    fn fault_codes_from_both_soap_versions() {
+        let v11 = "<s:Fault><faultcode>wst:FailedAuthentication</faultcode></s:Fault>";
+        assert_eq!(fault_code(v11), "FailedAuthentication");
+        let v12 = "<s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>wst:InvalidScope</s:Value></s:Subcode></s:Code>";
+        assert_eq!(fault_code(v12), "InvalidScope");
+        assert_eq!(fault_code("<faultcode>s:Server</faultcode>"), "Receiver");
+        assert_eq!(fault_code("<x/>"), "other");
+        let attrs = "<faultcode xmlns:wst=\"urn:t\">wst:RequestFailed</faultcode>";
+        assert_eq!(fault_code(attrs), "RequestFailed");
+    }
+
+    #[test]
+    fn exposition_counts_cumulatively() {
+        let m = Metrics::default();
+        m.request(Action::Issue, Outcome::Ok, Duration::from_millis(3));
+        m.request(Action::Issue, Outcome::Fault, Duration::from_millis(30));
+        m.fault("InvalidScope");
+        let t = m.render();
+        assert!(t.contains("wstrust_requests_total{action=\"issue\",outcome=\"ok\"} 1\n"));
+        assert!(t.contains("wstrust_request_duration_seconds_bucket{le=\"0.005\"} 1\n"));
+        assert!(t.contains("wstrust_request_duration_seconds_bucket{le=\"0.05\"} 2\n"));
+        assert!(t.contains("wstrust_request_duration_seconds_count 2\n"));
+        assert!(t.contains("wstrust_faults_total{code=\"InvalidScope\"} 1\n"));
+    }
+}

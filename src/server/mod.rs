@@ -1,0 +1,346 @@
+//! The HTTP transport: hyper 1.x on tokio, optional TLS with rustls.
+//!
+//! Responsibility: accept connections within limits (connection count, header and request
+//! timeouts, body size), route (`/sts`, `/sts?wsdl`, `/sts/mex`, aliases, `/healthz`,
+//! `/metrics`), hand SOAP requests to the engine on tokio's blocking pool, log one line per
+//! request, count, and shut down gracefully. No SOAP logic beyond dispatch: the engine
+//! decides and writes every STS answer and fault.
+//!
+//! May use: crypto, xml, soap, wss (the clock), engine.
+
+mod http;
+pub mod metadata;
+pub mod metrics;
+mod settings;
+mod tls;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+pub use settings::{Alias, Endpoint, Limits, ServerSettings, TlsFiles};
+
+use crate::engine::Engine;
+use http::Shared;
+use metadata::Metadata;
+use metrics::Metrics;
+
+/// Why the server could not start or run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The address could not be bound.
+    #[error(
+        "cannot listen on {addr}: {source} (choose a free address with `--listen` or `listen`)"
+    )]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Plain HTTP on a non-loopback address without the explicit setting.
+    #[error(
+        "refusing plain HTTP on the non-loopback address {0}: configure [tls], listen on \
+         127.0.0.1, or set `allow_plain_http_nonloopback = true` behind a TLS-terminating proxy"
+    )]
+    PlainHttp(SocketAddr),
+    /// The TLS configuration cannot be used.
+    #[error("tls: {0}")]
+    Tls(String),
+    /// The metadata documents could not be made.
+    #[error(transparent)]
+    Metadata(#[from] metadata::MetadataError),
+    /// Another I/O failure.
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A bound, not yet running server.
+pub struct Server {
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: Arc<Shared>,
+    local: SocketAddr,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local", &self.local)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Checks `settings`, loads the TLS key, binds the address and prepares the metadata.
+    pub async fn bind(settings: ServerSettings, engine: Arc<Engine>) -> Result<Self, ServerError> {
+        let plain = settings.tls.is_none();
+        if plain && !settings.listen.ip().to_canonical().is_loopback() {
+            if !settings.allow_plain_http_nonloopback {
+                return Err(ServerError::PlainHttp(settings.listen));
+            }
+            tracing::warn!(
+                listen = %settings.listen,
+                "serving plain HTTP on a non-loopback address (allow_plain_http_nonloopback): \
+                 passwords and keys cross the network unprotected unless a TLS proxy fronts us"
+            );
+        }
+        let tls = settings
+            .tls
+            .as_ref()
+            .map(tls::server_config)
+            .transpose()?
+            .map(tokio_rustls::TlsAcceptor::from);
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: settings.listen,
+                    source,
+                })?;
+        let local = listener.local_addr()?;
+        let base = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("{}://{local}", if plain { "http" } else { "https" }));
+        let metadata = Metadata::new(&format!("{base}/sts"))?;
+        let shared = Arc::new(Shared::new(engine, settings, metadata, base));
+        Ok(Self {
+            listener,
+            tls,
+            shared,
+            local,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The STS endpoint's address as clients see it.
+    pub fn sts_url(&self) -> String {
+        format!("{}/sts", self.shared.base)
+    }
+
+    /// The counters (shared with the running server).
+    pub fn metrics(&self) -> Arc<Metrics> {
+        Arc::clone(&self.shared.metrics)
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and waits up to the shutdown
+    /// grace time for in-flight requests.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
+        let Self {
+            listener,
+            tls,
+            shared,
+            local,
+        } = self;
+        let limits = shared.settings.limits;
+        let graceful = GracefulShutdown::new();
+        let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+        let mut h1 = hyper::server::conn::http1::Builder::new();
+        h1.timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .keep_alive(true);
+        let mut h2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+        h2.timer(TokioTimer::new())
+            .max_concurrent_streams(64)
+            .keep_alive_interval(Some(limits.header_timeout))
+            .keep_alive_timeout(limits.header_timeout);
+        let protocols = Arc::new((h1, h2));
+        tracing::info!(%local, tls = tls.is_some(), "listening");
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let permit = tokio::select! {
+                p = Arc::clone(&slots).acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+                () = &mut shutdown => break,
+            };
+            let (stream, peer) = tokio::select! {
+                r = listener.accept() => match r {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // Out of descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let shared = Arc::clone(&shared);
+            let protocols = Arc::clone(&protocols);
+            let watcher = graceful.watcher();
+            let tls = tls.clone();
+            tokio::spawn(async move {
+                let _permit = permit;
+                shared.metrics.connection(1);
+                let (h1, h2) = &*protocols;
+                match tls {
+                    None => {
+                        // Plain HTTP is HTTP/1.1: its header timeout runs from the start of
+                        // the connection, so a silent or slow client is dropped.
+                        let svc = http::service(Arc::clone(&shared), peer, false);
+                        let conn = h1.serve_connection(TokioIo::new(stream), svc);
+                        let _ = watcher.watch(conn).await;
+                    }
+                    Some(acceptor) => {
+                        let handshake =
+                            tokio::time::timeout(limits.header_timeout, acceptor.accept(stream));
+                        match handshake.await {
+                            Ok(Ok(s)) => {
+                                let is_h2 = s.get_ref().1.alpn_protocol() == Some(b"h2");
+                                let svc = http::service(Arc::clone(&shared), peer, true);
+                                if is_h2 {
+                                    let conn = h2.serve_connection(TokioIo::new(s), svc);
+                                    let _ = watcher.watch(conn).await;
+                                } else {
+                                    let conn = h1.serve_connection(TokioIo::new(s), svc);
+                                    let _ = watcher.watch(conn).await;
+                                }
+                            }
+                            Ok(Err(e)) => {
+                                tracing::debug!(%peer, error = %e, "tls handshake failed")
+                            }
+                            Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
+                        }
+                    }
+                }
+                shared.metrics.connection(-1);
+            });
+        }
+        drop(listener);
+        tracing::info!("shutting down: finishing in-flight requests");
+        tokio::select! {
+            () = graceful.shutdown() => tracing::info!("all connections closed"),
+            () = tokio::time::sleep(limits.shutdown_grace) => {
+                tracing::warn!("shutdown grace time over; closing the remaining connections");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
+
+/// A server running on its own thread and runtime (for tests and embedding).
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    url: String,
+    metrics: Arc<Metrics>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
+}
+
+impl Running {
+    /// Binds and starts serving on a new thread; returns once the address is bound.
+    pub fn start(settings: ServerSettings, engine: Arc<Engine>) -> Result<Self, ServerError> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                let server = match Server::bind(settings, engine).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return Ok(());
+                    }
+                };
+                let _ = ready_tx.send(Ok((
+                    server.local_addr(),
+                    server.sts_url(),
+                    server.metrics(),
+                )));
+                server
+                    .run(async {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+            })
+        });
+        match ready_rx.recv() {
+            Ok(Ok((addr, url, metrics))) => Ok(Self {
+                addr,
+                url,
+                metrics,
+                stop: Some(stop_tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(match thread.join() {
+                Ok(Err(e)) => e,
+                _ => ServerError::Io(std::io::Error::other("server thread ended")),
+            }),
+        }
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The STS endpoint's address.
+    pub fn sts_url(&self) -> &str {
+        &self.url
+    }
+
+    /// The counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Shuts down gracefully and waits for the server thread.
+    pub fn stop(mut self) -> Result<(), ServerError> {
+        self.stop_inner()
+    }
+
+    fn stop_inner(&mut self) -> Result<(), ServerError> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(ServerError::Io(std::io::Error::other(
+                "server thread panicked",
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop_inner();
+    }
+}

@@ -1,0 +1,120 @@
+//! What the transport is configured with.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The transport's configuration.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServerSettings {
+    /// Address to bind (port 0 picks a free port). Default: `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// The base address clients use (`https://sts.example.com`), for the WSDL and MEX
+    /// documents. Default: none (derived from the bound address).
+    pub public_url: Option<String>,
+    /// Certificate chain and key for HTTPS. Default: none (plain HTTP).
+    pub tls: Option<TlsFiles>,
+    /// Limits. Default: [`Limits::default`].
+    pub limits: Limits,
+    /// Plain HTTP from a loopback peer counts as confidential. Default: false.
+    pub loopback_is_confidential: bool,
+    /// Allow plain HTTP on a non-loopback address. Default: false.
+    pub allow_plain_http_nonloopback: bool,
+    /// Extra paths and the endpoint serving each. Default: none.
+    pub aliases: Vec<Alias>,
+}
+
+impl ServerSettings {
+    /// Settings with defaults, listening on `listen`.
+    pub fn new(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            public_url: None,
+            tls: None,
+            limits: Limits::default(),
+            loopback_is_confidential: false,
+            allow_plain_http_nonloopback: false,
+            aliases: Vec::new(),
+        }
+    }
+}
+
+/// PEM files for HTTPS.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The PKCS#8 (or PKCS#1/SEC1) private key.
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// The chain in `cert` and the key in `key`.
+    pub fn new(cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        Self {
+            cert: cert.into(),
+            key: key.into(),
+        }
+    }
+}
+
+/// Transport limits.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest request body; larger ones get 413. Default: 256 KiB.
+    pub max_body_bytes: usize,
+    /// Time to receive a request's headers (and to finish a TLS handshake); slower clients
+    /// are disconnected. Default: 10 s.
+    pub header_timeout: Duration,
+    /// Time for one request, body and answer included. Default: 30 s.
+    pub request_timeout: Duration,
+    /// Connections served at once. Default: 512.
+    pub max_connections: usize,
+    /// Time in-flight requests get on shutdown. Default: 30 s.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 256 * 1024,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 512,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// An extra URL path served by an endpoint.
+#[derive(Clone, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub struct Alias {
+    /// The path, starting with `/`.
+    pub path: String,
+    /// The endpoint serving it.
+    pub endpoint: Endpoint,
+}
+
+impl Alias {
+    /// `path` served by `endpoint`.
+    pub fn new(path: impl Into<String>, endpoint: Endpoint) -> Self {
+        Self {
+            path: path.into(),
+            endpoint,
+        }
+    }
+}
+
+/// The endpoints an alias can point at.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// WS-MetadataExchange (`/sts/mex`).
+    Mex,
+    /// The token service (`/sts`).
+    Sts,
+}

@@ -1,0 +1,153 @@
+//! HTTPS with the certificate the zero-config setup issues for localhost: a rustls client
+//! trusting only the generated CA completes the handshake (HTTP/1.1 and h2 by ALPN), and TLS
+//! makes the channel confidential even when loopback is not.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, ServerName};
+use wstrust::server::TlsFiles;
+
+use crate::server_support::{
+    data_dir, demo, fault_of, load, parse_response, post_soap11, rst_username, start, ISSUE_SCT,
+};
+
+fn client(ca: &std::path::Path, alpn: &[&[u8]]) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(ca).unwrap())
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    cfg.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Arc::new(cfg)
+}
+
+fn tls_request(
+    addr: std::net::SocketAddr,
+    cfg: Arc<rustls::ClientConfig>,
+    raw: &[u8],
+) -> (Option<Vec<u8>>, Vec<u8>) {
+    let name = ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(cfg, name).unwrap();
+    let sock = TcpStream::connect(addr).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, sock);
+    tls.write_all(raw).unwrap();
+    let alpn = tls.conn.alpn_protocol().map(<[u8]>::to_vec);
+    let mut out = Vec::new();
+    let _ = tls.read_to_end(&mut out);
+    (alpn, out)
+}
+
+#[test]
+fn https_with_the_generated_ca() {
+    let dir = data_dir("tls");
+    let (user, password, applies_to) = demo(dir.path());
+    let mut l = load(dir.path());
+    l.server.tls = Some(TlsFiles::new(
+        dir.path().join("pki/tls.pem"),
+        dir.path().join("pki/tls.key"),
+    ));
+    // Only TLS is confidential here.
+    l.server.loopback_is_confidential = false;
+    let srv = start(l);
+    assert!(srv.sts_url().starts_with("https://"));
+    let ca = dir.path().join("pki/ca.pem");
+
+    let (alpn, raw) = tls_request(
+        srv.addr(),
+        client(&ca, &[b"http/1.1"]),
+        b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(alpn.as_deref(), Some(&b"http/1.1"[..]));
+    let r = parse_response(&raw);
+    assert_eq!((r.status, r.text().as_str()), (200, "ok\n"));
+
+    // A password as text over TLS is accepted.
+    let rst = rst_username(&user, &password, &applies_to);
+    let req = format!(
+        "POST /sts HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: text/xml\r\n\
+         SOAPAction: \"{ISSUE_SCT}\"\r\nContent-Length: {}\r\n\r\n{rst}",
+        rst.len()
+    );
+    let (_, raw) = tls_request(srv.addr(), client(&ca, &[b"http/1.1"]), req.as_bytes());
+    let r = parse_response(&raw);
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // The WSDL names the https address.
+    let (_, raw) = tls_request(
+        srv.addr(),
+        client(&ca, &[]),
+        b"GET /sts?wsdl HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    let wsdl = parse_response(&raw).text();
+    assert!(wsdl.contains(&format!("location=\"https://{}/sts\"", srv.addr())));
+
+    // h2 is offered by ALPN: the client that asks for it gets it.
+    let name = ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(client(&ca, &[b"h2", b"http/1.1"]), name).unwrap();
+    let mut sock = TcpStream::connect(srv.addr()).unwrap();
+    while conn.is_handshaking() {
+        conn.complete_io(&mut sock).unwrap();
+    }
+    assert_eq!(conn.alpn_protocol(), Some(&b"h2"[..]));
+
+    // A client that does not trust the dev CA fails the handshake.
+    let other = data_dir("tls-other");
+    let name = ServerName::try_from("localhost").unwrap();
+    let mut conn =
+        rustls::ClientConnection::new(client(&other.path().join("pki/ca.pem"), &[]), name).unwrap();
+    let mut sock = TcpStream::connect(srv.addr()).unwrap();
+    let mut failed = false;
+    while conn.is_handshaking() {
+        if conn.complete_io(&mut sock).is_err() {
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed, "handshake with an unknown CA must fail");
+    srv.stop().unwrap();
+}
+
+#[test]
+fn plain_loopback_is_not_confidential_unless_configured() {
+    let dir = data_dir("plain");
+    let (user, password, applies_to) = demo(dir.path());
+    let mut l = load(dir.path());
+    l.server.loopback_is_confidential = false;
+    let srv = start(l);
+    let r = post_soap11(
+        srv.addr(),
+        "/sts",
+        ISSUE_SCT,
+        &rst_username(&user, &password, &applies_to),
+    );
+    assert_eq!(fault_of(&r), "FailedAuthentication");
+}
+
+#[test]
+fn plain_http_on_a_public_address_needs_the_explicit_setting() {
+    let dir = data_dir("public");
+    let mut l = load(dir.path());
+    l.server.listen = "0.0.0.0:0".parse().unwrap();
+    let store = wstrust::config::open_store(&l.store).unwrap();
+    let engine = Arc::new(wstrust::engine::Engine::new(l.engine, store));
+    let e = wstrust::server::Running::start(l.server.clone(), Arc::clone(&engine)).unwrap_err();
+    assert!(
+        e.to_string().contains("allow_plain_http_nonloopback"),
+        "{e}"
+    );
+    let mut s = l.server;
+    s.allow_plain_http_nonloopback = true;
+    let srv = wstrust::server::Running::start(s, engine).unwrap();
+    srv.stop().unwrap();
+}
