@@ -6,6 +6,7 @@ use crate::wss::InboundConfig;
 use crate::xml::Limits;
 
 use super::keys::KeyPolicy;
+use super::keyx::KeyxSettings;
 use super::sealed::TokenKeys;
 use super::users::UserStore;
 use super::Error;
@@ -92,6 +93,9 @@ pub struct EngineConfig {
     pub inbound: InboundConfig,
     /// Parser limits.
     pub limits: Limits,
+    /// MSL-style key exchange (master tokens): `None` turns it off and such requests are
+    /// refused. Default: none.
+    pub keyx: Option<KeyxSettings>,
 }
 
 impl EngineConfig {
@@ -117,6 +121,7 @@ impl EngineConfig {
             key_policy: KeyPolicy::default(),
             inbound: InboundConfig::default(),
             limits: Limits::default(),
+            keyx: None,
         }
     }
 

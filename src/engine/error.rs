@@ -38,6 +38,9 @@ pub enum Error {
     /// XML-DSig / XML-Enc while making tokens.
     #[error("xmlsec: {0}")]
     XmlSec(#[from] crate::xmlsec::Error),
+    /// A key exchange or master token failure (`code` and fixed detail, for the log).
+    #[error("key exchange: {0}")]
+    Keyx(#[from] crate::keyx::KeyxError),
     /// Our own failure (a key or store that does not work).
     #[error("internal failure: {what}")]
     Internal {

@@ -13,6 +13,7 @@ pub mod config;
 mod error;
 pub mod fault;
 pub mod keys;
+pub mod keyx;
 pub mod request;
 mod resolve;
 pub mod sealed;

@@ -141,6 +141,12 @@ impl Engine {
                 what: "only a single RequestSecurityToken is handled",
             });
         };
+        if super::keyx::is_keyx_request(rst) {
+            let auth = || self.authenticate(req, transport).map(|r| r.principal);
+            let now = env.clock.now_ms();
+            let rstr = self.keyx_soap(req, rst, &auth, now)?;
+            return self.respond(req, rst.version, rstr, now);
+        }
         match rst.params.request_type {
             Some(RequestType::Issue) => {}
             _ => {
