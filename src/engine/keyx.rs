@@ -181,7 +181,7 @@ impl Engine {
                 status: 404,
                 code: DISABLED_CODE,
                 message: "key exchange is not enabled",
-                log: "keyx: key exchange is not configured".to_owned(),
+                log: format!("keyx: {DISABLED_CODE}: key exchange is not configured"),
             });
         };
         let request = keyx::json::parse_request(body)?;

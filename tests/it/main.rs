@@ -7,6 +7,8 @@ mod c14n_xmllint;
 mod cli;
 mod dsig_vectors;
 mod engine_issue;
+mod engine_keyx;
+mod engine_keyx_support;
 mod engine_request;
 mod hostile_xml;
 mod keyx_exchange;
