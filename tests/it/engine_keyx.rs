@@ -15,6 +15,7 @@ use crate::engine_keyx_support::{
     soap_fault, soap_outcome, with_password, with_x509, Auth, Kind, KINDS, TOKEN_KEY,
 };
 use crate::keyx_support::{now, token_keys};
+use wstrust::xml::{ns, Document, Writer};
 
 /// The STS's view of a token: its claims, opened with the STS token key.
 fn sts_keys_match(token: &MasterToken, client: &SessionKeys, identity: &str) {
@@ -645,4 +646,59 @@ fn key_exchange_off_is_refused_clearly() {
     let (fault, log) = soap_fault(&r);
     assert_eq!(fault, "InvalidRequest");
     assert!(log.contains("key exchange is not enabled"), "{log}");
+}
+
+/// The wsx elements of a real renewal RST and of the RSTR answering it validate against
+/// `schemas/wstrust-ext.xsd` (xmllint), and a bad `wsx:Mac` does not.
+#[test]
+fn soap_wsx_elements_validate_against_the_schema() {
+    if !crate::support::require_tool("xmllint") {
+        return;
+    }
+    let e = engine(true);
+    let t = now();
+    let (session, token) = json_issue(&e, Kind::Rsa, t);
+    let (req, _) = request(Kind::Rsa);
+    let req = req.with_renewal(token, &session);
+    let rst = rst_xml(&req);
+    let r = post_soap(&e, &rst, Auth::Nothing, false, t + 150);
+    assert_eq!(r.status, 200, "{:?}", r.log);
+    let mut elements = Vec::new();
+    for (xml, names) in [
+        (rst.as_str(), &["KeyRequestData", "MasterToken", "Mac"][..]),
+        (r.body.as_str(), &["KeyResponseData", "MasterToken"][..]),
+    ] {
+        let doc = Document::parse(xml.as_bytes()).unwrap();
+        for name in names {
+            let node = doc
+                .descendants_or_self(doc.root())
+                .find(|n| doc.is(*n, ns::WSX, name))
+                .unwrap_or_else(|| panic!("wsx:{name}"));
+            let mut w = Writer::new();
+            w.copy(&doc, node);
+            elements.push(w.finish().unwrap());
+        }
+    }
+    elements.push(r#"<wsx:Mac xmlns:wsx="urn:wstrust:ext:2026"><x/></wsx:Mac>"#.to_owned());
+    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/wstrust-ext.xsd");
+    let dir = std::env::temp_dir().join(format!("wstrust-engine-keyx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, el) in elements.iter().enumerate() {
+        let file = dir.join(format!("{i}.xml"));
+        std::fs::write(&file, el).unwrap();
+        let out = std::process::Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(&xsd)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let must_fail = i == elements.len() - 1;
+        assert_eq!(
+            out.status.success(),
+            !must_fail,
+            "{el}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
 }
