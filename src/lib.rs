@@ -12,9 +12,10 @@
 //! replay cache, contexts, revocations) ← `xml` (one parser, one
 //! tree, c14n, writer) ← `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults,
 //! WS-Addressing) and `saml` (SAML 1.1/2.0 assertions: issue, sign, validate) ← `wss`
-//! (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token service) ← `cli`.
-//! Beside that chain, `keyx` (MSL-style key exchange and master tokens) uses `crypto`, `pki`,
-//! `xml` and `store`, and `engine` may use it.
+//! (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `service` (what a target service does
+//! with issued tokens) ← `engine` (the token service) ← `cli`. Beside that chain, `keyx`
+//! (MSL-style key exchange and master tokens) uses `crypto`, `pki`, `xml` and `store`, and
+//! `engine` may use it.
 //!
 //! ## Threat model in one paragraph
 //!
@@ -42,6 +43,8 @@ pub mod saml;
 pub mod wss;
 
 pub mod trust;
+
+pub mod service;
 
 pub mod engine;
 

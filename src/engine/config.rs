@@ -1,13 +1,17 @@
 //! What the engine is configured with: our keys, the realms (relying parties) and the users.
 
+use std::collections::HashMap;
+
 use crate::crypto::RsaPrivateKey;
 use crate::pki::{Certificate, TrustStore};
+use crate::saml::Claim;
 use crate::wss::InboundConfig;
 use crate::xml::Limits;
 
 use super::keys::KeyPolicy;
 use super::keyx::KeyxSettings;
 use super::sealed::TokenKeys;
+use super::tokens::TokenTypes;
 use super::users::UserStore;
 use super::Error;
 
@@ -36,6 +40,20 @@ pub struct Realm {
     pub lifetime_secs: i64,
     /// How long after expiry a token may still be renewed, in seconds. Default: 86400.
     pub renewal_window_secs: i64,
+    /// The kinds of token issued for this realm. Default: all (security context tokens,
+    /// SAML 1.1 and SAML 2.0).
+    pub token_types: TokenTypes,
+    /// Issue SAML 2.0 assertions as `saml:EncryptedAssertion` for `encryption_cert` (a SAML 1.1
+    /// request is then refused: SAML 1.1 has no encrypted assertion). Default: false.
+    pub encrypt_assertion: bool,
+    /// Keep security contexts in the token store (identifier `urn:uuid:…`) instead of sealing
+    /// their state into the identifier. Default: false (stateless).
+    pub stateful: bool,
+    /// A renewal gives the context a new key (delivered as a new proof token). Default: true.
+    pub rekey_on_renew: bool,
+    /// Claims (rights, by URI) a requester may ask for in `wst:Claims` (identity dialect) and
+    /// delegate. Default: none.
+    pub claims: Vec<String>,
 }
 
 impl Realm {
@@ -52,6 +70,11 @@ impl Realm {
             key_size_bits: 256,
             lifetime_secs: 3600,
             renewal_window_secs: 86_400,
+            token_types: TokenTypes::default(),
+            encrypt_assertion: false,
+            stateful: false,
+            rekey_on_renew: true,
+            claims: Vec::new(),
         }
     }
 
@@ -93,6 +116,11 @@ pub struct EngineConfig {
     pub inbound: InboundConfig,
     /// Parser limits.
     pub limits: Limits,
+    /// Claims (SAML attributes) per principal: the UsernameToken name, or the certificate
+    /// subject of an X.509 requester. Default: none.
+    pub user_claims: HashMap<String, Vec<Claim>>,
+    /// Issuers of token types other than the SCT (e.g. SAML), asked in order. Default: none.
+    pub providers: Vec<Box<dyn super::provider::TokenProvider>>,
     /// MSL-style key exchange (master tokens): `None` turns it off and such requests are
     /// refused. Default: none.
     pub keyx: Option<KeyxSettings>,
@@ -121,8 +149,15 @@ impl EngineConfig {
             key_policy: KeyPolicy::default(),
             inbound: InboundConfig::default(),
             limits: Limits::default(),
+            user_claims: HashMap::new(),
+            providers: Vec::new(),
             keyx: None,
         }
+    }
+
+    /// The realm named `name`.
+    pub fn realm_named(&self, name: &str) -> Option<&Realm> {
+        self.realms.iter().find(|r| r.name == name)
     }
 
     /// The realm serving `applies_to` (exact matches first, then the longest prefix, then

@@ -29,6 +29,16 @@ pub enum Error {
         /// The reason.
         what: &'static str,
     },
+    /// A renewal was refused (outside the renewal window, renewed already, not renewable).
+    #[error("unable to renew: {what}")]
+    UnableToRenew {
+        /// The reason.
+        what: &'static str,
+    },
+    /// A token or message was refused by the service-side checks (delegation and
+    /// propagation tokens).
+    #[error("token: {0}")]
+    Service(#[from] crate::service::Error),
     /// No realm serves the requested AppliesTo.
     #[error("no realm matches the requested scope")]
     InvalidScope,
@@ -38,6 +48,9 @@ pub enum Error {
     /// XML-DSig / XML-Enc while making tokens.
     #[error("xmlsec: {0}")]
     XmlSec(#[from] crate::xmlsec::Error),
+    /// A SAML assertion could not be made (or the requested claims cannot be supplied).
+    #[error("saml: {0}")]
+    Saml(#[from] crate::saml::Error),
     /// A key exchange or master token failure (`code` and fixed detail, for the log).
     #[error("key exchange: {0}")]
     Keyx(#[from] crate::keyx::KeyxError),

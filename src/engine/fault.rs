@@ -7,6 +7,7 @@
 //! their SOAP codes. Fault text is always one of our fixed strings, never input text.
 
 use super::Error;
+use crate::saml;
 use crate::soap::{self, Fault, FaultCode, FaultSubcode};
 
 /// The fault for `e`, with WS-Trust codes in namespace `trust_ns`.
@@ -27,7 +28,8 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
         Error::Xml(_) | Error::Soap(_) | Error::Trust(_) | Error::InvalidRequest { .. } => {
             Fault::sender(FaultSubcode::InvalidRequest)
         }
-        Error::Security(_) | Error::Authentication { .. } => {
+        Error::UnableToRenew { .. } => Fault::sender(FaultSubcode::UnableToRenew),
+        Error::Security(_) | Error::Authentication { .. } | Error::Service(_) => {
             Fault::sender(FaultSubcode::FailedAuthentication)
         }
         Error::InvalidScope => Fault::sender(FaultSubcode::InvalidScope),
@@ -35,7 +37,11 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
             Fault::sender(FaultSubcode::FailedAuthentication)
         }
         Error::Keys(_) => Fault::sender(FaultSubcode::InvalidRequest),
-        Error::Internal { .. } | Error::XmlSec(_) => Fault::receiver(),
+        Error::Saml(
+            saml::Error::RequiredClaimUnavailable { .. } | saml::Error::ClaimsDialect { .. },
+        )
+        | Error::Saml(saml::Error::Malformed { .. }) => Fault::sender(FaultSubcode::InvalidRequest),
+        Error::Internal { .. } | Error::XmlSec(_) | Error::Saml(_) => Fault::receiver(),
         Error::Keyx(k) => match k.code {
             crate::keyx::ErrorCode::StoreUnavailable | crate::keyx::ErrorCode::Internal => {
                 Fault::receiver()

@@ -1,24 +1,48 @@
 //! The token service itself: decisions about requests.
 //!
 //! Responsibility: turn an incoming message into an authenticated, typed request
-//! ([`request`]), decide, and answer; [`fault`] is the single place any error becomes a SOAP
-//! fault. [`keys`] makes proof-key material, [`users`] authenticates UsernameTokens against
-//! Argon2 hashes, [`sealed`] seals stateless security-context state.
+//! ([`request`]), route it on the Body's WS-Trust message and RequestType ([`Engine`]), decide,
+//! and answer; [`fault`] is the single place any error becomes a SOAP fault. One file per
+//! binding: `issue`, `renew`, `cancel`, `validate`; `delegation` checks OnBehalfOf/ActAs,
+//! `direct` accepts direct key transfers. [`context`] says where context state lives
+//! (sealed in the identifier or in the store) and how renewal and cancellation work; [`keys`]
+//! makes proof-key material, [`users`] authenticates UsernameTokens against Argon2 hashes,
+//! [`sealed`] seals context state, [`provider`] is the extension point for other token types.
+//!
+//! [`tokens`] chooses the kind of token a request gets; `saml_token` issues SAML assertions
+//! with the claims `claims` selects.
 //!
 //! [`resolve`] lends the WS-Security layer the engine's keys, contexts and replay memory.
 //!
-//! May use: every layer below (crypto, pki, xml, xmlsec, soap, wss, trust, store).
+//! [`keyx`] answers MSL-style key exchange: JSON ([`Engine::handle_keyx_json`]) and RSTs for
+//! master tokens (routed before the WS-Trust bindings).
+//!
+//! May use: every layer below (crypto, pki, xml, xmlsec, soap, saml, wss, trust, store,
+//! service, keyx).
 
+mod cancel;
+mod claims;
 pub mod config;
+pub mod context;
+pub mod delegation;
+pub mod direct;
 mod error;
 pub mod fault;
+mod issue;
 pub mod keys;
 pub mod keyx;
+pub mod provider;
+mod renew;
 pub mod request;
 mod resolve;
+mod saml_token;
 pub mod sealed;
 mod sts;
+mod target;
+pub mod tokens;
 pub mod users;
+mod validate;
 
 pub use error::Error;
 pub use sts::{Engine, Response, Transport};
+pub use tokens::{RequestOptions, TokenTypes};

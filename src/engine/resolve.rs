@@ -1,6 +1,14 @@
 //! What the engine lends the WS-Security layer for one request: its keys and certificates,
-//! its security contexts (sealed or stored, never revoked or expired) and replay memory in the
-//! token store.
+//! its security contexts (sealed or stored, never cancelled or superseded) and replay memory in
+//! the token store.
+//!
+//! Contexts are lent even after expiry (as long as they open), and every context lent is
+//! recorded with its state: the engine then refuses a request that used an expired context,
+//! unless it is the Renew of that very context (WS-SecureConversation renews an expired
+//! context with a request signed by its key), so the renewal window can be enforced with
+//! `wst:UnableToRenew` rather than a generic failure.
+
+use std::sync::Mutex;
 
 use crate::crypto::{RsaPrivateKey, SecretBytes};
 use crate::pki::{Certificate, TrustError};
@@ -8,13 +16,22 @@ use crate::store::{Space, TokenStore};
 use crate::wss::{CertificateRef, KeyResolver, ReplayGuard};
 
 use super::config::EngineConfig;
-use super::sealed;
+use super::context;
+use super::sealed::ContextState;
+
+/// A context the message used.
+#[derive(Clone, Debug)]
+pub(crate) struct UsedContext {
+    pub(crate) identifier: String,
+    pub(crate) instance: Option<String>,
+    pub(crate) state: ContextState,
+}
 
 /// Keys known to the engine at one instant.
 pub(crate) struct EngineKeys<'a> {
     pub(crate) cfg: &'a EngineConfig,
     pub(crate) store: &'a dyn TokenStore,
-    pub(crate) now_ms: i64,
+    pub(crate) used: Mutex<Vec<UsedContext>>,
 }
 
 fn matches(c: &Certificate, r: &CertificateRef) -> bool {
@@ -27,13 +44,18 @@ fn matches(c: &Certificate, r: &CertificateRef) -> bool {
     }
 }
 
-impl EngineKeys<'_> {
-    /// Whether a token identifier has been cancelled; a store failure counts as revoked.
-    pub(crate) fn is_revoked(&self, identifier: &str) -> bool {
-        !matches!(
-            self.store.get(Space::Revoked, identifier.as_bytes()),
-            Ok(None)
-        )
+impl<'a> EngineKeys<'a> {
+    pub(crate) fn new(cfg: &'a EngineConfig, store: &'a dyn TokenStore) -> Self {
+        Self {
+            cfg,
+            store,
+            used: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The contexts lent so far.
+    pub(crate) fn used(&self) -> Vec<UsedContext> {
+        self.used.lock().map(|u| u.clone()).unwrap_or_default()
     }
 }
 
@@ -54,18 +76,17 @@ impl KeyResolver for EngineKeys<'_> {
             .then(|| self.cfg.signing_key.clone())
     }
 
-    fn security_context(&self, identifier: &str, _instance: Option<&str>) -> Option<SecretBytes> {
-        if self.is_revoked(identifier) {
-            return None;
-        }
-        if identifier.starts_with(sealed::IDENTIFIER_PREFIX) {
-            let state = sealed::from_identifier(&self.cfg.token_keys, identifier).ok()?;
-            if state.expires_ms <= self.now_ms {
-                return None;
-            }
-            return Some(state.key);
-        }
-        None
+    fn security_context(&self, identifier: &str, instance: Option<&str>) -> Option<SecretBytes> {
+        let state = context::open(&self.cfg.token_keys, self.store, identifier, instance).ok()?;
+        let key = state.key.clone();
+        // A poisoned lock means another thread panicked mid-request: lend nothing.
+        let mut used = self.used.lock().ok()?;
+        used.push(UsedContext {
+            identifier: identifier.to_owned(),
+            instance: instance.map(str::to_owned),
+            state,
+        });
+        Some(key)
     }
 }
 

@@ -1,31 +1,48 @@
 //! The token service: one request in, one response (or fault) out.
 //!
-//! This slice implements the Issue binding for WS-SecureConversation security context tokens
-//! (brokered key distribution, WS-Trust 1.4 Appendix): the requester authenticates, the STS
-//! makes the key, the token carries it encrypted for the target service and is signed by the
-//! STS, and the proof token carries it for the requester.
+//! Routing is on the WS-Trust message in the (signed, possibly decrypted) Body and its
+//! `wst:RequestType`, never on the unsigned `wsa:Action` or `SOAPAction`:
+//!
+//! * `RequestSecurityToken`: one binding ([`issue`](super::issue), [`renew`](super::renew),
+//!   [`cancel`](super::cancel), [`validate`](super::validate)), answered with an RSTRC for a
+//!   1.3/1.4 Issue and an RSTR otherwise;
+//! * `RequestSecurityTokenCollection`: each request in turn, answered with one RSTRC (all or
+//!   nothing: any refusal faults the batch);
+//! * an unsolicited `RequestSecurityTokenResponse`: a direct key transfer
+//!   ([`direct`](super::direct)).
+//!
+//! Every response is signed by the STS (RSA-SHA256) over Body, Timestamp, the WS-Addressing
+//! reply headers and the SignatureConfirmations of the request's signatures. When the request
+//! Body arrived encrypted with a key sent as an EncryptedKey (pattern 4), the reply Body is
+//! encrypted with that same key.
 
-use crate::crypto::{self, DigestAlgorithm, OaepParams, SignatureAlgorithm};
+use crate::crypto::{self, BlockCipher, DigestAlgorithm, SecretBytes, SignatureAlgorithm};
 use crate::pki::Certificate;
+use crate::service::validator::context_of;
 use crate::soap::{self, SoapVersion};
 use crate::store::TokenStore;
 use crate::trust::{
-    BinarySecret, BinarySecretType, ComputedKeyAlgorithm, Entropy, Fragment, KeyType, Lifetime,
-    RequestSecurityToken, RequestSecurityTokenResponse, RequestSecurityTokenResponseCollection,
-    RequestType, RequestedProofToken, RequestedReference, ScVersion, ToXml, TokenHolder, TokenType,
-    TrustMessage, TrustVersion,
+    Action, Binding, RequestSecurityToken, RequestSecurityTokenResponse,
+    RequestSecurityTokenResponseCollection, RequestType, ScVersion, ToXml, TrustMessage,
+    TrustVersion,
 };
-use crate::wss::{self, Clock, Environment, Protection, Signer, SignerKeyInfo, SigningToken};
+use crate::wss::{self, Clock, Encryptor, Environment, Protection, Signer, SignerKeyInfo};
 use crate::xml::{ns, Document, Writer};
-use crate::xmlsec::{self, SignReference, SignatureMethod, SignatureSpec, SigningKey};
+use crate::xmlsec::{SignatureMethod, SigningKey};
 
 use super::config::EngineConfig;
 use super::fault::{log_reason, to_fault};
-use super::keys::{self, KeyMaterial};
 use super::request::{parse_request, Incoming, ParsedRequest};
-use super::resolve::{EngineKeys, StoreReplay};
-use super::sealed::{self, ContextState};
+use super::resolve::{EngineKeys, StoreReplay, UsedContext};
+use super::target::target_of;
+use super::tokens::RequestOptions;
 use super::Error;
+
+/// Writes the `ds:KeyInfo` content of the reply's EncryptedData.
+type KeyInfoWriter<'a> = Box<dyn Fn(&mut Writer) + 'a>;
+
+/// Most requests in one `RequestSecurityTokenCollection`.
+const MAX_BATCH: usize = 16;
 
 /// Properties of the transport the request came over.
 #[derive(Clone, Copy, Debug, Default)]
@@ -50,15 +67,47 @@ pub struct Response {
 
 /// Who asked, as established from the security record.
 #[derive(Clone, Debug)]
-struct Requester {
-    principal: String,
-    cert: Option<Certificate>,
+pub(crate) struct Requester {
+    /// The authenticated principal.
+    pub(crate) principal: String,
+    /// The certificate that signed the Body, if one did.
+    pub(crate) cert: Option<Certificate>,
+    /// The security context whose key (or a key derived from it) signed the Body.
+    pub(crate) context: Option<UsedContext>,
+}
+
+/// A key the reply Body is encrypted with, and how the reply names it.
+pub(crate) enum ReplyKey {
+    /// The key of the request's EncryptedKey, named by EncryptedKeySHA1.
+    RequestKey {
+        /// The key.
+        key: SecretBytes,
+        /// base64 SHA-1 of the wrapped key.
+        sha1: String,
+    },
+    /// A security context's key, named by a reference to its identifier.
+    Context {
+        /// The key.
+        key: SecretBytes,
+        /// `wsc:Identifier`.
+        identifier: String,
+        /// Its SecureConversation version.
+        sc: ScVersion,
+    },
+}
+
+/// What one binding answers.
+pub(crate) struct Outcome {
+    pub(crate) rstr: RequestSecurityTokenResponse,
+    /// Encrypt the reply with this key (the binding needs confidentiality it cannot otherwise
+    /// have).
+    pub(crate) reply_key: Option<ReplyKey>,
 }
 
 /// The security token service.
 pub struct Engine {
-    cfg: EngineConfig,
-    store: std::sync::Arc<dyn TokenStore>,
+    pub(crate) cfg: EngineConfig,
+    pub(crate) store: std::sync::Arc<dyn TokenStore>,
 }
 
 impl Engine {
@@ -84,11 +133,19 @@ impl Engine {
         transport: Transport,
         clock: &dyn Clock,
     ) -> Response {
-        let keys = EngineKeys {
-            cfg: &self.cfg,
-            store: &*self.store,
-            now_ms: clock.now_ms(),
-        };
+        self.handle_with(incoming, transport, clock, &RequestOptions::default())
+    }
+
+    /// Handles one request at the time `clock` tells, with the endpoint's `options` (such as
+    /// the token type for requests that name none).
+    pub fn handle_with(
+        &self,
+        incoming: Incoming<'_>,
+        transport: Transport,
+        clock: &dyn Clock,
+        options: &RequestOptions,
+    ) -> Response {
+        let keys = EngineKeys::new(&self.cfg, &*self.store);
         let replay = StoreReplay(&*self.store);
         let env = Environment {
             clock,
@@ -100,13 +157,14 @@ impl Engine {
             .and_then(SoapVersion::from_content_type)
             .unwrap_or(SoapVersion::V11);
         let mut trust_ns = ns::WST13;
+        let now = clock.now_ms();
         let result =
             parse_request(incoming, &self.cfg.limits, &self.cfg.inbound, env).and_then(|req| {
                 trust_ns = match req.message.version() {
                     TrustVersion::Feb2005 => ns::WST_2005,
                     _ => ns::WST13,
                 };
-                self.dispatch(&req, transport, env)
+                self.dispatch(&req, transport, &keys, now, options)
                     .map(|body| (req.version, body))
             });
         match result {
@@ -134,51 +192,136 @@ impl Engine {
         &self,
         req: &ParsedRequest,
         transport: Transport,
-        env: Environment<'_>,
+        keys: &EngineKeys<'_>,
+        now: i64,
+        options: &RequestOptions,
     ) -> Result<String, Error> {
-        let TrustMessage::Rst(rst) = &req.message else {
-            return Err(Error::InvalidRequest {
-                what: "only a single RequestSecurityToken is handled",
-            });
-        };
-        if super::keyx::is_keyx_request(rst) {
-            let auth = || self.authenticate(req, transport).map(|r| r.principal);
-            let now = env.clock.now_ms();
-            let rstr = self.keyx_soap(req, rst, &auth, now)?;
-            return self.respond(req, rst.version, rstr, now);
-        }
-        match rst.params.request_type {
-            Some(RequestType::Issue) => {}
-            _ => {
-                return Err(Error::InvalidRequest {
-                    what: "request type not supported yet",
-                })
+        let request_key = request_key(req)?;
+        let confidential = transport.confidential || request_key.is_some();
+        match &req.message {
+            TrustMessage::Rst(rst) => {
+                let single = !matches!(rst.params.request_type, Some(RequestType::Issue))
+                    || rst.version.is_feb2005();
+                if super::keyx::is_keyx_request(rst) {
+                    self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
+                    let auth = || self.authenticate(req, transport, keys).map(|r| r.principal);
+                    let rstr = self.keyx_soap(req, rst, &auth, now)?;
+                    let (v, b) = (rst.version, binding_of(rst));
+                    return self.respond(req, v, b, vec![rstr], single, request_key, now);
+                }
+                let who = self.authenticate(req, transport, keys)?;
+                self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
+                let out = self.binding(req, rst, &who, confidential, now, options)?;
+                let reply_key = request_key.or(out.reply_key);
+                self.respond(
+                    req,
+                    rst.version,
+                    binding_of(rst),
+                    vec![out.rstr],
+                    single,
+                    reply_key,
+                    now,
+                )
             }
+            TrustMessage::Rstc(batch) => {
+                if batch.requests.len() > MAX_BATCH {
+                    return Err(Error::InvalidRequest {
+                        what: "too many requests in a collection",
+                    });
+                }
+                let who = self.authenticate(req, transport, keys)?;
+                self.check_expired_use(req, keys, &batch.requests, now)?;
+                let mut rstrs = Vec::with_capacity(batch.requests.len());
+                let mut reply_key = request_key;
+                for rst in &batch.requests {
+                    let out = self.binding(req, rst, &who, confidential, now, options)?;
+                    if let Some(k) = out.reply_key {
+                        if reply_key.is_some() {
+                            return Err(Error::InvalidRequest {
+                                what: "a collection needing two reply keys",
+                            });
+                        }
+                        reply_key = Some(k);
+                    }
+                    rstrs.push(out.rstr);
+                }
+                let binding = batch.requests.first().map_or(Binding::Issue, binding_of);
+                self.respond(req, batch.version, binding, rstrs, false, reply_key, now)
+            }
+            TrustMessage::Rstr(rstr) => {
+                let out = self.accept_propagation(req, rstr, now)?;
+                self.respond(
+                    req,
+                    rstr.version,
+                    Binding::SctIssue,
+                    vec![out.rstr],
+                    true,
+                    request_key,
+                    now,
+                )
+            }
+            TrustMessage::Rstrc(_) => Err(Error::InvalidRequest {
+                what: "a response collection is not a request",
+            }),
         }
-        let requester = self.authenticate(req, transport)?;
-        let now = env.clock.now_ms();
-        let rstr = self.issue_sct(rst, &requester, transport, now)?;
-        self.respond(req, rst.version, rstr, now)
     }
 
-    fn authenticate(&self, req: &ParsedRequest, transport: Transport) -> Result<Requester, Error> {
+    fn binding(
+        &self,
+        req: &ParsedRequest,
+        rst: &RequestSecurityToken,
+        who: &Requester,
+        confidential: bool,
+        now: i64,
+        options: &RequestOptions,
+    ) -> Result<Outcome, Error> {
+        match &rst.params.request_type {
+            Some(RequestType::Issue) => self.issue(req, rst, who, confidential, now, options),
+            Some(RequestType::Renew) => self.renew(req, rst, who, confidential, now),
+            Some(RequestType::Cancel) => self.cancel(req, rst, who),
+            Some(RequestType::Validate) => self.validate(req, rst, who, confidential, now),
+            None => Err(Error::InvalidRequest {
+                what: "request without RequestType",
+            }),
+            Some(_) => Err(Error::InvalidRequest {
+                what: "request type not supported",
+            }),
+        }
+    }
+
+    /// The requester: the key whose signature covers the Body (certificate or security
+    /// context), else the UsernameToken.
+    fn authenticate(
+        &self,
+        req: &ParsedRequest,
+        transport: Transport,
+        keys: &EngineKeys<'_>,
+    ) -> Result<Requester, Error> {
         let sec = &req.secured;
         let body = sec.envelope()?.body();
-        // The token whose signature covers the Body authenticates the requester.
         if let Some(sig) = sec.signature_over(body) {
             return match &sig.token {
-                SigningToken::X509(cert) => Ok(Requester {
+                wss::SigningToken::X509(cert) => Ok(Requester {
                     principal: cert.subject().to_owned(),
                     cert: Some(cert.clone()),
+                    context: None,
                 }),
-                SigningToken::Symmetric { source } => {
+                wss::SigningToken::Symmetric { source } => {
                     let id = context_of(source).ok_or(Error::Authentication {
                         what: "symmetric signature without a security context",
                     })?;
-                    let state = sealed::from_identifier(&self.cfg.token_keys, id)?;
+                    let used = keys
+                        .used()
+                        .into_iter()
+                        .rev()
+                        .find(|u| u.identifier == id)
+                        .ok_or(Error::Authentication {
+                            what: "signing context not resolved",
+                        })?;
                     Ok(Requester {
-                        principal: state.principal,
+                        principal: used.state.principal.clone(),
                         cert: None,
+                        context: Some(used),
                     })
                 }
                 _ => Err(Error::Authentication {
@@ -196,6 +339,7 @@ impl Engine {
             return Ok(Requester {
                 principal: p.name,
                 cert: None,
+                context: None,
             });
         }
         Err(Error::Authentication {
@@ -203,209 +347,59 @@ impl Engine {
         })
     }
 
-    fn issue_sct(
+    /// An expired context may only be used to renew itself.
+    fn check_expired_use(
         &self,
-        rst: &RequestSecurityToken,
-        who: &Requester,
-        transport: Transport,
+        req: &ParsedRequest,
+        keys: &EngineKeys<'_>,
+        rsts: &[RequestSecurityToken],
         now: i64,
-    ) -> Result<RequestSecurityTokenResponse, Error> {
-        let version = rst.version;
-        let sc = version.secure_conversation();
-        let params = &rst.params;
-        if let Some(tt) = &params.token_type {
-            if !is_sct(tt) {
-                return Err(Error::InvalidRequest {
-                    what: "token type not supported yet",
+    ) -> Result<(), Error> {
+        for u in keys.used() {
+            if u.state.expires_ms > now {
+                continue;
+            }
+            let renews_it = match rsts {
+                [rst] if rst.params.request_type == Some(RequestType::Renew) => {
+                    match &rst.params.renew_target {
+                        Some(h) => target_of(req, h)?.0 == u.identifier,
+                        None => false,
+                    }
+                }
+                _ => false,
+            };
+            if !renews_it {
+                return Err(Error::Authentication {
+                    what: "expired security context",
                 });
             }
         }
-        match &params.key_type {
-            None | Some(KeyType::SymmetricKey) => {}
-            _ => {
-                return Err(Error::InvalidRequest {
-                    what: "a security context needs a symmetric key",
-                })
-            }
-        }
-        let realm = self
-            .cfg
-            .realm_for(params.applies_to.as_ref().and_then(|a| a.target_address()))?;
-        keys::check_computed_key_algorithm(params.computed_key_algorithm.as_ref())?;
-        let requester_entropy = match &params.entropy {
-            None => None,
-            Some(e) => Some(
-                e.binary_secret()
-                    .ok_or(Error::InvalidRequest {
-                        what: "encrypted requester entropy is not supported yet",
-                    })?
-                    .value
-                    .expose()
-                    .to_vec(),
-            ),
-        };
-        let material = keys::decide(requester_entropy.as_deref(), &self.cfg.key_policy)?;
-        let bits = keys::key_size_bits(params.key_size, realm.key_size_bits)?;
-        let proof = keys::make_proof_key(material, requester_entropy.as_deref(), bits)?;
-
-        let expires = now + realm.lifetime_secs * 1000;
-        let state = ContextState {
-            principal: who.principal.clone(),
-            act_as: None,
-            claims: Vec::new(),
-            key: proof.key.clone(),
-            created_ms: now,
-            expires_ms: expires,
-            renew_until_ms: expires + realm.renewal_window_secs * 1000,
-            instance: 0,
-            audience: realm.name.clone(),
-            serial: u64::from_be_bytes(random8()?),
-        };
-        let blob = sealed::seal(&self.cfg.token_keys, &state)?;
-        let identifier = sealed::identifier(&blob);
-        let sct_id = format!("sct-{}", hex(&random8()?));
-        let sct = self.signed_sct(sc, &sct_id, &identifier, realm, proof.key.expose(), expires)?;
-
-        let mut rstr = RequestSecurityTokenResponse::new(version);
-        rstr.context = rst.context.clone();
-        rstr.params.token_type = Some(TokenType::from_uri(sc.sct_token_type()));
-        rstr.params.lifetime = Lifetime::from_seconds(now / 1000, expires / 1000);
-        rstr.params.key_size = Some(bits);
-        rstr.params.applies_to = params.applies_to.clone();
-        rstr.requested_security_token = Some(TokenHolder::new(Fragment::parse(&sct)?));
-        rstr.requested_attached_reference = Some(RequestedReference::by_reference(
-            &format!("#{sct_id}"),
-            Some(sc.sct_token_type()),
-            None,
-        )?);
-        rstr.requested_unattached_reference = Some(RequestedReference::by_reference(
-            &identifier,
-            Some(sc.sct_token_type()),
-            None,
-        )?);
-
-        // The proof token: encrypted for the requester's certificate when it has one,
-        // otherwise in the clear only over a confidential channel.
-        let confidential_or_encrypted = who.cert.is_some() || transport.confidential;
-        if !confidential_or_encrypted {
-            return Err(Error::InvalidRequest {
-                what: "no way to deliver the proof key confidentially",
-            });
-        }
-        match material {
-            KeyMaterial::Computed => {
-                let server_entropy = proof.server_entropy.as_ref().ok_or(Error::Internal {
-                    what: "computed key without server entropy",
-                })?;
-                rstr.params.entropy = Some(match &who.cert {
-                    Some(c) => Entropy::EncryptedKey(Fragment::parse(&encrypted_key_for(
-                        c,
-                        server_entropy.expose(),
-                    )?)?),
-                    None => Entropy::BinarySecret(BinarySecret::new(
-                        Some(BinarySecretType::Nonce),
-                        server_entropy.expose().to_vec(),
-                    )),
-                });
-                rstr.requested_proof_token = Some(RequestedProofToken::ComputedKey(
-                    ComputedKeyAlgorithm::PSha1,
-                ));
-            }
-            KeyMaterial::Requester => {
-                // The requester already has the key: no proof token.
-            }
-            KeyMaterial::Server => {
-                rstr.requested_proof_token = Some(match &who.cert {
-                    Some(c) => RequestedProofToken::EncryptedKey(Fragment::parse(
-                        &encrypted_key_for(c, proof.key.expose())?,
-                    )?),
-                    None => RequestedProofToken::BinarySecret(BinarySecret::new(
-                        None,
-                        proof.key.expose().to_vec(),
-                    )),
-                });
-            }
-        }
-        Ok(rstr)
+        Ok(())
     }
 
-    /// The SCT: identifier (the sealed state), the key encrypted for the service, and an
-    /// enveloped STS signature so the service can trust it with only our certificate.
-    fn signed_sct(
-        &self,
-        sc: ScVersion,
-        sct_id: &str,
-        identifier: &str,
-        realm: &super::config::Realm,
-        key: &[u8],
-        expires_ms: i64,
-    ) -> Result<String, Error> {
-        let mut w = Writer::new();
-        w.start(sc.namespace(), "SecurityContextToken")
-            .attr(ns::WSU, "Id", sct_id);
-        w.element_text(sc.namespace(), "Identifier", identifier);
-        w.start(ns::WSX, "Audience").text(&realm.name).end();
-        w.start(ns::WSX, "Expires")
-            .text(&wss::time::format(expires_ms))
-            .end();
-        let ski = realm.encryption_cert.subject_key_id();
-        let ki = |w: &mut Writer| {
-            wss::write_key_identifier(w, wss::value_type::X509_SKI, &xmlsec::base64_encode(&ski));
-        };
-        xmlsec::write_encrypted_key(
-            &mut w,
-            None,
-            key,
-            realm.encryption_cert.public_key(),
-            &OaepParams::sha1(),
-            Some(&ki),
-            &[],
-        )?;
-        w.end();
-        let unsigned = w.finish()?;
-        let doc = Document::parse(unsigned.as_bytes())?;
-        let refs = [SignReference {
-            node: doc.root(),
-            uri: format!("#{sct_id}"),
-            enveloped: true,
-            prefixes: None,
-        }];
-        let thumb = xmlsec::base64_encode(self.cfg.signing_cert.thumbprint_sha1());
-        let ski =
-            |w: &mut Writer| wss::write_key_identifier(w, wss::value_type::THUMBPRINT_SHA1, &thumb);
-        let sig = xmlsec::sign(
-            &doc,
-            &refs,
-            SignatureSpec::default(),
-            SigningKey::Rsa(&self.cfg.signing_key),
-            Some(&ski),
-        )?;
-        let close = unsigned
-            .rfind("</")
-            .ok_or(Error::Internal { what: "sct text" })?;
-        let mut out = unsigned;
-        out.insert_str(close, &sig);
-        Ok(out)
-    }
-
-    /// The response envelope: RSTRC (1.3/1.4) or RSTR (2005), signed by the STS over Body,
-    /// Timestamp, the WS-Addressing reply headers and any SignatureConfirmation.
+    /// The response envelope, signed by the STS over Body, Timestamp, the WS-Addressing reply
+    /// headers and the SignatureConfirmations; encrypted with `reply_key` when given.
+    #[allow(clippy::too_many_arguments)]
     fn respond(
         &self,
         req: &ParsedRequest,
         version: TrustVersion,
-        rstr: RequestSecurityTokenResponse,
+        binding: Binding,
+        rstrs: Vec<RequestSecurityTokenResponse>,
+        single: bool,
+        reply_key: Option<ReplyKey>,
         now: i64,
     ) -> Result<String, Error> {
-        let (action, body_xml) = match version {
-            TrustVersion::Feb2005 => (
-                crate::trust::Action::FinalResponse(crate::trust::Binding::Issue).uri(version),
-                rstr.to_xml()?,
-            ),
-            _ => (
-                crate::trust::Action::FinalResponse(crate::trust::Binding::Issue).uri(version),
-                RequestSecurityTokenResponseCollection::new(version, vec![rstr]).to_xml()?,
-            ),
+        let action = Action::FinalResponse(binding).uri(version);
+        let body_xml = match (single, rstrs.as_slice()) {
+            (true, [one]) => one.to_xml()?,
+            _ if version.is_feb2005() && rstrs.len() == 1 => rstrs
+                .first()
+                .ok_or(Error::Internal {
+                    what: "no response",
+                })?
+                .to_xml()?,
+            _ => RequestSecurityTokenResponseCollection::new(version, rstrs).to_xml()?,
         };
         let body_doc = Document::parse(body_xml.as_bytes())?;
         let reply = req
@@ -432,6 +426,29 @@ impl Engine {
                 signed_ids.push("r-relates".to_owned());
             }
         }
+        let (key_bytes, ki): (Option<&[u8]>, KeyInfoWriter<'_>) = match &reply_key {
+            None => (None, Box::new(|_: &mut Writer| {})),
+            Some(ReplyKey::RequestKey { key, sha1 }) => (
+                Some(key.expose()),
+                Box::new(move |w: &mut Writer| {
+                    wss::write_key_identifier(w, wss::value_type::ENCRYPTED_KEY_SHA1, sha1)
+                }),
+            ),
+            Some(ReplyKey::Context {
+                key,
+                identifier,
+                sc,
+            }) => {
+                let vt = match sc {
+                    ScVersion::Feb2005 => wss::value_type::SCT_2005,
+                    _ => wss::value_type::SCT_13,
+                };
+                (
+                    Some(key.expose()),
+                    Box::new(move |w: &mut Writer| wss::write_reference(w, identifier, Some(vt))),
+                )
+            }
+        };
         let p = Protection {
             signer: Some(Signer {
                 key: SigningKey::Rsa(&self.cfg.signing_key),
@@ -439,6 +456,17 @@ impl Engine {
                 digest: DigestAlgorithm::Sha256,
                 key_info: SignerKeyInfo::BinarySecurityToken(&self.cfg.signing_cert),
             }),
+            encrypt: match key_bytes {
+                None => None,
+                Some(key) => Some((
+                    Encryptor::Symmetric {
+                        key,
+                        key_info: &*ki,
+                    },
+                    reply_cipher(key.len())?,
+                )),
+            },
+            encrypt_signature: key_bytes.is_some(),
             signature_confirmations: confirmations,
             signed_ids,
             ..Protection::default()
@@ -447,56 +475,75 @@ impl Engine {
     }
 }
 
-fn context_of(source: &wss::KeySource) -> Option<&str> {
-    match source {
-        wss::KeySource::SecurityContext { identifier } => Some(identifier),
-        wss::KeySource::Derived(inner) => context_of(inner),
-        _ => None,
+/// The key of the request's EncryptedKey, when the request Body arrived encrypted under it.
+fn request_key(req: &ParsedRequest) -> Result<Option<ReplyKey>, Error> {
+    let sec = &req.secured;
+    let env = sec.envelope()?;
+    let Some(content) = env.body_element() else {
+        return Ok(None);
+    };
+    if !sec.was_encrypted(content) {
+        return Ok(None);
+    }
+    let doc = sec.document();
+    for h in env.headers_named(ns::WSSE, "Security") {
+        for ek in doc.children_named(h.node, ns::XENC, "EncryptedKey") {
+            let Some(id) = doc.attribute(ek, "", "Id") else {
+                continue;
+            };
+            if let Some((key, wss::KeySource::EncryptedKey { sha1 })) = sec.symmetric_key(id) {
+                return Ok(Some(ReplyKey::RequestKey {
+                    key: key.clone(),
+                    sha1: sha1.clone(),
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn binding_of(rst: &RequestSecurityToken) -> Binding {
+    match rst.params.request_type {
+        Some(RequestType::Renew) => Binding::Renew,
+        Some(RequestType::Cancel) => Binding::Cancel,
+        Some(RequestType::Validate) => Binding::Validate,
+        _ => Binding::Issue,
     }
 }
 
-fn is_sct(tt: &TokenType) -> bool {
-    let u = tt.uri();
-    u == ScVersion::V13.sct_token_type() || u == ScVersion::Feb2005.sct_token_type()
+/// AES-GCM of the reply key's own size: the reply is encrypted with the very key the requester
+/// holds (the request's EncryptedKey, or its context's key), so it cannot be resized here.
+fn reply_cipher(key_len: usize) -> Result<BlockCipher, Error> {
+    match key_len {
+        16 => Ok(BlockCipher::Aes128Gcm),
+        24 => Ok(BlockCipher::Aes192Gcm),
+        32 => Ok(BlockCipher::Aes256Gcm),
+        _ => Err(Error::InvalidRequest {
+            what: "the reply key is not an AES key size (128, 192 or 256 bits)",
+        }),
+    }
 }
 
-fn encrypted_key_for(cert: &Certificate, key: &[u8]) -> Result<String, Error> {
-    let mut w = Writer::new();
-    let thumb = xmlsec::base64_encode(cert.thumbprint_sha1());
-    let ki =
-        |w: &mut Writer| wss::write_key_identifier(w, wss::value_type::THUMBPRINT_SHA1, &thumb);
-    xmlsec::write_encrypted_key(
-        &mut w,
-        None,
-        key,
-        cert.public_key(),
-        &OaepParams::sha1(),
-        Some(&ki),
-        &[],
-    )?;
-    Ok(w.finish()?)
-}
-
-fn random8() -> Result<[u8; 8], Error> {
+pub(crate) fn random8() -> Result<[u8; 8], Error> {
     let r = crypto::random_bytes(8).map_err(|_| Error::Internal { what: "random" })?;
     let mut a = [0u8; 8];
     a.copy_from_slice(&r);
     Ok(a)
 }
 
-fn hex(b: &[u8]) -> String {
+pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn uuid() -> Result<String, Error> {
+pub(crate) fn uuid() -> Result<String, Error> {
     let r = crypto::random_bytes(16).map_err(|_| Error::Internal { what: "random" })?;
     let h = hex(&r);
     Ok(format!(
         "{}-{}-4{}-a{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
+        h.get(0..8).unwrap_or_default(),
+        h.get(8..12).unwrap_or_default(),
+        h.get(13..16).unwrap_or_default(),
+        h.get(17..20).unwrap_or_default(),
+        h.get(20..32).unwrap_or_default()
     ))
 }

@@ -72,4 +72,9 @@ pub trait KeyResolver: Send + Sync {
     fn private_key(&self, cert: &Certificate) -> Option<RsaPrivateKey>;
     /// The key of a security context (SCT) by its `wsc:Identifier` (and `Instance`).
     fn security_context(&self, identifier: &str, instance: Option<&str>) -> Option<SecretBytes>;
+    /// A key this party sent earlier as an EncryptedKey, by its EncryptedKeySHA1 (base64), for
+    /// replies encrypted with the request's key. Default: none.
+    fn encrypted_key(&self, _sha1: &str) -> Option<SecretBytes> {
+        None
+    }
 }

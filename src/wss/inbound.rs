@@ -731,6 +731,17 @@ impl State<'_> {
                     .iter()
                     .find(|(s, _)| crypto::ct_eq(s.as_bytes(), want.as_bytes()))
                     .map(|(s, k)| (k.clone(), KeySource::EncryptedKey { sha1: s.clone() }))
+                    .or_else(|| {
+                        // A key we sent in an earlier message (a reply encrypted with it).
+                        self.env.keys.encrypted_key(want).map(|k| {
+                            (
+                                k,
+                                KeySource::EncryptedKey {
+                                    sha1: want.to_owned(),
+                                },
+                            )
+                        })
+                    })
                     .ok_or(Error::TokenUnavailable {
                         what: "encrypted key by sha1",
                     })

@@ -88,6 +88,10 @@ pub struct Protection<'a> {
     pub signature_confirmations: Vec<Vec<u8>>,
     /// Further elements (by their Id) the signature must cover, e.g. WS-Addressing headers.
     pub signed_ids: Vec<String>,
+    /// Tokens (complete elements: an SCT, a DerivedKeyToken, ...) written into the security
+    /// header before the signature, in order, for the signer's or encryptor's KeyInfo to
+    /// refer to. Each must declare the namespaces it uses.
+    pub header_tokens: Vec<String>,
 }
 
 impl Default for Protection<'_> {
@@ -100,6 +104,7 @@ impl Default for Protection<'_> {
             encrypt_signature: false,
             signature_confirmations: Vec::new(),
             signed_ids: Vec::new(),
+            header_tokens: Vec::new(),
         }
     }
 }
@@ -172,6 +177,10 @@ pub fn secure_envelope(
             .attr("", "EncodingType", vt::BASE64)
             .text(&xmlsec::base64_encode(cert.der()))
             .end();
+    }
+    for t in &p.header_tokens {
+        let d = Document::parse(t.as_bytes())?;
+        w.copy(&d, d.root());
     }
     // The slot: the Security element's content ends here; what goes in is inserted later.
     w.text("");
@@ -389,6 +398,11 @@ pub fn write_reference(w: &mut Writer, uri: &str, value_type: Option<&str>) {
 /// Writes `wsse:SecurityTokenReference/wsse:KeyIdentifier`.
 pub fn write_key_identifier(w: &mut Writer, value_type: &str, value: &str) {
     w.start(ns::WSSE, "SecurityTokenReference");
+    // WSS 1.1 §7.3: a reference to an EncryptedKey by its SHA-1 names the token type (WSS4J
+    // refuses it otherwise).
+    if value_type == vt::ENCRYPTED_KEY_SHA1 {
+        w.attr(ns::WSSE11, "TokenType", vt::ENCRYPTED_KEY);
+    }
     w.start(ns::WSSE, "KeyIdentifier")
         .attr("", "EncodingType", vt::BASE64)
         .attr("", "ValueType", value_type)

@@ -259,6 +259,7 @@ fn soap_lifecycle_with_wsx_mac_and_x509_after_expiry() {
     for kind in KINDS {
         let (req, pending) = request(kind);
         let r = post_soap(&e, &rst_xml(&req), Auth::X509, false, t);
+        assert!(r.body.contains("RequestSecurityTokenResponseCollection"));
         let RenewOutcome::Renewed(resp) = soap_outcome(&r, t) else {
             panic!("issued");
         };
@@ -277,6 +278,8 @@ fn soap_lifecycle_with_wsx_mac_and_x509_after_expiry() {
         let (req, pending) = request(kind);
         let req = req.with_renewal(token.clone(), &session);
         let r = post_soap(&e, &rst_xml(&req), Auth::Nothing, false, t + 150);
+        // A Renew is answered with a single RSTR, an Issue with an RSTRC (WS-Trust 1.3).
+        assert!(!r.body.contains("RequestSecurityTokenResponseCollection"));
         let outcome = soap_outcome(&r, t + 150);
         let (s2, t2) = pending.complete_renewal(&outcome, session.clone()).unwrap();
         assert!(!s2.same_as(&session));

@@ -14,9 +14,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("wss", &["crypto", "pki", "xml", "xmlsec", "soap", "saml"]),
     ("trust", &["crypto", "xml", "xmlsec", "soap", "saml", "wss"]),
     (
+        "service",
+        &[
+            "crypto", "pki", "xml", "xmlsec", "soap", "saml", "wss", "trust", "store",
+        ],
+    ),
+    (
         "engine",
         &[
             "crypto", "pki", "xml", "xmlsec", "soap", "saml", "wss", "trust", "store", "keyx",
+            "service",
         ],
     ),
 ];

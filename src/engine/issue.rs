@@ -1,0 +1,483 @@
+//! The Issue binding: a new security context (brokered key distribution, WS-Trust 1.4
+//! Appendix), possibly on behalf of another principal (delegation), or a token of another
+//! type through a [`TokenProvider`](super::provider::TokenProvider).
+//!
+//! The STS makes the key (or computes it from both parties' entropy), the token carries it
+//! encrypted for the target service inside the STS-signed SCT, and the proof token carries it
+//! for the requester: encrypted for its certificate, as `CK/PSHA1` with the server entropy, or
+//! as a plain `BinarySecret` only when the reply is confidential (TLS or an encrypted reply).
+
+use crate::crypto::OaepParams;
+use crate::pki::Certificate;
+use crate::service::sct::{self, SctContent};
+use crate::trust::{
+    BinarySecret, BinarySecretType, ComputedKeyAlgorithm, Entropy, Fragment, KeyType, Lifetime,
+    Parameters, RequestSecurityToken, RequestSecurityTokenResponse, RequestedProofToken,
+    RequestedReference, TokenHolder, TokenType,
+};
+use crate::wss;
+use crate::xml::{ns, Document, Writer};
+use crate::xmlsec::{self, SignReference, SignatureSpec, SigningKey};
+
+use super::config::Realm;
+use super::context;
+use super::keys::{self, KeyMaterial, ProofKey};
+use super::provider::IssueContext;
+use super::request::ParsedRequest;
+use super::sealed::ContextState;
+use super::sts::{hex, random8, uuid, Engine, Outcome, ReplyKey, Requester, Transport};
+use super::tokens::{choose, RequestOptions, TokenKind};
+use super::Error;
+
+/// The proof key decided for a request.
+pub(crate) struct Proof {
+    pub(crate) key: ProofKey,
+    pub(crate) material: KeyMaterial,
+    pub(crate) bits: u32,
+}
+
+/// What a new context is made of besides its key.
+pub(crate) struct NewContext<'a> {
+    pub(crate) principal: String,
+    pub(crate) act_as: Option<String>,
+    pub(crate) claims: Vec<(String, String)>,
+    pub(crate) realm: &'a Realm,
+}
+
+impl Engine {
+    pub(crate) fn issue(
+        &self,
+        req: &ParsedRequest,
+        rst: &RequestSecurityToken,
+        who: &Requester,
+        confidential: bool,
+        now: i64,
+        options: &RequestOptions,
+    ) -> Result<Outcome, Error> {
+        let params = &rst.params;
+        let address = params.applies_to.as_ref().and_then(|a| a.target_address());
+        let realm = self.cfg.realm_for(address)?;
+        let saml = match choose(&self.cfg, params.token_type.as_ref(), address, options)? {
+            (TokenKind::Saml(version), Some(tt)) => Some((version, tt)),
+            _ => None,
+        };
+        let delegated = params.on_behalf_of.is_some() || params.act_as.is_some();
+        if let (Some((version, tt)), false) = (&saml, delegated) {
+            // SAML claims are the requester's attributes, selected by `wst:Claims` there.
+            let transport = Transport { confidential };
+            let rstr =
+                self.issue_saml(req, rst, who, transport, now, *version, tt.clone(), None)?;
+            return Ok(Outcome {
+                rstr,
+                reply_key: None,
+            });
+        }
+        let requested = requested_claims(params)?;
+        let (act_as, claims) = match (&params.on_behalf_of, &params.act_as) {
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidRequest {
+                    what: "both OnBehalfOf and ActAs",
+                })
+            }
+            (Some(h), None) | (None, Some(h)) => {
+                let d = self.check_delegation(req, h, who, realm, params, &requested, now)?;
+                (Some(d.delegator), d.claims)
+            }
+            (None, None) => {
+                let mut granted = Vec::new();
+                for c in &requested {
+                    if !realm.claims.iter().any(|o| o == c) {
+                        return Err(Error::InvalidRequest {
+                            what: "claim not offered by the realm",
+                        });
+                    }
+                    granted.push((c.clone(), String::new()));
+                }
+                (None, granted)
+            }
+        };
+        if let Some((version, tt)) = saml {
+            let transport = Transport { confidential };
+            let rstr = self.issue_saml(req, rst, who, transport, now, version, tt, act_as)?;
+            return Ok(Outcome {
+                rstr,
+                reply_key: None,
+            });
+        }
+        let token_type = params
+            .token_type
+            .clone()
+            .unwrap_or_else(|| TokenType::sct(rst.version));
+        let key_type = params.key_type.clone().unwrap_or(KeyType::SymmetricKey);
+        if !token_type.is_sct() {
+            return self.issue_by_provider(
+                rst,
+                who,
+                realm,
+                act_as,
+                &claims,
+                key_type,
+                confidential,
+                now,
+            );
+        }
+        match key_type {
+            KeyType::SymmetricKey => {}
+            _ => {
+                return Err(Error::InvalidRequest {
+                    what: "a security context needs a symmetric key",
+                })
+            }
+        }
+        let nc = NewContext {
+            principal: who.principal.clone(),
+            act_as,
+            claims,
+            realm,
+        };
+        // A requester who authenticated with a context key gets the reply encrypted with it
+        // when nothing else keeps the proof key confidential.
+        let reply_key = match (&who.context, &who.cert, confidential) {
+            (Some(c), None, false) => Some(ReplyKey::Context {
+                key: c.state.key.clone(),
+                identifier: c.identifier.clone(),
+                sc: rst.version.secure_conversation(),
+            }),
+            _ => None,
+        };
+        let confidential = confidential || reply_key.is_some();
+        let rstr = self.new_context(rst, &nc, who.cert.as_ref(), confidential, now)?;
+        Ok(Outcome { rstr, reply_key })
+    }
+
+    /// Makes a context for `nc` and the RSTR carrying its token and proof token.
+    pub(crate) fn new_context(
+        &self,
+        rst: &RequestSecurityToken,
+        nc: &NewContext<'_>,
+        proof_cert: Option<&Certificate>,
+        confidential: bool,
+        now: i64,
+    ) -> Result<RequestSecurityTokenResponse, Error> {
+        let params = &rst.params;
+        let realm = nc.realm;
+        let proof = self.proof(params, realm.key_size_bits)?;
+        let expires = lifetime_end(params, realm, now);
+        let renew_until = match params.renewing {
+            Some(r) if r.allow == Some(false) => 0,
+            Some(r) if r.ok == Some(false) => expires,
+            _ => expires.saturating_add(realm.renewal_window_secs.saturating_mul(1000)),
+        };
+        let state = ContextState {
+            principal: nc.principal.clone(),
+            act_as: nc.act_as.clone(),
+            claims: nc.claims.clone(),
+            key: proof.key.key.clone(),
+            created_ms: now,
+            expires_ms: expires,
+            renew_until_ms: renew_until,
+            instance: 0,
+            audience: realm.name.clone(),
+            serial: u64::from_be_bytes(random8()?),
+        };
+        let stateful_id = if realm.stateful {
+            Some(format!("urn:uuid:{}", uuid()?))
+        } else {
+            None
+        };
+        let identifier = context::create(
+            &self.cfg.token_keys,
+            &*self.store,
+            &state,
+            stateful_id.as_deref(),
+        )?;
+        let mut rstr = self.token_rstr(rst, &identifier, None, &state, realm)?;
+        self.deliver_proof(&mut rstr, &proof, proof_cert, confidential)?;
+        Ok(rstr)
+    }
+
+    /// Decides the proof key of a request: requested entropy and key size against the policy.
+    pub(crate) fn proof(&self, params: &Parameters, default_bits: u32) -> Result<Proof, Error> {
+        keys::check_computed_key_algorithm(params.computed_key_algorithm.as_ref())?;
+        let requester_entropy = match &params.entropy {
+            None => None,
+            Some(e) => Some(
+                e.binary_secret()
+                    .ok_or(Error::InvalidRequest {
+                        what: "encrypted requester entropy is not supported",
+                    })?
+                    .value
+                    .expose()
+                    .to_vec(),
+            ),
+        };
+        let material = keys::decide(requester_entropy.as_deref(), &self.cfg.key_policy)?;
+        let bits = keys::key_size_bits(params.key_size, default_bits)?;
+        let key = keys::make_proof_key(material, requester_entropy.as_deref(), bits)?;
+        Ok(Proof {
+            key,
+            material,
+            bits,
+        })
+    }
+
+    /// The RSTR for context `identifier` in `state`: token type, the STS-signed SCT, the
+    /// attached and unattached references, lifetime, key size.
+    pub(crate) fn token_rstr(
+        &self,
+        rst: &RequestSecurityToken,
+        identifier: &str,
+        instance: Option<&str>,
+        state: &ContextState,
+        realm: &Realm,
+    ) -> Result<RequestSecurityTokenResponse, Error> {
+        let version = rst.version;
+        let sc = version.secure_conversation();
+        let sct_id = format!("sct-{}", hex(&random8()?));
+        let content = SctContent {
+            identifier: identifier.to_owned(),
+            instance: instance.map(str::to_owned),
+            issuer: self.cfg.issuer.clone(),
+            audience: realm.name.clone(),
+            created_ms: state.created_ms,
+            expires_ms: state.expires_ms,
+            principal: state.principal.clone(),
+            act_as: state.act_as.clone(),
+            claims: state.claims.clone(),
+        };
+        let token = self.signed_sct(sc, &sct_id, &content, realm, state.key.expose())?;
+        let mut rstr = RequestSecurityTokenResponse::new(version);
+        rstr.context = rst.context.clone();
+        rstr.params.token_type = Some(TokenType::sct(version));
+        rstr.params.lifetime =
+            Lifetime::from_seconds(state.created_ms / 1000, state.expires_ms / 1000);
+        rstr.params.key_size = u32::try_from(state.key.len() * 8).ok();
+        rstr.params.applies_to = rst.params.applies_to.clone();
+        rstr.requested_security_token = Some(TokenHolder::new(Fragment::parse(&token)?));
+        rstr.requested_attached_reference = Some(RequestedReference::by_reference(
+            &format!("#{sct_id}"),
+            Some(sc.sct_token_type()),
+            None,
+        )?);
+        rstr.requested_unattached_reference = Some(RequestedReference::by_reference(
+            identifier,
+            Some(sc.sct_token_type()),
+            None,
+        )?);
+        Ok(rstr)
+    }
+
+    /// Puts the proof token (and server entropy) into `rstr`.
+    pub(crate) fn deliver_proof(
+        &self,
+        rstr: &mut RequestSecurityTokenResponse,
+        proof: &Proof,
+        cert: Option<&Certificate>,
+        confidential: bool,
+    ) -> Result<(), Error> {
+        if cert.is_none() && !confidential && proof.material != KeyMaterial::Requester {
+            return Err(Error::InvalidRequest {
+                what: "no way to deliver the proof key confidentially",
+            });
+        }
+        rstr.params.key_size = Some(proof.bits);
+        match proof.material {
+            KeyMaterial::Computed => {
+                let server_entropy = proof.key.server_entropy.as_ref().ok_or(Error::Internal {
+                    what: "computed key without server entropy",
+                })?;
+                rstr.params.entropy = Some(match cert {
+                    Some(c) => Entropy::EncryptedKey(Fragment::parse(&encrypted_key_for(
+                        c,
+                        server_entropy.expose(),
+                    )?)?),
+                    None => Entropy::BinarySecret(BinarySecret::new(
+                        Some(BinarySecretType::Nonce),
+                        server_entropy.expose().to_vec(),
+                    )),
+                });
+                rstr.requested_proof_token = Some(RequestedProofToken::ComputedKey(
+                    ComputedKeyAlgorithm::PSha1,
+                ));
+            }
+            KeyMaterial::Requester => {
+                // The requester already holds the key: no proof token.
+            }
+            KeyMaterial::Server => {
+                rstr.requested_proof_token = Some(match cert {
+                    Some(c) => RequestedProofToken::EncryptedKey(Fragment::parse(
+                        &encrypted_key_for(c, proof.key.key.expose())?,
+                    )?),
+                    None => RequestedProofToken::BinarySecret(BinarySecret::new(
+                        None,
+                        proof.key.key.expose().to_vec(),
+                    )),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The SCT with the key encrypted for the service and an enveloped STS signature, so the
+    /// service can trust it with only our certificate.
+    fn signed_sct(
+        &self,
+        sc: crate::trust::ScVersion,
+        sct_id: &str,
+        content: &SctContent,
+        realm: &Realm,
+        key: &[u8],
+    ) -> Result<String, Error> {
+        let mut w = Writer::new();
+        sct::write_unsigned(&mut w, sc, sct_id, content, key, &realm.encryption_cert)?;
+        let unsigned = w.finish()?;
+        self.sign_enveloped(unsigned, sct_id)
+    }
+
+    /// Signs the document element of `unsigned` (whose Id is `id`) enveloped, with the STS
+    /// key, referring to our certificate by thumbprint.
+    pub(crate) fn sign_enveloped(&self, unsigned: String, id: &str) -> Result<String, Error> {
+        let doc = Document::parse(unsigned.as_bytes())?;
+        let refs = [SignReference {
+            node: doc.root(),
+            uri: format!("#{id}"),
+            enveloped: true,
+            prefixes: None,
+        }];
+        let thumb = xmlsec::base64_encode(self.cfg.signing_cert.thumbprint_sha1());
+        let ki =
+            |w: &mut Writer| wss::write_key_identifier(w, wss::value_type::THUMBPRINT_SHA1, &thumb);
+        let sig = xmlsec::sign(
+            &doc,
+            &refs,
+            SignatureSpec::default(),
+            SigningKey::Rsa(&self.cfg.signing_key),
+            Some(&ki),
+        )?;
+        let close = unsigned
+            .rfind("</")
+            .ok_or(Error::Internal { what: "token text" })?;
+        let mut out = unsigned;
+        out.insert_str(close, &sig);
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn issue_by_provider(
+        &self,
+        rst: &RequestSecurityToken,
+        who: &Requester,
+        realm: &Realm,
+        act_as: Option<String>,
+        claims: &[(String, String)],
+        key_type: KeyType,
+        confidential: bool,
+        now: i64,
+    ) -> Result<Outcome, Error> {
+        let params = &rst.params;
+        let token_type = params
+            .token_type
+            .clone()
+            .unwrap_or_else(|| TokenType::sct(rst.version));
+        let provider = self
+            .cfg
+            .providers
+            .iter()
+            .find(|p| p.handles(&token_type))
+            .ok_or(Error::InvalidRequest {
+                what: "token type not supported",
+            })?;
+        if !provider.supports(&key_type) {
+            return Err(Error::InvalidRequest {
+                what: "key type not supported for this token type",
+            });
+        }
+        let proof = match key_type {
+            KeyType::SymmetricKey => Some(self.proof(params, realm.key_size_bits)?),
+            KeyType::PublicKey if who.cert.is_none() => {
+                return Err(Error::InvalidRequest {
+                    what: "a public key token needs a requester certificate",
+                })
+            }
+            KeyType::PublicKey | KeyType::Bearer => None,
+            KeyType::Unknown(_) => {
+                return Err(Error::InvalidRequest {
+                    what: "unknown key type",
+                })
+            }
+        };
+        let expires = lifetime_end(params, realm, now);
+        let ctx = IssueContext {
+            rst,
+            realm,
+            issuer: &self.cfg.issuer,
+            principal: &who.principal,
+            act_as: act_as.as_deref(),
+            claims,
+            key_type,
+            symmetric_key: proof.as_ref().map(|p| &p.key.key),
+            requester_cert: who.cert.as_ref(),
+            not_before_ms: now,
+            expires_ms: expires,
+        };
+        let issued = provider.issue(&ctx)?;
+        let mut rstr = RequestSecurityTokenResponse::new(rst.version);
+        rstr.context = rst.context.clone();
+        rstr.params.token_type = Some(token_type);
+        rstr.params.lifetime = Lifetime::from_seconds(now / 1000, expires / 1000);
+        rstr.params.applies_to = params.applies_to.clone();
+        rstr.requested_security_token = Some(TokenHolder::new(issued.token));
+        rstr.requested_attached_reference = issued.attached_reference;
+        rstr.requested_unattached_reference = issued.unattached_reference;
+        if let Some(p) = &proof {
+            self.deliver_proof(&mut rstr, p, who.cert.as_ref(), confidential)?;
+        }
+        Ok(Outcome {
+            rstr,
+            reply_key: None,
+        })
+    }
+}
+
+/// The end of a new token's lifetime: the realm's lifetime, or an earlier requested
+/// `wst:Lifetime/wsu:Expires` (a later one is not granted).
+pub(crate) fn lifetime_end(params: &Parameters, realm: &Realm, now: i64) -> i64 {
+    let max = now.saturating_add(realm.lifetime_secs.saturating_mul(1000));
+    params
+        .lifetime
+        .as_ref()
+        .and_then(|l| l.expires_seconds())
+        .map(|s| s.saturating_mul(1000))
+        .filter(|e| *e > now && *e < max)
+        .unwrap_or(max)
+}
+
+/// The claim URIs requested in `wst:Claims` (identity dialect); another dialect is refused.
+pub(crate) fn requested_claims(params: &Parameters) -> Result<Vec<String>, Error> {
+    let Some(c) = &params.claims else {
+        return Ok(Vec::new());
+    };
+    if c.dialect.as_deref() != Some(ns::IDENTITY) {
+        return Err(Error::InvalidRequest {
+            what: "claims dialect not supported",
+        });
+    }
+    Ok(c.claim_types()?.into_iter().map(|t| t.uri).collect())
+}
+
+pub(crate) fn encrypted_key_for(cert: &Certificate, key: &[u8]) -> Result<String, Error> {
+    let mut w = Writer::new();
+    let thumb = xmlsec::base64_encode(cert.thumbprint_sha1());
+    let ki =
+        |w: &mut Writer| wss::write_key_identifier(w, wss::value_type::THUMBPRINT_SHA1, &thumb);
+    xmlsec::write_encrypted_key(
+        &mut w,
+        None,
+        key,
+        cert.public_key(),
+        &OaepParams::sha1(),
+        Some(&ki),
+        &[],
+    )?;
+    Ok(w.finish()?)
+}

@@ -1,0 +1,120 @@
+//! The Renew binding (WS-Trust 1.3 §5): only the proof-key holder renews (the request Body is
+//! signed with the context's key or a key derived from it), only until the end of the
+//! renewal window (an expired context may sign its own renewal; past the window the answer is
+//! `wst:UnableToRenew`). The renewed context keeps its identifier and gets a new instance and
+//! lifetime, and a new key unless the realm says otherwise; the old instance is superseded at
+//! once (see [`context`](super::context)).
+//!
+//! The new key goes back as a proof token for the holder. The holder authenticated with the
+//! old key, not a certificate, so unless the channel is confidential the reply is encrypted
+//! with the old key (named by a reference to the context identifier).
+
+use crate::trust::{RequestSecurityToken, TokenType};
+
+use super::context;
+use super::request::ParsedRequest;
+use super::sealed::ContextState;
+use super::sts::{Engine, Outcome, ReplyKey, Requester};
+use super::target::target_of;
+use super::Error;
+
+impl Engine {
+    pub(crate) fn renew(
+        &self,
+        req: &ParsedRequest,
+        rst: &RequestSecurityToken,
+        who: &Requester,
+        confidential: bool,
+        now: i64,
+    ) -> Result<Outcome, Error> {
+        let params = &rst.params;
+        let holder = params.renew_target.as_ref().ok_or(Error::InvalidRequest {
+            what: "renew without RenewTarget",
+        })?;
+        let (identifier, instance) = target_of(req, holder)?;
+        if let Some(t) = &params.token_type {
+            if !t.is_sct() {
+                return Err(Error::InvalidRequest {
+                    what: "renewal to another token type",
+                });
+            }
+        }
+        let used = who
+            .context
+            .as_ref()
+            .filter(|c| c.identifier == identifier)
+            .ok_or(Error::Authentication {
+                what: "renewal not signed with the target's key",
+            })?;
+        if instance.is_some() && instance != used.instance {
+            return Err(Error::Authentication {
+                what: "renewal signed with another instance than the target",
+            });
+        }
+        let old = &used.state;
+        if old.renew_until_ms == 0 {
+            return Err(Error::UnableToRenew {
+                what: "token issued as not renewable",
+            });
+        }
+        if now >= old.renew_until_ms {
+            return Err(Error::UnableToRenew {
+                what: "expired beyond the renewal window",
+            });
+        }
+        let realm = self
+            .cfg
+            .realm_named(&old.audience)
+            .ok_or(Error::UnableToRenew {
+                what: "the token's realm is gone",
+            })?;
+        let default_bits = u32::try_from(old.key.len() * 8).unwrap_or(realm.key_size_bits);
+        let proof = if realm.rekey_on_renew {
+            Some(self.proof(params, default_bits)?)
+        } else {
+            None
+        };
+        let expires = super::issue::lifetime_end(params, realm, now);
+        let renew_until = if old.renew_until_ms == old.expires_ms {
+            expires
+        } else {
+            expires.saturating_add(realm.renewal_window_secs.saturating_mul(1000))
+        };
+        let new = ContextState {
+            key: proof
+                .as_ref()
+                .map_or_else(|| old.key.clone(), |p| p.key.key.clone()),
+            created_ms: now,
+            expires_ms: expires,
+            renew_until_ms: renew_until,
+            instance: old.instance.checked_add(1).ok_or(Error::UnableToRenew {
+                what: "instance counter exhausted",
+            })?,
+            ..old.clone()
+        };
+        let new_instance = context::renew(
+            &self.cfg.token_keys,
+            &*self.store,
+            &identifier,
+            used.instance.as_deref(),
+            old,
+            &new,
+        )?;
+        let mut rstr = self.token_rstr(rst, &identifier, Some(&new_instance), &new, realm)?;
+        rstr.params.token_type = Some(TokenType::sct(rst.version));
+        let reply_key = if confidential {
+            None
+        } else {
+            Some(ReplyKey::Context {
+                key: old.key.clone(),
+                identifier: identifier.clone(),
+                sc: rst.version.secure_conversation(),
+            })
+        };
+        if let Some(p) = &proof {
+            // Confidential either way: TLS, or the reply encrypted with the old key.
+            self.deliver_proof(&mut rstr, p, None, true)?;
+        }
+        Ok(Outcome { rstr, reply_key })
+    }
+}

@@ -1,0 +1,40 @@
+//! The token a `RenewTarget`, `CancelTarget` or `ValidateTarget` names: an SCT element, or a
+//! `wsse:SecurityTokenReference` to one (by identifier, or by `#Id` to an SCT in the security
+//! header).
+
+use crate::trust::{FromElement, SecurityContextToken, TokenHolder, TokenKind};
+
+use super::request::ParsedRequest;
+use super::Error;
+
+/// `(wsc:Identifier, wsc:Instance)` of the context `holder` names.
+pub(crate) fn target_of(
+    req: &ParsedRequest,
+    holder: &TokenHolder,
+) -> Result<(String, Option<String>), Error> {
+    let bad = Error::InvalidRequest {
+        what: "target is not a security context token or a reference to one",
+    };
+    match holder.token_kind() {
+        Some(TokenKind::SecurityContextToken(sct)) => Ok((sct.identifier, sct.instance)),
+        Some(TokenKind::SecurityTokenReference(info)) => {
+            let uri = info.reference.and_then(|r| r.uri).ok_or(bad)?;
+            match uri.strip_prefix('#') {
+                None => Ok((uri, None)),
+                Some(id) => {
+                    let doc = req.secured.document();
+                    let el = doc
+                        .element_by_id(id)
+                        .ok()
+                        .flatten()
+                        .ok_or(Error::InvalidRequest {
+                            what: "target reference names no element",
+                        })?;
+                    let sct = SecurityContextToken::read(doc, el)?;
+                    Ok((sct.identifier, sct.instance))
+                }
+            }
+        }
+        _ => Err(bad),
+    }
+}

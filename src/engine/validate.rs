@@ -1,0 +1,91 @@
+//! The Validate binding (WS-Trust 1.3 §7): any authenticated requester (typically a service)
+//! asks whether a context token is valid. The answer is a `wst:Status` with code `valid` or
+//! `invalid` and, when invalid, a fixed reason code (`urn:wstrust:status:expired`,
+//! `…:cancelled`, `…:superseded`, `…:unknown-token`). When the request asks for a security
+//! context token type instead of the status type, and the token is valid, a new context is
+//! issued to the requester for the validated principal (token exchange), in the realm of the
+//! request's AppliesTo.
+
+use crate::trust::{
+    RequestSecurityToken, RequestSecurityTokenResponse, Status, StatusCode, TokenType,
+};
+
+use super::context;
+use super::issue::NewContext;
+use super::request::ParsedRequest;
+use super::sts::{Engine, Outcome, Requester};
+use super::target::target_of;
+use super::Error;
+
+/// Reason code of an expired token.
+const EXPIRED: &str = "urn:wstrust:status:expired";
+
+impl Engine {
+    pub(crate) fn validate(
+        &self,
+        req: &ParsedRequest,
+        rst: &RequestSecurityToken,
+        who: &Requester,
+        confidential: bool,
+        now: i64,
+    ) -> Result<Outcome, Error> {
+        let params = &rst.params;
+        let holder = params
+            .validate_target
+            .as_ref()
+            .ok_or(Error::InvalidRequest {
+                what: "validate without ValidateTarget",
+            })?;
+        let (identifier, instance) = target_of(req, holder)?;
+        let opened = context::open(
+            &self.cfg.token_keys,
+            &*self.store,
+            &identifier,
+            instance.as_deref(),
+        );
+        let (valid, reason) = match &opened {
+            Ok(s) if now < s.expires_ms => (Some(s), None),
+            Ok(_) => (None, Some(EXPIRED)),
+            Err(r) => (None, Some(r.reason())),
+        };
+        let status = Status {
+            code: if valid.is_some() {
+                StatusCode::Valid
+            } else {
+                StatusCode::Invalid
+            },
+            reason: reason.map(str::to_owned),
+        };
+        let wants_new = params.token_type.as_ref().is_some_and(|t| !t.is_status());
+        let mut rstr = match (wants_new, valid) {
+            (false, _) | (true, None) => {
+                let mut r = RequestSecurityTokenResponse::new(rst.version);
+                r.context = rst.context.clone();
+                r.params.token_type = Some(TokenType::status(rst.version));
+                r
+            }
+            (true, Some(state)) => {
+                if !params.token_type.as_ref().is_some_and(TokenType::is_sct) {
+                    return Err(Error::InvalidRequest {
+                        what: "validation to this token type is not supported",
+                    });
+                }
+                let realm = self
+                    .cfg
+                    .realm_for(params.applies_to.as_ref().and_then(|a| a.target_address()))?;
+                let nc = NewContext {
+                    principal: state.principal.clone(),
+                    act_as: state.act_as.clone(),
+                    claims: state.claims.clone(),
+                    realm,
+                };
+                self.new_context(rst, &nc, who.cert.as_ref(), confidential, now)?
+            }
+        };
+        rstr.status = Some(status);
+        Ok(Outcome {
+            rstr,
+            reply_key: None,
+        })
+    }
+}

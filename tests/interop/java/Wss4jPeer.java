@@ -1,0 +1,399 @@
+// Apache WSS4J 1.6 (Debian libwss4j-java) on Apache Santuario 2.1 playing the requester against
+// wstrust: it secures a WS-Trust request the way a CXF 2.x client does, and it checks our
+// response the way that client would. tests/it/interop_wss4j.rs compiles and drives it.
+//
+//   request  PKI TEMPLATE OUT SIGALG ENC       secure an unsigned envelope (Timestamp, BST,
+//                                              signature over Body + Timestamp, then the Body
+//                                              content encrypted for sts.pem unless ENC=none);
+//                                              prints signature-value=BASE64
+//   response PKI REQUEST RESPONSE ENTROPY      process the response's security header (STS
+//                                              signature, timestamp, SignatureConfirmation),
+//                                              read the proof key (EncryptedKey for client.pem,
+//                                              or CK/PSHA1 from ENTROPY and the server entropy);
+//                                              prints facts as key=value lines
+//
+// PKI is the folder with ca.pem, client.pem/key, sts.pem, rp.pem/key (PEM, keys PKCS#8).
+// Exit status 0 = every check passed; otherwise the failed check is printed on stderr.
+
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.MGF1ParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+
+import javax.crypto.Cipher;
+import javax.crypto.spec.OAEPParameterSpec;
+import javax.crypto.spec.PSource;
+import javax.security.auth.callback.Callback;
+import javax.security.auth.callback.CallbackHandler;
+import javax.xml.XMLConstants;
+import javax.xml.namespace.QName;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+
+import org.apache.ws.security.WSConstants;
+import org.apache.ws.security.WSDataRef;
+import org.apache.ws.security.WSDocInfo;
+import org.apache.ws.security.WSEncryptionPart;
+import org.apache.ws.security.WSPasswordCallback;
+import org.apache.ws.security.WSSConfig;
+import org.apache.ws.security.WSSecurityEngine;
+import org.apache.ws.security.WSSecurityEngineResult;
+import org.apache.ws.security.components.crypto.Merlin;
+import org.apache.ws.security.conversation.dkalgo.P_SHA1;
+import org.apache.ws.security.handler.RequestData;
+import org.apache.ws.security.message.WSSecEncrypt;
+import org.apache.ws.security.message.WSSecHeader;
+import org.apache.ws.security.message.WSSecSignature;
+import org.apache.ws.security.message.WSSecTimestamp;
+import org.apache.ws.security.message.token.SignatureConfirmation;
+import org.apache.ws.security.processor.EncryptedKeyProcessor;
+import org.apache.xml.security.signature.XMLSignature;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
+public final class Wss4jPeer {
+    static final String PASSWORD = "interop";
+    static final String DS = "http://www.w3.org/2000/09/xmldsig#";
+    static final String XENC = "http://www.w3.org/2001/04/xmlenc#";
+    static final String WSU = WSConstants.WSU_NS;
+    static final String WSC13 = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512";
+    static final String[] TRUST = {
+        "http://docs.oasis-open.org/ws-sx/ws-trust/200512",
+        "http://schemas.xmlsoap.org/ws/2005/02/trust",
+    };
+
+    private Wss4jPeer() {}
+
+    public static void main(String[] args) throws Exception {
+        WSSConfig.init();
+        org.apache.xml.security.Init.init();
+        try {
+            switch (args[0]) {
+                case "request":
+                    request(new File(args[1]), new File(args[2]), new File(args[3]), args[4], args[5]);
+                    break;
+                case "response":
+                    response(new File(args[1]), new File(args[2]), new File(args[3]), args[4],
+                        args.length > 5 ? args[5] : "");
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown mode " + args[0]);
+            }
+        } catch (Exception e) {
+            System.err.println("FAILED: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    // ---- keys ---------------------------------------------------------------------------
+
+    static X509Certificate cert(File pki, String name) throws Exception {
+        byte[] pem = Files.readAllBytes(new File(pki, name + ".pem").toPath());
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(pem));
+    }
+
+    static PrivateKey key(File pki, String name) throws Exception {
+        String pem = new String(Files.readAllBytes(new File(pki, name + ".key").toPath()),
+            StandardCharsets.US_ASCII);
+        if (!pem.contains("BEGIN PRIVATE KEY")) {
+            throw new IllegalStateException(name + ".key is not PKCS#8");
+        }
+        String b64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        return KeyFactory.getInstance("RSA")
+            .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
+    }
+
+    /** A crypto holding `owner`'s private key (if any) and trusting ca, sts, client and rp. */
+    static Merlin crypto(File pki, String owner) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        for (String c : new String[] {"ca", "sts", "client", "rp"}) {
+            if (!c.equals(owner)) {
+                ks.setCertificateEntry(c, cert(pki, c));
+            }
+        }
+        if (owner != null) {
+            ks.setKeyEntry(owner, key(pki, owner), PASSWORD.toCharArray(),
+                new java.security.cert.Certificate[] {cert(pki, owner)});
+        }
+        Merlin m = new Merlin();
+        m.setKeyStore(ks);
+        m.setTrustStore(ks);
+        return m;
+    }
+
+    static final CallbackHandler PASSWORDS = secrets(null);
+
+    /** Key-store passwords, and the request's ephemeral key for a reply encrypted under it
+     * (named by EncryptedKeySHA1, which WSS4J resolves through this callback). */
+    static CallbackHandler secrets(byte[] ephemeral) {
+        return (Callback[] callbacks) -> {
+            for (Callback c : callbacks) {
+                if (c instanceof WSPasswordCallback) {
+                    WSPasswordCallback pc = (WSPasswordCallback) c;
+                    pc.setPassword(PASSWORD);
+                    if (ephemeral != null) {
+                        pc.setKey(ephemeral);
+                    }
+                }
+            }
+        };
+    }
+
+    // ---- XML ----------------------------------------------------------------------------
+
+    static Document parse(File f) throws Exception {
+        DocumentBuilderFactory dbf = DocumentBuilderFactory.newInstance();
+        dbf.setNamespaceAware(true);
+        dbf.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+        dbf.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        return dbf.newDocumentBuilder().parse(f);
+    }
+
+    static void write(Document d, File f) throws Exception {
+        javax.xml.transform.Transformer t = TransformerFactory.newInstance().newTransformer();
+        t.setOutputProperty(javax.xml.transform.OutputKeys.OMIT_XML_DECLARATION, "yes");
+        try (OutputStream out = new FileOutputStream(f)) {
+            t.transform(new DOMSource(d), new StreamResult(out));
+        }
+    }
+
+    static List<Element> all(Node root, String ns, String local) {
+        List<Element> out = new ArrayList<>();
+        NodeList l = root instanceof Document
+            ? ((Document) root).getElementsByTagNameNS(ns, local)
+            : ((Element) root).getElementsByTagNameNS(ns, local);
+        for (int i = 0; i < l.getLength(); i++) {
+            out.add((Element) l.item(i));
+        }
+        return out;
+    }
+
+    static Element one(Node root, String ns, String local) {
+        List<Element> l = all(root, ns, local);
+        if (l.size() != 1) {
+            throw new IllegalStateException("expected one {" + ns + "}" + local + ", found " + l.size());
+        }
+        return l.get(0);
+    }
+
+    static Element oneTrust(Node root, String local) {
+        for (String ns : TRUST) {
+            List<Element> l = all(root, ns, local);
+            if (l.size() == 1) {
+                return l.get(0);
+            }
+        }
+        return null;
+    }
+
+    static Element child(Element parent, String ns, String local) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element && ns.equals(n.getNamespaceURI()) && local.equals(n.getLocalName())) {
+                return (Element) n;
+            }
+        }
+        return null;
+    }
+
+    static String hex(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (byte x : b) {
+            s.append(String.format("%02x", x & 0xff));
+        }
+        return s.toString();
+    }
+
+    static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalStateException("check failed: " + what);
+        }
+    }
+
+    // ---- request ------------------------------------------------------------------------
+
+    static void request(File pki, File template, File out, String sigAlg, String enc) throws Exception {
+        Document doc = parse(template);
+        Merlin client = crypto(pki, "client");
+        String soapNs = doc.getDocumentElement().getNamespaceURI();
+
+        WSSecHeader header = new WSSecHeader();
+        header.setMustUnderstand(true);
+        header.insertSecurityHeader(doc);
+
+        WSSecTimestamp ts = new WSSecTimestamp();
+        ts.setTimeToLive(300);
+        ts.build(doc, header);
+
+        WSSecSignature sig = new WSSecSignature();
+        sig.setUserInfo("client", PASSWORD);
+        sig.setKeyIdentifierType(WSConstants.BST_DIRECT_REFERENCE);
+        if (sigAlg.equals("rsa-sha256")) {
+            sig.setSignatureAlgorithm("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256");
+            sig.setDigestAlgo("http://www.w3.org/2001/04/xmlenc#sha256");
+        } else {
+            sig.setSignatureAlgorithm("http://www.w3.org/2000/09/xmldsig#rsa-sha1");
+            sig.setDigestAlgo("http://www.w3.org/2000/09/xmldsig#sha1");
+        }
+        List<WSEncryptionPart> parts = new ArrayList<>();
+        parts.add(new WSEncryptionPart(WSConstants.ELEM_BODY, soapNs, ""));
+        parts.add(new WSEncryptionPart("Timestamp", WSU, ""));
+        sig.setParts(parts);
+        sig.build(doc, client, header);
+
+        if (!enc.equals("none")) {
+            WSSecEncrypt e = new WSSecEncrypt();
+            e.setUserInfo("sts");
+            e.setKeyIdentifierType(WSConstants.ISSUER_SERIAL);
+            e.setKeyEnc(WSConstants.KEYTRANSPORT_RSAOEP);
+            e.setSymmetricEncAlgorithm(enc.equals("aes128") ? WSConstants.AES_128 : WSConstants.AES_256);
+            List<WSEncryptionPart> encParts = new ArrayList<>();
+            encParts.add(new WSEncryptionPart(WSConstants.ELEM_BODY, soapNs, "Content"));
+            e.setParts(encParts);
+            e.build(doc, client, header);
+            System.out.println("ephemeral-key=" + Base64.getEncoder().encodeToString(e.getEphemeralKey()));
+        }
+        write(doc, out);
+        System.out.println("signature-value=" + Base64.getEncoder().encodeToString(sig.getSignatureValue()));
+    }
+
+    // ---- response -----------------------------------------------------------------------
+
+    static void response(File pki, File requestFile, File responseFile, String clientEntropyB64,
+            String ephemeralB64) throws Exception {
+        byte[] ephemeral = ephemeralB64.isEmpty() ? null : Base64.getDecoder().decode(ephemeralB64);
+        Document req = parse(requestFile);
+        byte[] sentSignature = Base64.getMimeDecoder().decode(
+            one(req, DS, "SignatureValue").getTextContent().trim());
+
+        Document doc = parse(responseFile);
+        Merlin client = crypto(pki, "client");
+        WSSecurityEngine engine = new WSSecurityEngine();
+        List<WSSecurityEngineResult> results = engine.processSecurityHeader(doc, null, secrets(ephemeral), client, client);
+        // What WSS4J read, decrypted in place, for the caller's own checks.
+        write(doc, new File(responseFile.getPath() + ".plain.xml"));
+        check(results != null && !results.isEmpty(), "a security header was processed");
+
+        boolean timestamp = false;
+        boolean confirmed = false;
+        List<String> signed = new ArrayList<>();
+        for (WSSecurityEngineResult r : results) {
+            int action = (Integer) r.get(WSSecurityEngineResult.TAG_ACTION);
+            if (action == WSConstants.TS) {
+                timestamp = true;
+            } else if (action == WSConstants.SC) {
+                SignatureConfirmation sc =
+                    (SignatureConfirmation) r.get(WSSecurityEngineResult.TAG_SIGNATURE_CONFIRMATION);
+                check(Arrays.equals(sc.getSignatureValue(), sentSignature),
+                    "SignatureConfirmation echoes the request's SignatureValue");
+                confirmed = true;
+            } else if (action == WSConstants.SIGN) {
+                X509Certificate signer = (X509Certificate) r.get(WSSecurityEngineResult.TAG_X509_CERTIFICATE);
+                check(signer != null && signer.equals(cert(pki, "sts")), "the response is signed by sts.pem");
+                System.out.println("signer=" + signer.getSubjectX500Principal().getName());
+                System.out.println("signature-method=" + r.get(WSSecurityEngineResult.TAG_SIGNATURE_METHOD));
+                @SuppressWarnings("unchecked")
+                List<WSDataRef> refs = (List<WSDataRef>) r.get(WSSecurityEngineResult.TAG_DATA_REF_URIS);
+                for (WSDataRef ref : refs) {
+                    QName n = ref.getName();
+                    signed.add(n.getLocalPart());
+                }
+            }
+        }
+        check(timestamp, "a Timestamp was processed");
+        check(confirmed, "a SignatureConfirmation was processed");
+        check(signed.contains("Body"), "the Body is signed");
+        check(signed.contains("Timestamp"), "the Timestamp is signed");
+        check(signed.contains("SignatureConfirmation"), "the SignatureConfirmation is signed");
+        java.util.Collections.sort(signed);
+        System.out.println("signed=" + String.join(",", signed));
+
+        Element rstr = oneTrust(doc, "RequestSecurityTokenResponse");
+        check(rstr != null, "one RequestSecurityTokenResponse");
+        String trust = rstr.getNamespaceURI();
+        Element keySize = child(rstr, trust, "KeySize");
+        int bytes = keySize == null ? 32 : Integer.parseInt(keySize.getTextContent().trim()) / 8;
+        Element proof = child(rstr, trust, "RequestedProofToken");
+        check(proof != null, "a RequestedProofToken");
+        byte[] key;
+        Element computed = child(proof, trust, "ComputedKey");
+        if (computed != null) {
+            check(computed.getTextContent().trim().endsWith("/CK/PSHA1"), "ComputedKey is PSHA1");
+            Element entropy = child(rstr, trust, "Entropy");
+            check(entropy != null, "server Entropy");
+            byte[] server;
+            Element ek = child(entropy, XENC, "EncryptedKey");
+            if (ek != null) {
+                server = wss4jDecryptKey(ek, doc, client);
+                System.out.println("server-entropy=encrypted-key");
+            } else {
+                Element bs = child(entropy, trust, "BinarySecret");
+                server = Base64.getMimeDecoder().decode(bs.getTextContent().trim());
+                System.out.println("server-entropy=binary-secret");
+            }
+            byte[] mine = Base64.getDecoder().decode(clientEntropyB64);
+            // WS-Trust 1.3 section 4.4.4: key = P_SHA1(EntREQ, EntRES).
+            key = new P_SHA1().createKey(mine, server, 0, bytes);
+            System.out.println("proof=computed-key");
+        } else {
+            Element ek = child(proof, XENC, "EncryptedKey");
+            check(ek != null, "an EncryptedKey proof token");
+            key = wss4jDecryptKey(ek, doc, client);
+            System.out.println("proof=encrypted-key");
+        }
+        System.out.println("key=" + hex(key));
+
+        // The SCT as the target service sees it: the enveloped STS signature (Santuario), and
+        // the key encrypted for rp.pem (JCE RSA-OAEP, since WSS4J 1.6 cannot resolve an SKI of
+        // a v1 certificate).
+        List<Element> scts = all(doc, WSC13, "SecurityContextToken");
+        if (scts.size() == 1) {
+            Element sct = scts.get(0);
+            sct.setIdAttributeNS(WSU, "Id", true);
+            Element sigEl = child(sct, DS, "Signature");
+            check(sigEl != null, "the SCT carries an enveloped signature");
+            XMLSignature xs = new XMLSignature(sigEl, "");
+            check(xs.checkSignatureValue(cert(pki, "sts")), "the SCT signature verifies with sts.pem (Santuario)");
+            System.out.println("sct-signature=valid");
+            Element ek = child(sct, XENC, "EncryptedKey");
+            String cipher = one(ek, XENC, "CipherValue").getTextContent().trim();
+            Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
+            c.init(Cipher.DECRYPT_MODE, key(pki, "rp"),
+                new OAEPParameterSpec("SHA-1", "MGF1", MGF1ParameterSpec.SHA1, PSource.PSpecified.DEFAULT));
+            byte[] service = c.doFinal(Base64.getMimeDecoder().decode(cipher));
+            System.out.println("service-key=" + hex(service));
+            check(Arrays.equals(service, key), "requester and service hold one key");
+        }
+        System.out.println("ok");
+    }
+
+    /** Decrypts an EncryptedKey with WSS4J's own EncryptedKeyProcessor and the client key. */
+    static byte[] wss4jDecryptKey(Element ek, Document doc, Merlin client) throws Exception {
+        RequestData data = new RequestData();
+        data.setDecCrypto(client);
+        data.setSigCrypto(client);
+        data.setCallbackHandler(PASSWORDS);
+        data.setWssConfig(WSSConfig.getNewInstance());
+        List<WSSecurityEngineResult> r = new EncryptedKeyProcessor().handleToken(ek, data, new WSDocInfo(doc));
+        return (byte[]) r.get(0).get(WSSecurityEngineResult.TAG_SECRET);
+    }
+}

@@ -1,0 +1,212 @@
+//! Every kind of RSTR the engine emits for the WS-Trust bindings (Issue RSTRC, batch RSTRC,
+//! Renew in the clear and encrypted, Cancel, Validate; not yet the direct-transfer
+//! acknowledgement) validates against the OASIS WS-Trust 1.3 schema with
+//! xmllint, and the STS signatures (over the response, and inside each issued SCT) verify with
+//! xmlsec1.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use wstrust::xml::{ns, Document};
+
+use crate::engine_support::*;
+use crate::support::{require_tool, shared};
+
+fn scratch(name: &str, content: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("wstrust-schema-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let p = d.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+/// Each emitted response: (name, whole envelope as sent, the RSTR/RSTRC element as read by
+/// the requester after decryption).
+fn responses() -> Vec<(&'static str, String, String)> {
+    let sts = sts(false);
+    let mut out = Vec::new();
+    let mut push = |name: &'static str, x: &Exchange, body: Option<&Document>| {
+        let doc = body.unwrap_or_else(|| x.ok());
+        let env = wstrust::soap::Envelope::read(doc, None).unwrap();
+        let el = env.body_element().unwrap();
+        out.push((name, x.ok().source().to_owned(), outer(doc, el)));
+    };
+    let x = send_at(
+        &sts,
+        &envelope(&issue_body(""), &By::Client, NOW),
+        false,
+        NOW,
+    );
+    push("issue", &x, None);
+    let ctx = ctx_from(x.ok(), client_proof(x.ok()));
+    let one = issue_body("");
+    let batch = format!(
+        "<wst:RequestSecurityTokenCollection xmlns:wst=\"{T13}\">{one}{one}</wst:RequestSecurityTokenCollection>"
+    );
+    push(
+        "batch",
+        &send_at(&sts, &envelope(&batch, &By::Client, NOW), false, NOW),
+        None,
+    );
+    let v = rst(
+        "Validate",
+        &format!(
+            "<wst:ValidateTarget>{}</wst:ValidateTarget>",
+            by_identifier(&ctx.identifier)
+        ),
+    );
+    push(
+        "validate",
+        &send_at(&sts, &envelope(&v, &By::Client, NOW), false, NOW),
+        None,
+    );
+    let r = rst(
+        "Renew",
+        &format!(
+            "<wst:RenewTarget>{}</wst:RenewTarget>",
+            by_identifier(&ctx.identifier)
+        ),
+    );
+    let x = send_at(
+        &sts,
+        &envelope(
+            &r,
+            &By::Context {
+                ctx: &ctx,
+                derived: false,
+            },
+            NOW,
+        ),
+        true,
+        NOW,
+    );
+    push("renew", &x, None);
+    let renewed = ctx_from(x.ok(), binary_secret_proof(x.ok()));
+    let c = rst(
+        "Cancel",
+        &format!(
+            "<wst:CancelTarget>{}</wst:CancelTarget>",
+            by_identifier(&renewed.identifier)
+        ),
+    );
+    push(
+        "cancel",
+        &send_at(
+            &sts,
+            &envelope(
+                &c,
+                &By::Context {
+                    ctx: &renewed,
+                    derived: false,
+                },
+                NOW,
+            ),
+            false,
+            NOW,
+        ),
+        None,
+    );
+    // Renewal over a channel that is not confidential: the reply is encrypted.
+    let ctx2 = issue_to_client(&sts, "", NOW);
+    let r2 = rst(
+        "Renew",
+        &format!(
+            "<wst:RenewTarget>{}</wst:RenewTarget>",
+            by_identifier(&ctx2.identifier)
+        ),
+    );
+    let x = send_at(
+        &sts,
+        &envelope(
+            &r2,
+            &By::Context {
+                ctx: &ctx2,
+                derived: false,
+            },
+            NOW,
+        ),
+        false,
+        NOW,
+    );
+    let msg = read_reply(&x, vec![(ctx2.identifier.clone(), ctx2.key)], NOW);
+    let decrypted = Document::parse(msg.document().source().as_bytes()).unwrap();
+    push("renew-encrypted", &x, Some(&decrypted));
+    out
+}
+
+#[test]
+fn every_rstr_we_emit_validates_against_the_oasis_schema() {
+    if !require_tool("xmllint") {
+        return;
+    }
+    let schemas = shared().join("schemas");
+    for (name, _, rstr) in responses() {
+        let f = scratch(&format!("{name}.xml"), &rstr);
+        let o = Command::new("xmllint")
+            .env("XML_CATALOG_FILES", schemas.join("catalog.xml"))
+            .args(["--nonet", "--noout", "--schema"])
+            .arg(schemas.join("ws-trust-1.3.xsd"))
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{name}: {}\n{rstr}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+fn xmlsec1_verify(file: &PathBuf) -> (bool, String) {
+    let mut c = Command::new("xmlsec1");
+    c.args(["--verify", "--pubkey-cert-pem"])
+        .arg(shared().join("clients/pki/sts.pem"));
+    for n in [
+        "Body",
+        "Timestamp",
+        "SignatureConfirmation",
+        "Action",
+        "MessageID",
+        "RelatesTo",
+        "To",
+        "SecurityContextToken",
+    ] {
+        c.args(["--id-attr:Id", n]);
+    }
+    let o = c.arg(file).output().unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn xmlsec1_verifies_the_sts_signatures() {
+    if !require_tool("xmlsec1") {
+        return;
+    }
+    let mut scts = 0;
+    for (name, envelope, rstr) in responses() {
+        // The response signature (the first ds:Signature: in the security header), when the
+        // reply is not encrypted.
+        if !envelope.contains("EncryptedData") {
+            let f = scratch(&format!("{name}-env.xml"), &envelope);
+            let (ok, err) = xmlsec1_verify(&f);
+            assert!(ok, "{name}: {err}");
+            // And a changed body fails.
+            assert!(envelope.contains("Context=\"ctx-1\""), "{name}");
+            let tampered = envelope.replace("Context=\"ctx-1\"", "Context=\"ctx-2\"");
+            let f = scratch(&format!("{name}-bad.xml"), &tampered);
+            assert!(!xmlsec1_verify(&f).0, "{name}: tampering not detected");
+        }
+        // Each issued SCT's enveloped signature, standalone.
+        let doc = Document::parse(rstr.as_bytes()).unwrap();
+        for sct in find_all(&doc, ns::WSC13, "SecurityContextToken") {
+            let f = scratch(&format!("{name}-sct{scts}.xml"), &outer(&doc, sct));
+            let (ok, err) = xmlsec1_verify(&f);
+            assert!(ok, "{name} sct: {err}");
+            scts += 1;
+        }
+    }
+    assert!(scts >= 5, "only {scts} tokens checked");
+}
