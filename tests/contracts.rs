@@ -704,6 +704,7 @@ fn ext_schema_documents_every_declaration() {
         ("MasterToken", "mastertoken"),
         ("TokenData", "tokendata"),
         ("Signature", "signature"),
+        ("Mac", "mac"),
     ]
     .into_iter()
     .collect();
@@ -738,9 +739,15 @@ fn ext_schema_documents_every_declaration() {
         .children_named(XS, "element")
         .filter_map(|e| e.attr("name"))
         .collect();
-    let expected: BTreeSet<&str> = ["KeyRequestData", "KeyResponseData", "MasterToken", "Scheme"]
-        .into_iter()
-        .collect();
+    let expected: BTreeSet<&str> = [
+        "KeyRequestData",
+        "KeyResponseData",
+        "Mac",
+        "MasterToken",
+        "Scheme",
+    ]
+    .into_iter()
+    .collect();
     assert_eq!(globals, expected);
 }
 

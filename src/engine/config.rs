@@ -9,6 +9,7 @@ use crate::wss::InboundConfig;
 use crate::xml::Limits;
 
 use super::keys::KeyPolicy;
+use super::keyx::KeyxSettings;
 use super::sealed::TokenKeys;
 use super::tokens::TokenTypes;
 use super::users::UserStore;
@@ -120,6 +121,9 @@ pub struct EngineConfig {
     pub user_claims: HashMap<String, Vec<Claim>>,
     /// Issuers of token types other than the SCT (e.g. SAML), asked in order. Default: none.
     pub providers: Vec<Box<dyn super::provider::TokenProvider>>,
+    /// MSL-style key exchange (master tokens): `None` turns it off and such requests are
+    /// refused. Default: none.
+    pub keyx: Option<KeyxSettings>,
 }
 
 impl EngineConfig {
@@ -147,6 +151,7 @@ impl EngineConfig {
             limits: Limits::default(),
             user_claims: HashMap::new(),
             providers: Vec::new(),
+            keyx: None,
         }
     }
 

@@ -51,6 +51,9 @@ pub enum Error {
     /// A SAML assertion could not be made (or the requested claims cannot be supplied).
     #[error("saml: {0}")]
     Saml(#[from] crate::saml::Error),
+    /// A key exchange or master token failure (`code` and fixed detail, for the log).
+    #[error("key exchange: {0}")]
+    Keyx(#[from] crate::keyx::KeyxError),
     /// Our own failure (a key or store that does not work).
     #[error("internal failure: {what}")]
     Internal {

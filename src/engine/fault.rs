@@ -42,6 +42,15 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
         )
         | Error::Saml(saml::Error::Malformed { .. }) => Fault::sender(FaultSubcode::InvalidRequest),
         Error::Internal { .. } | Error::XmlSec(_) | Error::Saml(_) => Fault::receiver(),
+        Error::Keyx(k) => match k.code {
+            crate::keyx::ErrorCode::StoreUnavailable | crate::keyx::ErrorCode::Internal => {
+                Fault::receiver()
+            }
+            c if super::keyx::is_authentication(c) => {
+                Fault::sender(FaultSubcode::FailedAuthentication)
+            }
+            _ => Fault::sender(FaultSubcode::InvalidRequest),
+        },
     };
     fault.in_trust_namespace(trust_ns)
 }

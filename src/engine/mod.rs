@@ -14,6 +14,9 @@
 //!
 //! [`resolve`] lends the WS-Security layer the engine's keys, contexts and replay memory.
 //!
+//! [`keyx`] answers MSL-style key exchange: JSON ([`Engine::handle_keyx_json`]) and RSTs for
+//! master tokens (routed before the WS-Trust bindings).
+//!
 //! May use: every layer below (crypto, pki, xml, xmlsec, soap, saml, wss, trust, store,
 //! service, keyx).
 
@@ -27,6 +30,7 @@ mod error;
 pub mod fault;
 mod issue;
 pub mod keys;
+pub mod keyx;
 pub mod provider;
 mod renew;
 pub mod request;

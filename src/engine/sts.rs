@@ -200,11 +200,18 @@ impl Engine {
         let confidential = transport.confidential || request_key.is_some();
         match &req.message {
             TrustMessage::Rst(rst) => {
+                let single = !matches!(rst.params.request_type, Some(RequestType::Issue))
+                    || rst.version.is_feb2005();
+                if super::keyx::is_keyx_request(rst) {
+                    self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
+                    let auth = || self.authenticate(req, transport, keys).map(|r| r.principal);
+                    let rstr = self.keyx_soap(req, rst, &auth, now)?;
+                    let (v, b) = (rst.version, binding_of(rst));
+                    return self.respond(req, v, b, vec![rstr], single, request_key, now);
+                }
                 let who = self.authenticate(req, transport, keys)?;
                 self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
                 let out = self.binding(req, rst, &who, confidential, now, options)?;
-                let single = !matches!(rst.params.request_type, Some(RequestType::Issue))
-                    || rst.version.is_feb2005();
                 let reply_key = request_key.or(out.reply_key);
                 self.respond(
                     req,

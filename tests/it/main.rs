@@ -7,6 +7,8 @@ mod c14n_xmllint;
 mod cli;
 mod dsig_vectors;
 mod engine_issue;
+mod engine_keyx;
+mod engine_keyx_support;
 mod engine_lifecycle;
 mod engine_request;
 mod engine_saml;
