@@ -12,7 +12,8 @@
 //! replay cache, contexts, revocations) ← `xml` (one parser, one
 //! tree, c14n, writer) ← `xmlsec` (XML Signature and Encryption) ← `soap` (envelopes, faults,
 //! WS-Addressing) ← `wss` (WS-Security) ← `trust` (WS-Trust / WS-SC model) ← `engine` (the token
-//! service) ← `cli`.
+//! service) ← `cli`. `client` (the requester's side: WS-Trust client over HTTP) sits beside
+//! `engine` and uses `trust` and below.
 //!
 //! ## Threat model in one paragraph
 //!
@@ -36,6 +37,8 @@ pub mod soap;
 pub mod wss;
 
 pub mod trust;
+
+pub mod client;
 
 pub mod engine;
 
