@@ -17,7 +17,7 @@ use crate::wss::{
     self, CertificateRef, Environment, InboundConfig, KeyResolver, ReplayGuard, Requirements,
     SigningToken, SystemClock,
 };
-use crate::xml::{ns, Document, NodeId};
+use crate::xml::{ns, Document, NodeId, Writer};
 use crate::xmlsec::{decrypt_key, EncryptedKey, KeyEncryptionKey, Policy};
 
 use super::config::ClientConfig;
@@ -60,12 +60,12 @@ impl KeyResolver for ResponseKeys<'_> {
             .cloned()
     }
 
-    fn validate(&self, cert: &Certificate, now_ms: i64) -> Result<(), TrustError> {
-        // Only the configured STS certificate may sign responses: exact pinning.
+    fn validate(&self, cert: &Certificate, now: i64) -> Result<(), TrustError> {
+        // Only the configured STS certificate may sign responses: exact pinning. The WS-Security
+        // layer passes Unix seconds here (as `pki::TrustStore::validate` takes them).
         if cert.der() != self.sts.der() {
             return Err(TrustError::Untrusted("not the configured STS certificate"));
         }
-        let now = now_ms / 1000;
         if now < cert.not_before() || now > cert.not_after() {
             return Err(TrustError::Expired);
         }
@@ -303,8 +303,10 @@ pub(crate) fn check(
         ));
     }
     let message = TrustMessage::read(&doc, body).map_err(Error::response)?;
-    let span = doc.span(body);
-    let body_xml = doc.source().get(span).unwrap_or_default().to_owned();
+    // A stand-alone copy: it declares the namespaces it uses from the envelope.
+    let mut w = Writer::new();
+    w.copy(&doc, body);
+    let body_xml = w.finish().map_err(Error::response)?;
     Ok(Answer {
         message,
         body_xml,

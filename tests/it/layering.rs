@@ -12,6 +12,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("wss", &["crypto", "pki", "xml", "xmlsec", "soap"]),
     ("trust", &["crypto", "xml", "xmlsec", "soap", "wss"]),
     (
+        "client",
+        &["crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust"],
+    ),
+    (
         "engine",
         &[
             "crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust", "store",

@@ -5,6 +5,8 @@
 mod c14n_vectors;
 mod c14n_xmllint;
 mod cli;
+mod client_front;
+mod client_issue;
 mod dsig_vectors;
 mod engine_issue;
 mod engine_request;
