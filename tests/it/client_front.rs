@@ -72,7 +72,6 @@ pub struct Seen {
     pub content_type: Option<String>,
     pub soap_action: Option<String>,
     pub body: String,
-    #[allow(dead_code)]
     pub status: u16,
     /// The engine's reason for a fault.
     pub log: Option<String>,
@@ -80,6 +79,10 @@ pub struct Seen {
 
 /// A function rewriting response bodies.
 pub type Tamper = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
+/// A scripted STS (for the bindings the engine does not have yet): request body in,
+/// response envelope out.
+pub type Script = Arc<dyn Fn(&str) -> String + Send + Sync>;
 
 /// Options of the front.
 #[derive(Clone, Default)]
@@ -90,6 +93,8 @@ pub struct FrontOptions {
     pub tamper: Option<Tamper>,
     /// Serve TLS with this server config.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Answer with this script instead of the engine (status 200).
+    pub script: Option<Script>,
 }
 
 /// A running front; stopped on drop.
@@ -197,6 +202,28 @@ async fn handle(
     let action = soap_action
         .as_deref()
         .map(|a| a.trim().trim_matches('"').to_owned());
+    if let Some(script) = &opts.script {
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let out = script(&text);
+        let ct = content_type.clone().unwrap_or_default();
+        seen.lock().unwrap().push(Seen {
+            content_type: content_type.clone(),
+            soap_action,
+            body: text,
+            status: 200,
+            log: None,
+        });
+        let media = if ct.starts_with("application/soap+xml") {
+            "application/soap+xml; charset=utf-8"
+        } else {
+            "text/xml; charset=utf-8"
+        };
+        return Ok(Response::builder()
+            .status(200)
+            .header("content-type", media)
+            .body(Full::new(Bytes::from(out)))
+            .unwrap());
+    }
     let r = engine.handle(
         Incoming {
             body: &body,

@@ -210,6 +210,7 @@ fn wrong_password_is_a_typed_fault_that_says_what_to_fix() {
             "{text}"
         );
     }
+    assert!(front.seen().iter().all(|s| s.status == 500));
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod c14n_xmllint;
 mod cli;
 mod client_front;
 mod client_issue;
+mod client_renew;
 mod dsig_vectors;
 mod engine_issue;
 mod engine_request;
