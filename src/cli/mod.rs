@@ -4,6 +4,11 @@
 //! to fix. May use: every other layer.
 
 pub mod c14n;
+pub mod cancel;
+pub mod inspect;
+pub mod renew;
+pub mod request;
+pub mod validate;
 
 use std::process::ExitCode;
 
@@ -24,6 +29,16 @@ pub struct Cli {
 pub enum Command {
     /// Print the canonical form of a document, or of the element with a given Id.
     C14n(c14n::Args),
+    /// Ask an STS for a token; print or save it with its proof key.
+    Request(Box<request::Args>),
+    /// Renew a security context token (signed with its proof key).
+    Renew(Box<renew::Args>),
+    /// Cancel a security context token (signed with its proof key).
+    Cancel(Box<cancel::Args>),
+    /// Ask the STS whether a security context token is valid (exit status 1 if not).
+    Validate(Box<validate::Args>),
+    /// Explain an RST/RSTR: versions, binding, token, key material, who signed what.
+    Inspect(inspect::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -31,6 +46,11 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::C14n(args) => c14n::run(&args),
+        Command::Request(args) => request::run(&args),
+        Command::Renew(args) => renew::run(&args),
+        Command::Cancel(args) => cancel::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

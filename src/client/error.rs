@@ -107,6 +107,12 @@ pub enum Error {
         /// Why.
         what: String,
     },
+    /// A document cannot be inspected.
+    #[error("cannot inspect the document: {what}")]
+    Inspect {
+        /// Why.
+        what: String,
+    },
     /// A token (file) cannot be used for renew, cancel or validate.
     #[error("the token cannot be used: {what}")]
     Token {

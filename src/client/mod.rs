@@ -41,6 +41,7 @@
 mod config;
 mod error;
 mod http;
+pub mod inspect;
 mod message;
 mod response;
 mod token;
