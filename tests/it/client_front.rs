@@ -73,6 +73,8 @@ pub struct Seen {
     pub soap_action: Option<String>,
     pub body: String,
     pub status: u16,
+    /// The response body sent.
+    pub response: String,
     /// The engine's reason for a fault.
     pub log: Option<String>,
 }
@@ -211,6 +213,7 @@ async fn handle(
             soap_action,
             body: text,
             status: 200,
+            response: out.clone(),
             log: None,
         });
         let media = if ct.starts_with("application/soap+xml") {
@@ -244,6 +247,7 @@ async fn handle(
         soap_action,
         body: String::from_utf8_lossy(&body).into_owned(),
         status: r.status,
+        response: out.clone(),
         log: r.log.clone(),
     });
     Ok(Response::builder()
