@@ -9,6 +9,7 @@ mod cli_client;
 mod client_front;
 mod client_issue;
 mod client_renew;
+mod client_tls;
 mod dsig_vectors;
 mod engine_issue;
 mod engine_request;
