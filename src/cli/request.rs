@@ -211,7 +211,9 @@ fn read_password_file(path: &Path) -> Result<PasswordFile, String> {
     let text = zeroize::Zeroizing::new(
         std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
     );
-    let keyed = text.lines().any(|l| l.trim_start().starts_with("password="));
+    let keyed = text
+        .lines()
+        .any(|l| l.trim_start().starts_with("password="));
     if !keyed {
         let pw = text.strip_suffix('\n').unwrap_or(&text);
         let pw = pw.strip_suffix('\r').unwrap_or(pw);
@@ -355,7 +357,11 @@ pub(crate) fn report(token: &IssuedToken, out: &Output) -> Result<(), String> {
         (Some(k), Some(p)) => {
             let text = zeroize::Zeroizing::new(format!("{}\n", encode(k.expose(), out.format)));
             write_secret(p, &text)?;
-            eprintln!("proof key ({} bits) written to {}", k.len() * 8, p.display());
+            eprintln!(
+                "proof key ({} bits) written to {}",
+                k.len() * 8,
+                p.display()
+            );
         }
         (Some(k), None) => {
             let name = match out.format {

@@ -31,10 +31,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         Err(format!(
             "the STS says the token is not valid ({}){}",
             status.code,
-            status
-                .reason
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
+            status.reason.map(|r| format!(": {r}")).unwrap_or_default()
         ))
     }
 }

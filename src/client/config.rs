@@ -163,7 +163,8 @@ impl RequestedTokenType {
             Self::Saml11
         } else if t.is_saml20() {
             Self::Saml20
-        } else if uri == ScVersion::V13.sct_token_type() || uri == ScVersion::Feb2005.sct_token_type()
+        } else if uri == ScVersion::V13.sct_token_type()
+            || uri == ScVersion::Feb2005.sct_token_type()
         {
             Self::Sct
         } else {

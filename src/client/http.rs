@@ -49,20 +49,23 @@ impl Endpoint {
             Some("https") => true,
             _ => return Err(bad("the scheme must be http or https")),
         };
-        let host = uri.host().ok_or(bad("no host"))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let host = uri.host().ok_or_else(|| bad("no host"))?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
         let authority = uri
             .authority()
             .map(|a| a.as_str().to_owned())
-            .ok_or(bad("no host"))?;
+            .ok_or_else(|| bad("no host"))?;
         let path = uri
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| "/".to_owned());
         let tls = if https {
-            let ca = ca.ok_or(Error::TlsConfig {
+            let ca = ca.ok_or_else(|| Error::TlsConfig {
                 what: "an https STS needs the CA certificate its certificate chains to (--ca)"
                     .into(),
             })?;

@@ -21,7 +21,7 @@ use crate::crypto::{self, DigestAlgorithm, RsaPrivateKey, SecretBytes};
 use crate::pki::{Certificate, TrustError};
 use crate::soap::{Addressing, Envelope};
 use crate::trust::{
-    Action, Entropy, FromElement, Fragment, RequestSecurityToken, RequestSecurityTokenResponse,
+    Action, Entropy, Fragment, FromElement, RequestSecurityToken, RequestSecurityTokenResponse,
     RequestedProofToken, RequestedReference, StrInfo, TokenHolder, TokenKind, TrustMessage,
     TrustVersion,
 };
@@ -140,7 +140,10 @@ pub fn explain(input: &[u8], keys: &InspectKeys) -> Result<String, Error> {
                 }
             }
             Some(b) if TrustMessage::is_message(d, b) => explain_trust(&mut r, d, b, keys)?,
-            Some(b) => r.line(0, format!("body: {} (not a WS-Trust message)", d.name(b).local)),
+            Some(b) => r.line(
+                0,
+                format!("body: {} (not a WS-Trust message)", d.name(b).local),
+            ),
             None => r.line(0, "body: empty"),
         }
     } else if TrustMessage::is_message(&doc, doc.root()) {
@@ -236,8 +239,7 @@ fn describe_key_info(doc: &Document, ki: NodeId) -> String {
 /// A short description of a token element found by Id.
 fn describe_token(doc: &Document, n: NodeId) -> String {
     if doc.is(n, ns::WSSE, "BinarySecurityToken") {
-        if let Some(c) = base64_decode(&doc.text(n)).and_then(|d| Certificate::from_der(&d).ok())
-        {
+        if let Some(c) = base64_decode(&doc.text(n)).and_then(|d| Certificate::from_der(&d).ok()) {
             return format!(" = certificate {}", c.subject());
         }
     }
@@ -263,14 +265,21 @@ fn open_encrypted_key(doc: &Document, el: NodeId, keys: &InspectKeys) -> String 
     let mut opened = None;
     for (i, k) in keys.private_keys.iter().enumerate() {
         if let Ok(v) = decrypt_key(&ek, KeyEncryptionKey::Rsa(k), &policy) {
-            opened = Some(format!("opened with --key #{}: {}", i + 1, key_summary(v.expose(), keys)));
+            opened = Some(format!(
+                "opened with --key #{}: {}",
+                i + 1,
+                key_summary(v.expose(), keys)
+            ));
             break;
         }
     }
     if opened.is_none() {
         if let Some(s) = &keys.secret {
             if let Ok(v) = decrypt_key(&ek, KeyEncryptionKey::Symmetric(s.expose()), &policy) {
-                opened = Some(format!("opened with --secret: {}", key_summary(v.expose(), keys)));
+                opened = Some(format!(
+                    "opened with --secret: {}",
+                    key_summary(v.expose(), keys)
+                ));
             }
         }
     }
@@ -354,7 +363,9 @@ fn explain_item(r: &mut Report, doc: &Document, item: NodeId, keys: &InspectKeys
                 .collect();
             r.line(1, format!("ReferenceList: decrypts {}", refs.join(", ")));
         }
-        (ns::XENC, "EncryptedData") => r.line(1, format!("EncryptedData{id} (an encrypted header item)")),
+        (ns::XENC, "EncryptedData") => {
+            r.line(1, format!("EncryptedData{id} (an encrypted header item)"))
+        }
         (ns::DS, "Signature") => explain_signature(r, doc, item),
         (ns::WSC13 | ns::WSC_2005, "SecurityContextToken") => r.line(
             1,
@@ -379,11 +390,15 @@ fn explain_item(r: &mut Report, doc: &Document, item: NodeId, keys: &InspectKeys
             );
         }
         (ns::WSSE11, "SignatureConfirmation") => {
-            let v = doc
-                .attribute(item, "", "Value")
-                .map_or("empty (the request was unsigned)".to_owned(), |v| {
-                    format!("confirms signature value {}…", clean(v).chars().take(16).collect::<String>())
-                });
+            let v = doc.attribute(item, "", "Value").map_or_else(
+                || "empty (the request was unsigned)".to_owned(),
+                |v| {
+                    format!(
+                        "confirms signature value {}…",
+                        clean(v).chars().take(16).collect::<String>()
+                    )
+                },
+            );
             r.line(1, format!("SignatureConfirmation{id}: {v}"));
         }
         (ns::SAML2 | ns::SAML1, "Assertion") => r.line(1, format!("SAML assertion{id}")),
@@ -395,7 +410,10 @@ fn explain_signature(r: &mut Report, doc: &Document, item: NodeId) {
     let sig = match Signature::read(doc, item, &Policy::default()) {
         Ok(s) => s,
         Err(e) => {
-            r.line(1, format!("Signature: unreadable or refused by policy ({e})"));
+            r.line(
+                1,
+                format!("Signature: unreadable or refused by policy ({e})"),
+            );
             return;
         }
     };
@@ -403,7 +421,10 @@ fn explain_signature(r: &mut Report, doc: &Document, item: NodeId) {
         .key_info
         .map(|k| describe_key_info(doc, k))
         .unwrap_or_else(|| "an unnamed key".into());
-    r.line(1, format!("Signature ({}) by {by}", short(sig.method.uri())));
+    r.line(
+        1,
+        format!("Signature ({}) by {by}", short(sig.method.uri())),
+    );
     let parts: Vec<String> = sig
         .references
         .iter()
@@ -506,7 +527,10 @@ fn verify_all(
     let copy = Document::parse(doc.source().as_bytes()).ok()?;
     match wss::process(copy, version, &cfg, env) {
         Ok(msg) => {
-            r.line(0, "verification (at the message's own time; trust in the keys not judged):");
+            r.line(
+                0,
+                "verification (at the message's own time; trust in the keys not judged):",
+            );
             if msg.signatures.is_empty() {
                 r.line(1, "no signatures");
             }
@@ -559,21 +583,40 @@ fn verify_all(
     }
 }
 
-fn explain_trust(r: &mut Report, doc: &Document, el: NodeId, keys: &InspectKeys) -> Result<(), Error> {
+fn explain_trust(
+    r: &mut Report,
+    doc: &Document,
+    el: NodeId,
+    keys: &InspectKeys,
+) -> Result<(), Error> {
     let msg = TrustMessage::read(doc, el).map_err(|e| Error::Inspect {
         what: format!("the WS-Trust message does not read: {e}"),
     })?;
     match &msg {
         TrustMessage::Rst(m) => explain_rst(r, m, 0, keys),
         TrustMessage::Rstc(c) => {
-            r.line(0, format!("{} RequestSecurityTokenCollection of {}", version_name(c.version), c.requests.len()));
+            r.line(
+                0,
+                format!(
+                    "{} RequestSecurityTokenCollection of {}",
+                    version_name(c.version),
+                    c.requests.len()
+                ),
+            );
             for m in &c.requests {
                 explain_rst(r, m, 1, keys);
             }
         }
         TrustMessage::Rstr(m) => explain_rstr(r, m, 0, keys),
         TrustMessage::Rstrc(c) => {
-            r.line(0, format!("{} RequestSecurityTokenResponseCollection of {}", version_name(c.version), c.responses.len()));
+            r.line(
+                0,
+                format!(
+                    "{} RequestSecurityTokenResponseCollection of {}",
+                    version_name(c.version),
+                    c.responses.len()
+                ),
+            );
             for m in &c.responses {
                 explain_rstr(r, m, 1, keys);
             }
@@ -588,7 +631,10 @@ fn explain_entropy(r: &mut Report, i: usize, label: &str, e: &Entropy, keys: &In
             i,
             format!(
                 "{label}: BinarySecret ({}), {}",
-                b.kind.as_ref().map_or("key".into(), |k| short(&k.uri(TrustVersion::V13)).to_owned()),
+                b.kind.as_ref().map_or_else(
+                    || "key".into(),
+                    |k| short(&k.uri(TrustVersion::V13)).to_owned()
+                ),
                 key_summary(b.value.expose(), keys)
             ),
         ),
@@ -606,7 +652,10 @@ fn explain_holder(r: &mut Report, i: usize, label: &str, h: &TokenHolder, keys: 
         Some(TokenKind::SecurityContextToken(t)) => format!(
             "SecurityContextToken, identifier {}{}",
             clean(&t.identifier),
-            t.instance.as_deref().map(|x| format!(", instance {x}")).unwrap_or_default()
+            t.instance
+                .as_deref()
+                .map(|x| format!(", instance {x}"))
+                .unwrap_or_default()
         ),
         Some(TokenKind::Saml2 { id }) => format!("SAML 2.0 assertion {}", id.unwrap_or_default()),
         Some(TokenKind::Saml1 { assertion_id }) => {
@@ -631,7 +680,10 @@ fn explain_holder(r: &mut Report, i: usize, label: &str, h: &TokenHolder, keys: 
             r.line(i + 1, token_signature(d, tok, s, keys));
         }
         for ek in d.children_named(tok, ns::XENC, "EncryptedKey") {
-            r.line(i + 1, format!("key for the service: {}", open_encrypted_key(d, ek, keys)));
+            r.line(
+                i + 1,
+                format!("key for the service: {}", open_encrypted_key(d, ek, keys)),
+            );
         }
     }
 }
@@ -659,7 +711,11 @@ fn token_signature(doc: &Document, tok: NodeId, s: NodeId, keys: &InspectKeys) -
         );
     for (name, pk) in publics {
         if let Ok(v) = xmlsec::verify(doc, &sig, VerificationKey::Rsa(&pk), &policy, &NoResolver) {
-            let whole = if v.references(tok) { "the whole token" } else { "part of the token" };
+            let whole = if v.references(tok) {
+                "the whole token"
+            } else {
+                "part of the token"
+            };
             return format!("signed by {by}: verified with {name}, covers {whole}");
         }
     }
@@ -671,7 +727,10 @@ fn describe_str(s: &StrInfo) -> String {
         return format!(
             "Reference {}{}",
             rf.uri.as_deref().unwrap_or("?"),
-            rf.value_type.as_deref().map(|v| format!(" ({})", short(v))).unwrap_or_default()
+            rf.value_type
+                .as_deref()
+                .map(|v| format!(" ({})", short(v)))
+                .unwrap_or_default()
         );
     }
     if let Some(k) = &s.key_identifier {
@@ -685,17 +744,26 @@ fn describe_str(s: &StrInfo) -> String {
 }
 
 fn explain_reference(r: &mut Report, i: usize, label: &str, rf: &RequestedReference) {
-    let s = rf.info().map_or_else(|| "not a SecurityTokenReference".into(), |s| describe_str(&s));
+    let s = rf.info().map_or_else(
+        || "not a SecurityTokenReference".into(),
+        |s| describe_str(&s),
+    );
     r.line(i, format!("{label}: {s}"));
 }
 
 fn explain_rst(r: &mut Report, m: &RequestSecurityToken, i: usize, keys: &InspectKeys) {
     let p = &m.params;
-    let binding = p
-        .request_type
-        .as_ref()
-        .map_or("no RequestType".to_owned(), |t| short(&t.uri(m.version)).to_owned());
-    r.line(i, format!("{} RequestSecurityToken ({binding})", version_name(m.version)));
+    let binding = p.request_type.as_ref().map_or_else(
+        || "no RequestType".to_owned(),
+        |t| short(&t.uri(m.version)).to_owned(),
+    );
+    r.line(
+        i,
+        format!(
+            "{} RequestSecurityToken ({binding})",
+            version_name(m.version)
+        ),
+    );
     let i = i + 1;
     if let Some(c) = &m.context {
         r.line(i, format!("context: {}", clean(c)));
@@ -704,7 +772,13 @@ fn explain_rst(r: &mut Report, m: &RequestSecurityToken, i: usize, keys: &Inspec
         r.line(i, format!("token type: {}", t.uri()));
     }
     if let Some(a) = &p.applies_to {
-        r.line(i, format!("applies to: {}", a.target_address().unwrap_or("(not an address)")));
+        r.line(
+            i,
+            format!(
+                "applies to: {}",
+                a.target_address().unwrap_or("(not an address)")
+            ),
+        );
     }
     if let Some(k) = &p.key_type {
         r.line(i, format!("key type: {}", short(&k.uri(m.version))));
@@ -713,13 +787,23 @@ fn explain_rst(r: &mut Report, m: &RequestSecurityToken, i: usize, keys: &Inspec
         r.line(i, format!("key size: {k} bits"));
     }
     if let Some(l) = &p.lifetime {
-        r.line(i, format!("lifetime asked: {} to {}", l.created.as_deref().unwrap_or("-"), l.expires.as_deref().unwrap_or("-")));
+        r.line(
+            i,
+            format!(
+                "lifetime asked: {} to {}",
+                l.created.as_deref().unwrap_or("-"),
+                l.expires.as_deref().unwrap_or("-")
+            ),
+        );
     }
     if let Some(e) = &p.entropy {
         explain_entropy(r, i, "requester entropy", e, keys);
     }
     if let Some(c) = &p.computed_key_algorithm {
-        r.line(i, format!("computed key algorithm: {}", short(&c.uri(m.version))));
+        r.line(
+            i,
+            format!("computed key algorithm: {}", short(&c.uri(m.version))),
+        );
     }
     for (label, h) in [
         ("renew target", &p.renew_target),
@@ -733,7 +817,13 @@ fn explain_rst(r: &mut Report, m: &RequestSecurityToken, i: usize, keys: &Inspec
         }
     }
     if let Some(u) = &p.use_key {
-        r.line(i, format!("use key: {}", u.first_element().map_or("?".into(), |e| e.local)));
+        r.line(
+            i,
+            format!(
+                "use key: {}",
+                u.first_element().map_or_else(|| "?".into(), |e| e.local)
+            ),
+        );
     }
     if !p.extensions.is_empty() {
         let names: Vec<String> = p
@@ -748,7 +838,10 @@ fn explain_rst(r: &mut Report, m: &RequestSecurityToken, i: usize, keys: &Inspec
 
 fn explain_rstr(r: &mut Report, m: &RequestSecurityTokenResponse, i: usize, keys: &InspectKeys) {
     let p = &m.params;
-    r.line(i, format!("{} RequestSecurityTokenResponse", version_name(m.version)));
+    r.line(
+        i,
+        format!("{} RequestSecurityTokenResponse", version_name(m.version)),
+    );
     let i = i + 1;
     if let Some(c) = &m.context {
         r.line(i, format!("context: {}", clean(c)));
@@ -757,10 +850,23 @@ fn explain_rstr(r: &mut Report, m: &RequestSecurityTokenResponse, i: usize, keys
         r.line(i, format!("token type: {}", t.uri()));
     }
     if let Some(a) = &p.applies_to {
-        r.line(i, format!("applies to: {}", a.target_address().unwrap_or("(not an address)")));
+        r.line(
+            i,
+            format!(
+                "applies to: {}",
+                a.target_address().unwrap_or("(not an address)")
+            ),
+        );
     }
     if let Some(l) = &p.lifetime {
-        r.line(i, format!("lifetime: {} to {}", l.created.as_deref().unwrap_or("-"), l.expires.as_deref().unwrap_or("-")));
+        r.line(
+            i,
+            format!(
+                "lifetime: {} to {}",
+                l.created.as_deref().unwrap_or("-"),
+                l.expires.as_deref().unwrap_or("-")
+            ),
+        );
     }
     if let Some(k) = p.key_size {
         r.line(i, format!("key size: {k} bits"));
@@ -777,7 +883,10 @@ fn explain_rstr(r: &mut Report, m: &RequestSecurityTokenResponse, i: usize, keys
     match &m.requested_proof_token {
         Some(RequestedProofToken::BinarySecret(b)) => r.line(
             i,
-            format!("proof key: BinarySecret in the clear, {}", key_summary(b.value.expose(), keys)),
+            format!(
+                "proof key: BinarySecret in the clear, {}",
+                key_summary(b.value.expose(), keys)
+            ),
         ),
         Some(RequestedProofToken::EncryptedKey(f)) => {
             if let Some((d, n)) = f.first_element() {
@@ -803,7 +912,10 @@ fn explain_rstr(r: &mut Report, m: &RequestSecurityTokenResponse, i: usize, keys
             format!(
                 "status: {}{}",
                 short(&s.code.uri(m.version)),
-                s.reason.as_deref().map(|x| format!(" ({})", clean(x))).unwrap_or_default()
+                s.reason
+                    .as_deref()
+                    .map(|x| format!(" ({})", clean(x)))
+                    .unwrap_or_default()
             ),
         );
     }

@@ -212,7 +212,10 @@ pub(crate) fn issue(
                 "entropy makes sense only for a symmetric key (--key-type symmetric)",
             ));
         }
-        let bytes = req.key_size.map_or(32, |b| (b as usize).div_ceil(8)).max(16);
+        let bytes = req
+            .key_size
+            .map_or(32, |b| (b as usize).div_ceil(8))
+            .max(16);
         let e = crypto::random_secret(bytes)
             .map_err(|e| Error::request(format!("random generator: {e}")))?;
         rst.params.entropy = Some(Entropy::BinarySecret(BinarySecret::new(
@@ -363,8 +366,7 @@ pub(crate) fn target(
     };
     let dkt_xml = dkt.to_xml().map_err(Error::request)?;
     let dk_ref = format!("#{dkt_id}");
-    let key_info =
-        |w: &mut Writer| wss::write_reference(w, &dk_ref, Some(sc.dk_value_type()));
+    let key_info = |w: &mut Writer| wss::write_reference(w, &dk_ref, Some(sc.dk_value_type()));
     let p = Protection {
         signer: Some(Signer {
             key: SigningKey::Hmac(derived.expose()),

@@ -158,7 +158,9 @@ impl StsClient {
         if answer.rstr()?.requested_token_cancelled {
             Ok(())
         } else {
-            Err(Error::response("no wst:RequestedTokenCancelled in the answer"))
+            Err(Error::response(
+                "no wst:RequestedTokenCancelled in the answer",
+            ))
         }
     }
 

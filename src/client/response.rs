@@ -173,9 +173,7 @@ fn hint(local: &str, ns_uri: &str, auth: Auth) -> String {
             "the STS considers the message expired: check that the clocks agree"
         }
         ("InvalidTimeRange", true) => "the STS refused the requested lifetime",
-        ("UnableToRenew" | "RenewNeeded", true) => {
-            "the token cannot be renewed: request a new one"
-        }
+        ("UnableToRenew" | "RenewNeeded", true) => "the token cannot be renewed: request a new one",
         ("UnsupportedAlgorithm", true) => {
             "the STS does not support an algorithm we used: check its policy"
         }
@@ -410,8 +408,9 @@ fn decrypt_fragment(
         _ => {}
     }
     if let Some(s) = symmetric {
-        return decrypt_key(&ek, KeyEncryptionKey::Symmetric(s.expose()), &policy)
-            .map_err(|e| Error::proof(format!("the {what} does not open with the proof key: {e}")));
+        return decrypt_key(&ek, KeyEncryptionKey::Symmetric(s.expose()), &policy).map_err(|e| {
+            Error::proof(format!("the {what} does not open with the proof key: {e}"))
+        });
     }
     Err(Error::proof(format!(
         "the {what} is encrypted for a certificate: authenticate with a certificate and its key \

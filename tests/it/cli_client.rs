@@ -72,7 +72,11 @@ fn request_with_the_demo_credentials_file_writes_token_and_key_files() {
     let front = StsFront::start(engine(), loopback());
     let dir = scratch();
     let creds = dir.join("demo-credentials.txt");
-    std::fs::write(&creds, format!("username=alice\npassword=secret\napplies_to={RP}\n")).unwrap();
+    std::fs::write(
+        &creds,
+        format!("username=alice\npassword=secret\napplies_to={RP}\n"),
+    )
+    .unwrap();
     let (token, key) = (dir.join("token.xml"), dir.join("key.hex"));
     let (ok, out, err) = wstrust(&[
         "request",
@@ -89,7 +93,10 @@ fn request_with_the_demo_credentials_file_writes_token_and_key_files() {
     ]);
     assert!(ok, "{err}");
     assert!(out.is_empty(), "{out}");
-    assert!(err.contains("token written to") && !err.contains("warning"), "{err}");
+    assert!(
+        err.contains("token written to") && !err.contains("warning"),
+        "{err}"
+    );
     let token_xml = std::fs::read_to_string(&token).unwrap();
     let hex = std::fs::read_to_string(&key).unwrap();
     assert_eq!(unhex(hex.trim()), service_key(token_xml.trim()));
@@ -120,7 +127,8 @@ fn request_with_the_demo_credentials_file_writes_token_and_key_files() {
         let log = seen.last().unwrap().log.clone().unwrap_or_default();
         if !ok {
             assert!(
-                err.contains("wst:InvalidRequest") && log.contains("request type not supported yet"),
+                err.contains("wst:InvalidRequest")
+                    && log.contains("request type not supported yet"),
                 "{cmd}: {err} / {log}"
             );
         } else {
@@ -153,9 +161,14 @@ fn request_with_a_bare_password_file_prints_the_key_in_base64() {
         "base64",
     ]);
     assert!(ok, "{err}");
-    assert!(err.contains("warning: the STS signature was not checked"), "{err}");
+    assert!(
+        err.contains("warning: the STS signature was not checked"),
+        "{err}"
+    );
     let (token, key_line) = out.trim_end().rsplit_once('\n').unwrap();
-    let b64 = key_line.strip_prefix("proof key (base64): ").expect(key_line);
+    let b64 = key_line
+        .strip_prefix("proof key (base64): ")
+        .expect(key_line);
     assert_eq!(base64_decode(b64).unwrap(), service_key(token));
     assert!(token.contains(wstrust::xml::ns::WSC_2005));
 }
@@ -191,8 +204,15 @@ fn request_failures_say_what_to_fix() {
     let pw = dir.join("password");
     std::fs::write(&pw, "wrong").unwrap();
     let (ok, _, err) = wstrust(&[
-        "request", "--url", &front.url, "--username", "alice", "--password-file", s(&pw),
-        "--applies-to", RP,
+        "request",
+        "--url",
+        &front.url,
+        "--username",
+        "alice",
+        "--password-file",
+        s(&pw),
+        "--applies-to",
+        RP,
     ]);
     assert!(!ok);
     assert!(
@@ -208,16 +228,38 @@ fn request_failures_say_what_to_fix() {
         l.local_addr().unwrap().port()
     };
     let (ok, _, err) = wstrust(&[
-        "request", "--url", &format!("http://127.0.0.1:{port}/sts"), "--username", "alice",
-        "--password-file", s(&pw), "--applies-to", RP, "--retries", "1",
+        "request",
+        "--url",
+        &format!("http://127.0.0.1:{port}/sts"),
+        "--username",
+        "alice",
+        "--password-file",
+        s(&pw),
+        "--applies-to",
+        RP,
+        "--retries",
+        "1",
     ]);
     assert!(!ok);
-    assert!(err.contains("retrying") && err.contains("attempt 2 of 2"), "{err}");
-    assert!(err.contains("cannot reach the STS") && err.contains("is running"), "{err}");
+    assert!(
+        err.contains("retrying") && err.contains("attempt 2 of 2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cannot reach the STS") && err.contains("is running"),
+        "{err}"
+    );
     // https without a CA to trust.
     let (ok, _, err) = wstrust(&[
-        "request", "--url", "https://127.0.0.1:1/sts", "--username", "alice",
-        "--password-file", s(&pw), "--applies-to", RP,
+        "request",
+        "--url",
+        "https://127.0.0.1:1/sts",
+        "--username",
+        "alice",
+        "--password-file",
+        s(&pw),
+        "--applies-to",
+        RP,
     ]);
     assert!(!ok && err.contains("--ca"), "{err}");
 }
@@ -268,7 +310,10 @@ fn inspect_explains_recorded_client_requests() {
         for e in *expect {
             assert!(out.contains(e), "{file}: `{e}` missing in\n{out}");
         }
-        assert!(!out.contains(">secret<") && !out.contains("secret\n"), "{file}: {out}");
+        assert!(
+            !out.contains(">secret<") && !out.contains("secret\n"),
+            "{file}: {out}"
+        );
     }
 }
 
@@ -299,9 +344,9 @@ fn inspect_explains_our_response_and_opens_its_keys() {
         "WS-Trust 1.3 RequestSecurityTokenResponseCollection of 1",
         "token: SecurityContextToken, identifier",
         "verified with CN=interop-sts, covers the whole token",
-        &format!("key for the service: EncryptedKey, RSA-OAEP, for key identifier X509SubjectKeyIdentifier"),
+        "key for the service: EncryptedKey, RSA-OAEP, for key identifier X509SubjectKeyIdentifier",
         &format!("opened with --key #2: 32 bytes, SHA-256 fingerprint {fp}"),
-        &format!("proof key: EncryptedKey, RSA-OAEP, for key identifier ThumbprintSHA1"),
+        "proof key: EncryptedKey, RSA-OAEP, for key identifier ThumbprintSHA1",
         &format!("opened with --key #1: 32 bytes, SHA-256 fingerprint {fp}"),
     ] {
         assert!(out.contains(e), "`{e}` missing in\n{out}");
@@ -309,10 +354,26 @@ fn inspect_explains_our_response_and_opens_its_keys() {
     // Without keys: explained, nothing opened.
     let (ok, out, _) = wstrust(&["inspect", s(&response)]);
     assert!(ok);
-    assert!(out.contains("not opened (give the recipient's key with --key)"), "{out}");
+    assert!(
+        out.contains("not opened (give the recipient's key with --key)"),
+        "{out}"
+    );
     assert!(!out.contains(&fp));
     // --reveal prints the key itself.
-    let (_, out, _) = wstrust(&["inspect", s(&response), "--key", &pki("client.key"), "--reveal"]);
-    let hex: String = t.proof_key.as_ref().unwrap().expose().iter().map(|b| format!("{b:02x}")).collect();
+    let (_, out, _) = wstrust(&[
+        "inspect",
+        s(&response),
+        "--key",
+        &pki("client.key"),
+        "--reveal",
+    ]);
+    let hex: String = t
+        .proof_key
+        .as_ref()
+        .unwrap()
+        .expose()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert!(out.contains(&hex), "{out}");
 }

@@ -118,7 +118,11 @@ impl StsFront {
     pub fn start_on(listener: StdListener, engine: Engine, opts: FrontOptions) -> Self {
         let port = listener.local_addr().unwrap().port();
         let scheme = if opts.tls.is_some() { "https" } else { "http" };
-        let host = if opts.tls.is_some() { "localhost" } else { "127.0.0.1" };
+        let host = if opts.tls.is_some() {
+            "localhost"
+        } else {
+            "127.0.0.1"
+        };
         let url = format!("{scheme}://{host}:{port}/sts");
         listener.set_nonblocking(true).unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));

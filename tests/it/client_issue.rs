@@ -66,8 +66,12 @@ pub fn service_key(token_xml: &str) -> Vec<u8> {
             || doc.is(sct, ns::WSC_2005, "SecurityContextToken"),
         "an SCT: {token_xml}"
     );
-    let sig = Signature::read(&doc, doc.child(sct, ns::DS, "Signature").unwrap(), &Policy::default())
-        .unwrap();
+    let sig = Signature::read(
+        &doc,
+        doc.child(sct, ns::DS, "Signature").unwrap(),
+        &Policy::default(),
+    )
+    .unwrap();
     let v = verify(
         &doc,
         &sig,
@@ -100,7 +104,11 @@ fn username_issue_over_both_soap_and_trust_versions_gives_the_services_key() {
             .unwrap_or_else(|e| panic!("{soap} {trust:?}: {e}; {:?}", front.seen().last()));
         let key = t.proof_key.as_ref().expect("a proof key");
         assert_eq!(key.len(), 32);
-        assert_eq!(key.expose(), service_key(&t.token_xml).as_slice(), "{soap} {trust:?}");
+        assert_eq!(
+            key.expose(),
+            service_key(&t.token_xml).as_slice(),
+            "{soap} {trust:?}"
+        );
         assert!(t.sts_signature_verified);
         assert!(t.identifier.is_some());
         assert!(t.unattached_reference.is_some() && t.attached_reference.is_some());
@@ -117,13 +125,22 @@ fn username_issue_over_both_soap_and_trust_versions_gives_the_services_key() {
         let action = wstrust::trust::Action::Request(wstrust::trust::Binding::Issue).uri(trust);
         match soap {
             SoapVersion::V11 => {
-                assert_eq!(seen.content_type.as_deref(), Some("text/xml; charset=utf-8"));
-                assert_eq!(seen.soap_action.as_deref(), Some(format!("\"{action}\"").as_str()));
+                assert_eq!(
+                    seen.content_type.as_deref(),
+                    Some("text/xml; charset=utf-8")
+                );
+                assert_eq!(
+                    seen.soap_action.as_deref(),
+                    Some(format!("\"{action}\"").as_str())
+                );
             }
             SoapVersion::V12 => {
                 assert_eq!(
                     seen.content_type.as_deref(),
-                    Some(format!("application/soap+xml; charset=utf-8; action=\"{action}\"").as_str())
+                    Some(
+                        format!("application/soap+xml; charset=utf-8; action=\"{action}\"")
+                            .as_str()
+                    )
                 );
                 assert_eq!(seen.soap_action, None);
             }
@@ -161,12 +178,18 @@ fn x509_issue_gets_the_key_encrypted_for_our_certificate() {
             .descendants_or_self(rstr.root())
             .find(|n| rstr.is(*n, ns::WST13, "RequestedProofToken"))
             .unwrap();
-        assert!(rstr.child(proof, ns::XENC, "EncryptedKey").is_some(), "EncryptedKey proof");
+        assert!(
+            rstr.child(proof, ns::XENC, "EncryptedKey").is_some(),
+            "EncryptedKey proof"
+        );
         assert_eq!(
             t.proof_key.as_ref().unwrap().expose(),
             service_key(&t.token_xml).as_slice()
         );
-        assert!(t.sts_signature_verified, "signature and SignatureConfirmation checked");
+        assert!(
+            t.sts_signature_verified,
+            "signature and SignatureConfirmation checked"
+        );
     }
 }
 
@@ -218,7 +241,10 @@ fn unknown_relying_party_is_invalid_scope() {
     let front = StsFront::start(engine(), loopback());
     let client = StsClient::new(&front.url, config(SoapVersion::V11, TrustVersion::V13)).unwrap();
     let e = client
-        .issue(&IssueRequest::new("https://elsewhere.example/", alice("secret")))
+        .issue(&IssueRequest::new(
+            "https://elsewhere.example/",
+            alice("secret"),
+        ))
         .unwrap_err();
     assert_eq!(e.fault().unwrap().local_code(), "InvalidScope");
     assert!(e.to_string().contains("--applies-to"));
@@ -260,7 +286,9 @@ fn a_tampered_response_is_refused_when_the_sts_certificate_is_known() {
     let mut cfg = config(SoapVersion::V11, TrustVersion::V13);
     cfg.sts_cert = None;
     let client = StsClient::new(&front.url, cfg).unwrap();
-    let t = client.issue(&IssueRequest::new(RP, alice("secret"))).unwrap();
+    let t = client
+        .issue(&IssueRequest::new(RP, alice("secret")))
+        .unwrap();
     assert!(!t.sts_signature_verified);
 }
 
@@ -281,7 +309,9 @@ fn a_missing_signature_confirmation_is_refused() {
     // Drop the SignatureConfirmation the STS sent for our X.509 signature; the signature over
     // the Body stays valid, but the confirmation is gone.
     let strip: crate::client_front::Tamper = Arc::new(|body: &str| {
-        let start = body.find("<wsse11:SignatureConfirmation").expect("a confirmation");
+        let start = body
+            .find("<wsse11:SignatureConfirmation")
+            .expect("a confirmation");
         let end = start + body[start..].find("/>").unwrap() + 2;
         let mut b = body.to_owned();
         b.replace_range(start..end, "");
@@ -339,7 +369,10 @@ fn connection_refused_is_retried_until_the_sts_is_up() {
     assert!(t.proof_key.is_some());
     let lines = lines.lock().unwrap();
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].contains(&url) && lines[0].contains("attempt 2 of 4"), "{lines:?}");
+    assert!(
+        lines[0].contains(&url) && lines[0].contains("attempt 2 of 4"),
+        "{lines:?}"
+    );
     assert_eq!(front.seen().len(), 1);
 }
 
@@ -358,5 +391,8 @@ fn nothing_listening_after_the_retries_says_what_to_check() {
         .unwrap_err();
     assert!(matches!(e, Error::Connect { .. }), "{e}");
     let text = e.to_string();
-    assert!(text.contains("after 2 attempts") && text.contains("that the STS is running"), "{text}");
+    assert!(
+        text.contains("after 2 attempts") && text.contains("that the STS is running"),
+        "{text}"
+    );
 }

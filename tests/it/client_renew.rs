@@ -15,9 +15,9 @@ use wstrust::client::{Error, IssueRequest, IssuedToken, StsClient};
 use wstrust::crypto::{DigestAlgorithm, SecretBytes, SignatureAlgorithm};
 use wstrust::soap::{Envelope, SoapVersion};
 use wstrust::trust::{
-    Action, BinarySecret, Binding, FromElement, RequestSecurityToken,
-    RequestSecurityTokenResponse, RequestType, RequestedProofToken, ScVersion,
-    SecurityContextToken, Status, StatusCode, ToXml, TokenHolder, TrustVersion,
+    Action, BinarySecret, Binding, FromElement, RequestSecurityToken, RequestSecurityTokenResponse,
+    RequestType, RequestedProofToken, ScVersion, SecurityContextToken, Status, StatusCode, ToXml,
+    TokenHolder, TrustVersion,
 };
 use wstrust::wss::{
     self, Clock, Environment, InboundConfig, KeySource, Protection, Signer, SignerKeyInfo,
@@ -32,14 +32,21 @@ use crate::wss_support::{MemoryReplay, TestKeys};
 
 fn issued(front: &StsFront, soap: SoapVersion) -> (StsClient, IssuedToken) {
     let client = StsClient::new(&front.url, config(soap, TrustVersion::V13)).unwrap();
-    let t = client.issue(&IssueRequest::new(RP, alice("secret"))).unwrap();
+    let t = client
+        .issue(&IssueRequest::new(RP, alice("secret")))
+        .unwrap();
     (client, t)
 }
 
 /// The engine refused only because it lacks the binding: our security header passed.
 fn engine_lacks_binding(front: &StsFront, e: &Error) -> bool {
-    let log = front.seen().last().and_then(|s| s.log.clone()).unwrap_or_default();
-    e.fault().is_some_and(|f| f.local_code() == "InvalidRequest")
+    let log = front
+        .seen()
+        .last()
+        .and_then(|s| s.log.clone())
+        .unwrap_or_default();
+    e.fault()
+        .is_some_and(|f| f.local_code() == "InvalidRequest")
         && log.contains("request type not supported yet")
 }
 
@@ -100,7 +107,7 @@ fn a_wrong_proof_key_is_refused_by_the_engine() {
 fn only_security_context_tokens_and_with_their_key() {
     let front = StsFront::start(engine(), loopback());
     let (client, t) = issued(&front, SoapVersion::V11);
-    let mut no_key = t.clone();
+    let mut no_key = t;
     no_key.proof_key = None;
     assert!(matches!(client.renew(&no_key), Err(Error::Token { .. })));
     let saml = IssuedToken::from_token_xml(
@@ -109,7 +116,10 @@ fn only_security_context_tokens_and_with_their_key() {
     )
     .unwrap();
     let e = client.cancel(&saml).unwrap_err();
-    assert!(e.to_string().contains("only security context tokens"), "{e}");
+    assert!(
+        e.to_string().contains("only security context tokens"),
+        "{e}"
+    );
     // Nothing was sent for either.
     assert_eq!(front.seen().len(), 1);
 }
@@ -166,7 +176,10 @@ fn verify_request(body: &str, soap: SoapVersion, identifier: &str, key: &[u8]) -
         .or(rst.params.cancel_target)
         .or(rst.params.validate_target)
         .expect("a target");
-    assert!(target.content.as_str().contains(identifier), "STR to the context");
+    assert!(
+        target.content.as_str().contains(identifier),
+        "STR to the context"
+    );
     let signature = sig.value.clone();
     let binding = rst.params.request_type.unwrap();
     drop(env);
@@ -186,7 +199,11 @@ fn failed_authentication(soap: SoapVersion) -> String {
 }
 
 /// A response envelope signed by the STS, confirming `signature`.
-fn signed_response(soap: SoapVersion, rstr: &RequestSecurityTokenResponse, signature: Vec<u8>) -> String {
+fn signed_response(
+    soap: SoapVersion,
+    rstr: &RequestSecurityTokenResponse,
+    signature: Vec<u8>,
+) -> String {
     let body = Document::parse(rstr.to_xml().unwrap().as_bytes()).unwrap();
     let k = key("sts");
     let c = cert("sts");
@@ -200,9 +217,15 @@ fn signed_response(soap: SoapVersion, rstr: &RequestSecurityTokenResponse, signa
         signature_confirmations: vec![signature],
         ..Protection::default()
     };
-    wss::secure_envelope(soap, SystemClock.now_ms(), &|_| {}, &|w| {
-        w.copy(&body, body.root());
-    }, &p)
+    wss::secure_envelope(
+        soap,
+        SystemClock.now_ms(),
+        &|_| {},
+        &|w| {
+            w.copy(&body, body.root());
+        },
+        &p,
+    )
     .unwrap()
     .xml
 }
@@ -216,7 +239,7 @@ fn renew_cancel_and_validate_answers_are_read_as_the_specifications_say() {
     let old_key = t.proof_key.as_ref().unwrap().expose().to_vec();
     let new_key = vec![0x5au8; 32];
     let checks = Arc::new(AtomicUsize::new(0));
-    let (id2, key2, nk2, checks2) = (identifier.clone(), old_key.clone(), new_key.clone(), checks.clone());
+    let (id2, key2, nk2, checks2) = (identifier.clone(), old_key, new_key.clone(), checks.clone());
     let script: Script = Arc::new(move |body: &str| {
         let Some(c) = verify_request(body, SoapVersion::V12, &id2, &key2) else {
             return failed_authentication(SoapVersion::V12);
@@ -235,8 +258,9 @@ fn renew_cancel_and_validate_answers_are_read_as_the_specifications_say() {
                 let mut sct = SecurityContextToken::new(ScVersion::V13, id2.clone());
                 sct.instance = Some("1".into());
                 rstr.requested_security_token = Some(TokenHolder::from_token(&sct).unwrap());
-                rstr.requested_proof_token =
-                    Some(RequestedProofToken::BinarySecret(BinarySecret::new(None, nk2.clone())));
+                rstr.requested_proof_token = Some(RequestedProofToken::BinarySecret(
+                    BinarySecret::new(None, nk2.clone()),
+                ));
             }
             RequestType::Cancel => rstr.requested_token_cancelled = true,
             RequestType::Validate => {
@@ -260,7 +284,10 @@ fn renew_cancel_and_validate_answers_are_read_as_the_specifications_say() {
     let renewed = client.renew(&t).unwrap();
     assert_eq!(renewed.identifier.as_deref(), Some(identifier.as_str()));
     assert_eq!(renewed.instance.as_deref(), Some("1"));
-    assert_eq!(renewed.proof_key.as_ref().unwrap().expose(), new_key.as_slice());
+    assert_eq!(
+        renewed.proof_key.as_ref().unwrap().expose(),
+        new_key.as_slice()
+    );
     assert!(renewed.sts_signature_verified);
     client.cancel(&t).unwrap();
     let status = client.validate(&t).unwrap();
@@ -270,6 +297,10 @@ fn renew_cancel_and_validate_answers_are_read_as_the_specifications_say() {
     assert_eq!(checks.load(Ordering::SeqCst), 3);
     // The renewed token signs with its new key, which this script does not know.
     let e = client.cancel(&renewed).unwrap_err();
-    assert_eq!(e.fault().map(|f| f.local_code()), Some("FailedAuthentication"), "{e}");
+    assert_eq!(
+        e.fault().map(|f| f.local_code()),
+        Some("FailedAuthentication"),
+        "{e}"
+    );
     assert_eq!(checks.load(Ordering::SeqCst), 3);
 }

@@ -16,11 +16,9 @@ use crate::support::fixture_text;
 
 /// A TLS server config for `localhost` with a certificate signed by the recorded test CA.
 fn tls_server() -> Arc<rustls::ServerConfig> {
-    let ca_key = KeyPair::from_pem_and_sign_algo(
-        &fixture_text("clients/pki/ca.key"),
-        &PKCS_RSA_SHA256,
-    )
-    .unwrap();
+    let ca_key =
+        KeyPair::from_pem_and_sign_algo(&fixture_text("clients/pki/ca.key"), &PKCS_RSA_SHA256)
+            .unwrap();
     let issuer = Issuer::from_ca_cert_pem(&fixture_text("clients/pki/ca.pem"), ca_key).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
     let leaf = CertificateParams::new(vec!["localhost".to_owned()])
@@ -54,7 +52,9 @@ fn https_with_the_ca_works_and_another_ca_is_refused() {
     let mut cfg = config(SoapVersion::V12, TrustVersion::V13);
     cfg.ca = Some(cert("ca"));
     let client = StsClient::new(&front.url, cfg).unwrap();
-    let t = client.issue(&IssueRequest::new(RP, alice("secret"))).unwrap();
+    let t = client
+        .issue(&IssueRequest::new(RP, alice("secret")))
+        .unwrap();
     assert_eq!(
         t.proof_key.as_ref().unwrap().expose(),
         service_key(&t.token_xml).as_slice()
