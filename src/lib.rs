@@ -17,6 +17,8 @@
 //! (configuration file, zero-config data directory) ← `cli`. Beside that chain, `keyx`
 //! (MSL-style key exchange and master tokens) uses `crypto`, `pki`, `xml` and `store`, and
 //! `engine` may use it.
+//! `client` (the requester's side: WS-Trust client over HTTP) sits beside `engine` and uses
+//! `trust` and below.
 //!
 //! ## Threat model in one paragraph
 //!
@@ -46,6 +48,8 @@ pub mod wss;
 pub mod trust;
 
 pub mod service;
+
+pub mod client;
 
 pub mod engine;
 

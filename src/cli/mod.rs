@@ -4,8 +4,13 @@
 //! to fix. May use: every other layer.
 
 pub mod c14n;
+pub mod cancel;
 pub mod init;
+pub mod inspect;
+pub mod renew;
+pub mod request;
 pub mod serve;
+pub mod validate;
 
 use std::process::ExitCode;
 
@@ -30,6 +35,16 @@ pub enum Command {
     Init(init::Args),
     /// Run the security token service.
     Serve(serve::Args),
+    /// Ask an STS for a token; print or save it with its proof key.
+    Request(Box<request::Args>),
+    /// Renew a security context token (signed with its proof key).
+    Renew(Box<renew::Args>),
+    /// Cancel a security context token (signed with its proof key).
+    Cancel(Box<cancel::Args>),
+    /// Ask the STS whether a security context token is valid (exit status 1 if not).
+    Validate(Box<validate::Args>),
+    /// Explain an RST/RSTR: versions, binding, token, key material, who signed what.
+    Inspect(inspect::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -39,6 +54,11 @@ pub fn run() -> ExitCode {
         Command::C14n(args) => c14n::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Request(args) => request::run(&args),
+        Command::Renew(args) => renew::run(&args),
+        Command::Cancel(args) => cancel::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

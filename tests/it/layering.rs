@@ -20,6 +20,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "client",
+        &["crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust"],
+    ),
+    (
         "engine",
         &[
             "crypto", "pki", "xml", "xmlsec", "soap", "saml", "wss", "trust", "store", "keyx",

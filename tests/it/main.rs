@@ -5,6 +5,11 @@
 mod c14n_vectors;
 mod c14n_xmllint;
 mod cli;
+mod cli_client;
+mod client_front;
+mod client_issue;
+mod client_renew;
+mod client_tls;
 mod dsig_vectors;
 mod engine_issue;
 mod engine_keyx;
