@@ -66,7 +66,7 @@ fn c14n(c: &mut Criterion) {
             canonicalize(&big_doc, black_box(big_doc.root()), &opts, std::io::sink()).expect("c14n")
         })
     });
-    g.bench_function("exc-soap-111k+sha256", |b| {
+    g.bench_function("exc-soap-111k-sha256", |b| {
         b.iter(|| {
             let mut sink = DigestSink::new(DigestAlgorithm::Sha256);
             canonicalize(&big_doc, black_box(big_doc.root()), &opts, &mut sink).expect("c14n");

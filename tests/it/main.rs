@@ -10,6 +10,7 @@ mod engine_issue;
 mod engine_request;
 mod hostile_xml;
 mod layering;
+mod load_tool;
 mod soap;
 mod support;
 mod trust_model;

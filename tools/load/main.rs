@@ -746,14 +746,17 @@ fn report(
     }
     if let Some(p) = &args.json {
         let j = format!(
-            "{{\"workload\":\"{}\",\"mode\":\"{}\",\"connections\":{},\"cores\":{cores},\"rate\":{},\"completed\":{},\"seconds\":{:.3},\"throughput\":{rps:.2},\"p50_us\":{p50},\"p99_us\":{p99},\"p999_us\":{p999},\"errors\":0,\"pool_exhausted\":{}}}\n",
+            "{{\"workload\":\"{}\",\"mode\":\"{}\",\"connections\":{},\"cores\":{cores},\"rate\":{},\"completed\":{},\"seconds\":{:.3},\"throughput\":{rps:.2},\"p50_us\":{p50},\"p99_us\":{p99},\"p999_us\":{p999},\"errors\":0,\"pool_exhausted\":{},\"argon2\":\"m={} KiB t={} p={}\"}}\n",
             workload.name(),
             target.mode(),
             args.connections,
             args.rate.map_or("null".into(), |r| format!("{r:.1}")),
             o.completed,
             o.measured_secs,
-            o.pool_exhausted
+            o.pool_exhausted,
+            argon2.m_cost_kib,
+            argon2.t_cost,
+            argon2.p_cost
         );
         std::fs::write(p, j).map_err(|e| format!("{}: {e}", p.display()))?;
     }
