@@ -80,7 +80,10 @@ fn digests(c: &mut Criterion) {
     let mut g = c.benchmark_group("digest");
     let data = request();
     g.throughput(Throughput::Bytes(data.len() as u64));
-    for (name, alg) in [("sha1-4k", DigestAlgorithm::Sha1), ("sha256-4k", DigestAlgorithm::Sha256)] {
+    for (name, alg) in [
+        ("sha1-4k", DigestAlgorithm::Sha1),
+        ("sha256-4k", DigestAlgorithm::Sha256),
+    ] {
         g.bench_function(name, |b| b.iter(|| digest(alg, black_box(&data))));
     }
     g.finish();
@@ -150,7 +153,14 @@ fn signatures(c: &mut Criterion) {
     g.bench_function("xmldsig-request-parsed", |b| {
         b.iter(|| {
             let s = Signature::read(&doc, sig_node, &policy).expect("reads");
-            verify(&doc, &s, VerificationKey::Rsa(&client), &policy, &NoResolver).expect("ok")
+            verify(
+                &doc,
+                &s,
+                VerificationKey::Rsa(&client),
+                &policy,
+                &NoResolver,
+            )
+            .expect("ok")
         })
     });
     g.finish();
@@ -184,7 +194,11 @@ fn encryption(c: &mut Criterion) {
         .oaep_encrypt(&oaep, &key)
         .expect("encrypts");
     g.bench_function("rsa2048-oaep-32", |b| {
-        b.iter(|| pki.sts_key.oaep_decrypt(&oaep, black_box(&to_sts)).expect("ok"))
+        b.iter(|| {
+            pki.sts_key
+                .oaep_decrypt(&oaep, black_box(&to_sts))
+                .expect("ok")
+        })
     });
     g.finish();
 }

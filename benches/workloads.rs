@@ -30,7 +30,7 @@ use workloads::{Credentials, Pki, Request, Workload};
 
 fn w_verify(c: &mut Criterion) {
     let pki = Pki::recorded().expect("pki");
-    let cert: Certificate = pki.client_cert.clone();
+    let cert: Certificate = pki.client_cert;
     let policy = Policy::default();
     let mut g = c.benchmark_group("W-verify");
     for (name, rel) in [

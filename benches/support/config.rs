@@ -19,6 +19,9 @@ pub(crate) fn config() -> Criterion {
     let samples = env_f64("WSTRUST_BENCH_SAMPLES", 20.0).max(10.0) as usize;
     Criterion::default()
         .measurement_time(Duration::from_secs_f64(env_f64("WSTRUST_BENCH_SECS", 3.0)))
-        .warm_up_time(Duration::from_secs_f64(env_f64("WSTRUST_BENCH_WARMUP", 1.0)))
+        .warm_up_time(Duration::from_secs_f64(env_f64(
+            "WSTRUST_BENCH_WARMUP",
+            1.0,
+        )))
         .sample_size(samples)
 }

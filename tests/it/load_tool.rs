@@ -12,7 +12,10 @@ use crate::support::shared;
 fn load_tool(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wstrust-load"))
         .args(args)
-        .env("WSTRUST_SHARED", shared().parent().expect("fixtures parent"))
+        .env(
+            "WSTRUST_SHARED",
+            shared().parent().expect("fixtures parent"),
+        )
         .output()
         .expect("wstrust-load runs")
 }
@@ -167,7 +170,10 @@ fn a_fault_refuses_the_report() {
         let out = text(&o);
         assert_eq!(o.status.code(), Some(2), "{status}: {out}");
         assert!(out.contains("REFUSED"), "{out}");
-        assert!(!out.contains("throughput"), "no figures after a fault: {out}");
+        assert!(
+            !out.contains("throughput"),
+            "no figures after a fault: {out}"
+        );
     }
 }
 

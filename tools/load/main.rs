@@ -35,7 +35,10 @@ use workloads::{Credentials, Pki, Request, Workload};
 
 /// Command line.
 #[derive(Debug, Parser)]
-#[command(name = "wstrust-load", about = "Load generator for the wstrust performance workloads")]
+#[command(
+    name = "wstrust-load",
+    about = "Load generator for the wstrust performance workloads"
+)]
 struct Args {
     /// Workload: W-verify, W-x509, W-sct, W-password or W-idle.
     #[arg(long, default_value = "W-x509")]
@@ -124,7 +127,10 @@ fn run(args: &Args) -> Result<i32, String> {
         return profile(workload, n, &pki, &creds, &argon2).map(|()| 0);
     }
     if workload == Workload::Idle {
-        let url = args.url.as_deref().ok_or("W-idle needs --url (a running server)")?;
+        let url = args
+            .url
+            .as_deref()
+            .ok_or("W-idle needs --url (a running server)")?;
         return idle(args, url);
     }
     let target = if args.in_process || workload == Workload::Verify {
@@ -345,13 +351,7 @@ fn micros(d: Duration) -> u32 {
 }
 
 /// Records one answered request that was scheduled (or sent) at `sent`.
-fn record(
-    c: &Collector,
-    w: &Window,
-    sent: Instant,
-    ok: Result<(), String>,
-    lat: &mut Vec<u32>,
-) {
+fn record(c: &Collector, w: &Window, sent: Instant, ok: Result<(), String>, lat: &mut Vec<u32>) {
     let done = Instant::now();
     match ok {
         Err(e) => c.error(e),
@@ -450,7 +450,10 @@ async fn post(sender: &mut Sender, ep: &Endpoint, body: Bytes) -> Result<(u16, B
         .header("SOAPAction", format!("\"{}\"", workloads::ISSUE_ACTION))
         .body(Full::new(body))
         .map_err(|e| e.to_string())?;
-    sender.ready().await.map_err(|e| format!("connection: {e}"))?;
+    sender
+        .ready()
+        .await
+        .map_err(|e| format!("connection: {e}"))?;
     let resp = sender
         .send_request(req)
         .await
@@ -573,7 +576,8 @@ struct Verifier {
 impl Verifier {
     fn new(fixture: &str) -> Result<Self, String> {
         let pem = workloads::fixture("clients/pki/client.pem")?;
-        let cert = Certificate::from_pem(&String::from_utf8_lossy(&pem)).map_err(|e| e.to_string())?;
+        let cert =
+            Certificate::from_pem(&String::from_utf8_lossy(&pem)).map_err(|e| e.to_string())?;
         Ok(Self {
             bytes: workloads::fixture(fixture)?,
             cert,
@@ -671,15 +675,24 @@ fn idle(args: &Args, url: &str) -> Result<i32, String> {
     let rss_idle = args.server_pid.and_then(rss_kib);
     result?;
     let n = opened.load(Ordering::Relaxed);
-    let fmt = |v: Option<u64>| v.map_or("n/a".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+    let fmt = |v: Option<u64>| {
+        v.map_or_else(
+            || "n/a".to_owned(),
+            |k| format!("{:.1} MiB", k as f64 / 1024.0),
+        )
+    };
     println!("workload    W-idle");
     println!("connections {n}");
-    println!("server RSS  before {}  idle {}", fmt(rss_before), fmt(rss_idle));
+    println!(
+        "server RSS  before {}  idle {}",
+        fmt(rss_before),
+        fmt(rss_idle)
+    );
     if let Some(p) = &args.json {
         let j = format!(
             "{{\"workload\":\"W-idle\",\"connections\":{n},\"rss_before_kib\":{},\"rss_idle_kib\":{}}}\n",
-            rss_before.map_or("null".into(), |v| v.to_string()),
-            rss_idle.map_or("null".into(), |v| v.to_string()),
+            rss_before.map_or_else(|| "null".into(), |v| v.to_string()),
+            rss_idle.map_or_else(|| "null".into(), |v| v.to_string()),
         );
         std::fs::write(p, j).map_err(|e| format!("{}: {e}", p.display()))?;
     }
@@ -730,12 +743,25 @@ fn report(
         percentile(&lat, 99.9),
     );
     println!("workload    {}", workload.name());
-    println!("mode        {} ({} connections, {} cores)", target.mode(), args.connections, cores);
+    println!(
+        "mode        {} ({} connections, {} cores)",
+        target.mode(),
+        args.connections,
+        cores
+    );
     if let Some(r) = args.rate {
         println!("rate        {r:.0} req/s offered");
     }
-    println!("completed   {} in {:.2} s{}", o.completed, o.measured_secs,
-        if o.pool_exhausted { " (pool exhausted: window ended early)" } else { "" });
+    println!(
+        "completed   {} in {:.2} s{}",
+        o.completed,
+        o.measured_secs,
+        if o.pool_exhausted {
+            " (pool exhausted: window ended early)"
+        } else {
+            ""
+        }
+    );
     println!("throughput  {rps:.1} req/s");
     println!("latency     p50 {p50} us  p99 {p99} us  p99.9 {p999} us");
     if workload == Workload::Password {
@@ -750,7 +776,7 @@ fn report(
             workload.name(),
             target.mode(),
             args.connections,
-            args.rate.map_or("null".into(), |r| format!("{r:.1}")),
+            args.rate.map_or_else(|| "null".into(), |r| format!("{r:.1}")),
             o.completed,
             o.measured_secs,
             o.pool_exhausted,

@@ -33,7 +33,8 @@ pub(crate) const ISSUE_ACTION: &str = "http://docs.oasis-open.org/ws-sx/ws-trust
 const ISSUE_REQUEST: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue";
 const SYMMETRIC_KEY: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/SymmetricKey";
 /// The recorded zeep request W-verify checks (RSA-SHA256, two SHA-256 references, 4.4 KB).
-pub(crate) const VERIFY_FIXTURE: &str = "clients/requests/zeep-soap11-x509-sha256-issue-entropy.xml";
+pub(crate) const VERIFY_FIXTURE: &str =
+    "clients/requests/zeep-soap11-x509-sha256-issue-entropy.xml";
 /// The same client's RSA-SHA1 / SHA-1 request (4.4 KB), the SHA-1 variant of W-verify.
 pub(crate) const VERIFY_FIXTURE_SHA1: &str =
     "clients/requests/zeep-soap11-x509-binary-issue-bearer.xml";
@@ -57,7 +58,13 @@ pub(crate) enum Workload {
 
 impl Workload {
     /// Every workload, in report order.
-    pub(crate) const ALL: [Self; 5] = [Self::Verify, Self::X509, Self::Sct, Self::Password, Self::Idle];
+    pub(crate) const ALL: [Self; 5] = [
+        Self::Verify,
+        Self::X509,
+        Self::Sct,
+        Self::Password,
+        Self::Idle,
+    ];
 
     /// The shared name (`W-x509`, …).
     pub(crate) fn name(self) -> &'static str {
@@ -204,7 +211,11 @@ impl Credentials {
 /// An STS engine configured as a deployment would be: the STS key, one realm for the
 /// credentials' AppliesTo, the demo user (Argon2id with `argon2`), client certificates from
 /// the CA (and the client certificate pinned, as the recorded one is X.509 v1).
-pub(crate) fn engine(pki: &Pki, creds: &Credentials, argon2: &Argon2Params) -> Result<Engine, String> {
+pub(crate) fn engine(
+    pki: &Pki,
+    creds: &Credentials,
+    argon2: &Argon2Params,
+) -> Result<Engine, String> {
     let realm = Realm::new(
         "service",
         AppliesToMatch::Exact(creds.applies_to.clone()),
@@ -389,8 +400,12 @@ pub(crate) fn sct_session(pki: &Pki, response: &[u8]) -> Result<SctSession, Stri
     let proof = find(&doc, ns::WST13, "RequestedProofToken").ok_or("no proof token")?;
     let key = if let Some(ek) = doc.child(proof, ns::XENC, "EncryptedKey") {
         let ek = EncryptedKey::read(&doc, ek).map_err(|e| e.to_string())?;
-        decrypt_key(&ek, KeyEncryptionKey::Rsa(&pki.client_key), &Policy::default())
-            .map_err(|e| e.to_string())?
+        decrypt_key(
+            &ek,
+            KeyEncryptionKey::Rsa(&pki.client_key),
+            &Policy::default(),
+        )
+        .map_err(|e| e.to_string())?
     } else if let Some(bs) = doc.child(proof, ns::WST13, "BinarySecret") {
         SecretBytes::new(base64_decode(&doc.text(bs)).ok_or("proof BinarySecret")?)
     } else {
@@ -463,6 +478,8 @@ pub(crate) fn pool(
     let threads = threads.clamp(1, 64);
     let per = n.div_ceil(threads);
     let parts: Vec<Result<Vec<Request>, String>> = std::thread::scope(|s| {
+        // Collected so that every generator is started before the first is joined.
+        #[allow(clippy::needless_collect)]
         let hs: Vec<_> = (0..threads)
             .map(|t| {
                 let count = per.min(n.saturating_sub(t * per));
@@ -470,7 +487,10 @@ pub(crate) fn pool(
             })
             .collect();
         hs.into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err("generator panicked".into())))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("generator panicked".into()))
+            })
             .collect()
     });
     let mut out = Vec::with_capacity(n);
