@@ -32,6 +32,7 @@ mod keyx_lifecycle;
 mod keyx_openssl;
 mod keyx_support;
 mod layering;
+mod load_tool;
 mod pattern_authenticated;
 mod pattern_brokered;
 mod pattern_delegated;
