@@ -67,8 +67,8 @@ impl KeyResolver for EngineKeys<'_> {
             .cloned()
     }
 
-    fn validate(&self, cert: &Certificate, now_ms: i64) -> Result<(), TrustError> {
-        self.cfg.client_trust.validate(cert, &[], now_ms)
+    fn validate(&self, cert: &Certificate, now_secs: i64) -> Result<(), TrustError> {
+        self.cfg.client_trust.validate(cert, &[], now_secs)
     }
 
     fn private_key(&self, cert: &Certificate) -> Option<RsaPrivateKey> {

@@ -66,8 +66,8 @@ pub enum CertificateRef {
 pub trait KeyResolver: Send + Sync {
     /// A certificate known to us (clients' and our own) matching `r`.
     fn certificate(&self, r: &CertificateRef) -> Option<Certificate>;
-    /// Whether `cert` may sign requests, at `now_ms`.
-    fn validate(&self, cert: &Certificate, now_ms: i64) -> Result<(), TrustError>;
+    /// Whether `cert` may sign requests, at `now_secs` (seconds since the Unix epoch).
+    fn validate(&self, cert: &Certificate, now_secs: i64) -> Result<(), TrustError>;
     /// Our private key for `cert`, when an EncryptedKey is addressed to it.
     fn private_key(&self, cert: &Certificate) -> Option<RsaPrivateKey>;
     /// The key of a security context (SCT) by its `wsc:Identifier` (and `Instance`).
