@@ -12,7 +12,8 @@ use wstrust::xmlsec::{base64_encode, write_encrypted_key};
 
 use crate::engine_support::*;
 
-fn propagation(identifier: &str, k: &[u8], recipient: &Certificate) -> String {
+/// An unsolicited RSTR carrying a new context `identifier` with key `k` for `recipient`.
+pub fn propagation(identifier: &str, k: &[u8], recipient: &Certificate) -> String {
     let mut w = Writer::new();
     let ski = base64_encode(&recipient.subject_key_id());
     let ki = |w: &mut Writer| wss::write_key_identifier(w, wss::value_type::X509_SKI, &ski);
