@@ -23,7 +23,7 @@ use std::process::Command;
 
 use crate::interop_support::{fact, hex};
 use crate::realclient_support::{
-    clients_dir, envelope_ns, node_clients, run_client, service_view, Server,
+    clients_dir, envelope_ns, node_clients, record_fixture, run_client, service_view, Server,
 };
 
 const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -39,7 +39,7 @@ fn node_soap(server: &Server, port: &str, auth: &str) -> (Vec<(String, String)>,
             .arg(clients_dir().join("nodesoap_client.js"))
             .arg("--wsdl")
             .arg(format!("http://{}/sts?wsdl", server.bin.addr))
-            .args(["--port", port, "--auth", auth, "--applies-to", &applies_to])
+            .args(["--port", port, "--auth", auth, "--applies-to", applies_to.as_str()])
             .args(["--user", "demo", "--password-file"])
             .arg(server.file("demo-credentials.txt"))
             .arg("--key")
@@ -75,6 +75,7 @@ fn node_soap_username_token_on_both_bindings() {
         assert_eq!(envelope_ns(&rec.join("request.xml")), env);
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
         assert_token(&server, &facts, &rec, "binary_secret");
+        record_fixture("node-soap", "1.13.0", &format!("{port}-username-text"), &rec);
 
         let (facts, rec) = node_soap(&server, port, "digest");
         assert_eq!(fact(&facts, "outcome"), "fault");
@@ -105,5 +106,6 @@ fn node_soap_x509_signature_on_both_bindings() {
             "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
         );
         assert_token(&server, &facts, &rec, "encrypted_key");
+        record_fixture("node-soap", "1.13.0", &format!("{port}-x509"), &rec);
     }
 }

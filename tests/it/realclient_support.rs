@@ -195,3 +195,33 @@ pub fn service_view(server: &Server, path: &Path) -> (String, Vec<u8>) {
         .to_vec();
     (id, key)
 }
+
+/// With `WSTRUST_RECORD_FIXTURES=1`, files one client exchange under fixtures/realclients/
+/// as `CLIENT-PATTERN.request.xml`, `.response.xml` and a `.json` sidecar (client, version,
+/// pattern, clock: the request's first wsu:Created). Without it, does nothing.
+pub fn record_fixture(client: &str, version: &str, pattern: &str, rec: &Path) {
+    if std::env::var_os("WSTRUST_RECORD_FIXTURES").is_none() {
+        return;
+    }
+    let out = repo().join("fixtures/realclients");
+    std::fs::create_dir_all(&out).unwrap();
+    let request = std::fs::read(rec.join("request.xml")).unwrap();
+    let doc = Document::parse(&request).unwrap();
+    let clock = find(&doc, ns::WSU, "Created")
+        .map(|n| doc.text(n).trim().to_owned())
+        .unwrap_or_default();
+    let stem = format!("{client}-{pattern}");
+    std::fs::write(out.join(format!("{stem}.request.xml")), &request).unwrap();
+    std::fs::copy(
+        rec.join("response.xml"),
+        out.join(format!("{stem}.response.xml")),
+    )
+    .unwrap();
+    std::fs::write(
+        out.join(format!("{stem}.json")),
+        format!(
+            "{{\n  \"client\": \"{client}\",\n  \"version\": \"{version}\",\n  \"pattern\": \"{pattern}\",\n  \"clock\": \"{clock}\"\n}}\n"
+        ),
+    )
+    .unwrap();
+}

@@ -28,7 +28,8 @@ use std::process::Command;
 
 use crate::interop_support::{fact, hex};
 use crate::realclient_support::{
-    clients_dir, envelope_ns, get, python_clients, run_client, service_view, Server,
+    clients_dir, envelope_ns, get, python_clients, record_fixture, run_client, service_view,
+    Server,
 };
 use crate::server_support::{post_soap11, rst_signed_by_context, ISSUE_SCT};
 
@@ -45,7 +46,7 @@ fn zeep(server: &Server, port: &str, auth: &str, extra: &[&str]) -> (Vec<(String
             .arg(clients_dir().join("zeep_client.py"))
             .arg("--wsdl")
             .arg(format!("http://{}/sts?wsdl", server.bin.addr))
-            .args(["--port", port, "--auth", auth, "--applies-to", &applies_to])
+            .args(["--port", port, "--auth", auth, "--applies-to", applies_to.as_str()])
             .args(["--user", "demo", "--password-file"])
             .arg(server.file("demo-credentials.txt"))
             .arg("--key")
@@ -99,6 +100,7 @@ fn zeep_username_token_on_both_bindings() {
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
         assert!(get(&facts, "response_signature").is_none());
         assert_token(&server, &facts, &rec, "binary_secret");
+        record_fixture("zeep", "4.3.3", &format!("{port}-username-text"), &rec);
     }
 }
 
@@ -149,5 +151,6 @@ fn zeep_binary_signature_on_both_bindings() {
             "zeep's verify_envelope with DIR/pki/sts.pem"
         );
         assert_token(&server, &facts, &rec, "encrypted_key");
+        record_fixture("zeep", "4.3.3", &format!("{port}-x509"), &rec);
     }
 }
