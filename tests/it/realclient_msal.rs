@@ -40,7 +40,10 @@ fn tls_config(c: String) -> String {
         .replace("# [tls]\n", "[tls]\n")
         .replace("# cert = \"pki/tls.pem\"", "cert = \"pki/tls.pem\"")
         .replace("# key = \"pki/tls.key\"", "key = \"pki/tls.key\"");
-    assert!(c.contains("\n[tls]\ncert = \"pki/tls.pem\"\nkey = \"pki/tls.key\""), "{c}");
+    assert!(
+        c.contains("\n[tls]\ncert = \"pki/tls.pem\"\nkey = \"pki/tls.key\""),
+        "{c}"
+    );
     format!(
         "{c}\n[[realms]]\nname = \"office365\"\napplies_to = \"{AUDIENCE}\"\ncert = \"pki/service.pem\"\n"
     )
@@ -90,6 +93,8 @@ fn msal_adfs_username_password_steps() {
         "WsTrust server returned error in RSTR: {'reason': 'The request was invalid or malformed', 'code': 'wst:InvalidRequest'}"
     );
     let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
-    assert!(request.contains("<wst:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Bearer</wst:KeyType>"));
+    assert!(request.contains(
+        "<wst:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Bearer</wst:KeyType>"
+    ));
     assert!(!request.contains("TokenType"), "MSAL names no token type");
 }

@@ -30,7 +30,11 @@ const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
 const SCT: &str = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct";
 
-fn node_soap(server: &Server, port: &str, auth: &str) -> (Vec<(String, String)>, std::path::PathBuf) {
+fn node_soap(
+    server: &Server,
+    port: &str,
+    auth: &str,
+) -> (Vec<(String, String)>, std::path::PathBuf) {
     let rec = server.record_dir(&format!("nodesoap-{port}-{auth}"));
     let (_, _, applies_to) = crate::server_support::demo(&server.dir);
     let facts = run_client(
@@ -39,7 +43,14 @@ fn node_soap(server: &Server, port: &str, auth: &str) -> (Vec<(String, String)>,
             .arg(clients_dir().join("nodesoap_client.js"))
             .arg("--wsdl")
             .arg(format!("http://{}/sts?wsdl", server.bin.addr))
-            .args(["--port", port, "--auth", auth, "--applies-to", applies_to.as_str()])
+            .args([
+                "--port",
+                port,
+                "--auth",
+                auth,
+                "--applies-to",
+                applies_to.as_str(),
+            ])
             .args(["--user", "demo", "--password-file"])
             .arg(server.file("demo-credentials.txt"))
             .arg("--key")
@@ -61,7 +72,11 @@ fn assert_token(server: &Server, facts: &[(String, String)], rec: &std::path::Pa
     assert_eq!(fact(facts, "proof_key"), proof);
     let (id, key) = service_view(server, &rec.join("response.xml"));
     assert_eq!(fact(facts, "sct_identifier"), id);
-    assert_eq!(fact(facts, "proof_key_hex"), hex(&key), "client and service share the key");
+    assert_eq!(
+        fact(facts, "proof_key_hex"),
+        hex(&key),
+        "client and service share the key"
+    );
 }
 
 #[test]
@@ -75,7 +90,12 @@ fn node_soap_username_token_on_both_bindings() {
         assert_eq!(envelope_ns(&rec.join("request.xml")), env);
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
         assert_token(&server, &facts, &rec, "binary_secret");
-        record_fixture("node-soap", "1.13.0", &format!("{port}-username-text"), &rec);
+        record_fixture(
+            "node-soap",
+            "1.13.0",
+            &format!("{port}-username-text"),
+            &rec,
+        );
 
         let (facts, rec) = node_soap(&server, port, "digest");
         assert_eq!(fact(&facts, "outcome"), "fault");

@@ -36,7 +36,9 @@ fn available(what: &str, result: Result<(), String>) -> bool {
 }
 
 fn run_install(cmd: &mut Command) -> Result<(), String> {
-    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -87,7 +89,10 @@ pub fn node_clients() -> bool {
     let result = NODE.get_or_init(|| {
         let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
         run_install(Command::new("node").arg("--version"))?;
-        if clients_dir().join("node_modules/soap/package.json").is_file() {
+        if clients_dir()
+            .join("node_modules/soap/package.json")
+            .is_file()
+        {
             return Ok(());
         }
         run_install(
@@ -96,7 +101,10 @@ pub fn node_clients() -> bool {
                 .current_dir(clients_dir()),
         )
     });
-    available("node-soap in tests/interop/clients/node_modules (npm)", result.clone())
+    available(
+        "node-soap in tests/interop/clients/node_modules (npm)",
+        result.clone(),
+    )
 }
 
 /// A running `wstrust serve` on a fresh zero-config data directory.
@@ -118,7 +126,12 @@ impl Server {
         let cfg = dir.join(wstrust::config::datadir::CONFIG_FILE);
         let text = std::fs::read_to_string(&cfg).unwrap();
         std::fs::write(&cfg, edit(text)).unwrap();
-        let bin = Binary::start(&["--data-dir", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+        let bin = Binary::start(&[
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ]);
         Self {
             bin,
             dir,

@@ -28,8 +28,7 @@ use std::process::Command;
 
 use crate::interop_support::{fact, hex};
 use crate::realclient_support::{
-    clients_dir, envelope_ns, get, python_clients, record_fixture, run_client, service_view,
-    Server,
+    clients_dir, envelope_ns, get, python_clients, record_fixture, run_client, service_view, Server,
 };
 use crate::server_support::{post_soap11, rst_signed_by_context, ISSUE_SCT};
 
@@ -37,7 +36,12 @@ const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
 const SCT: &str = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct";
 
-fn zeep(server: &Server, port: &str, auth: &str, extra: &[&str]) -> (Vec<(String, String)>, std::path::PathBuf) {
+fn zeep(
+    server: &Server,
+    port: &str,
+    auth: &str,
+    extra: &[&str],
+) -> (Vec<(String, String)>, std::path::PathBuf) {
     let py = python_clients().expect("checked by the caller");
     let rec = server.record_dir(&format!("zeep-{port}-{auth}-{}", extra.len()));
     let (_, _, applies_to) = crate::server_support::demo(&server.dir);
@@ -46,7 +50,14 @@ fn zeep(server: &Server, port: &str, auth: &str, extra: &[&str]) -> (Vec<(String
             .arg(clients_dir().join("zeep_client.py"))
             .arg("--wsdl")
             .arg(format!("http://{}/sts?wsdl", server.bin.addr))
-            .args(["--port", port, "--auth", auth, "--applies-to", applies_to.as_str()])
+            .args([
+                "--port",
+                port,
+                "--auth",
+                auth,
+                "--applies-to",
+                applies_to.as_str(),
+            ])
             .args(["--user", "demo", "--password-file"])
             .arg(server.file("demo-credentials.txt"))
             .arg("--key")
@@ -71,7 +82,11 @@ fn assert_token(server: &Server, facts: &[(String, String)], rec: &std::path::Pa
     let (id, key) = service_view(server, &rec.join("response.xml"));
     assert_eq!(fact(facts, "sct_identifier"), id);
     assert_eq!(key.len(), 32, "256-bit key");
-    assert_eq!(fact(facts, "proof_key_hex"), hex(&key), "client and service share the key");
+    assert_eq!(
+        fact(facts, "proof_key_hex"),
+        hex(&key),
+        "client and service share the key"
+    );
     let (_, _, applies_to) = crate::server_support::demo(&server.dir);
     let follow = post_soap11(
         server.bin.addr,
@@ -79,7 +94,12 @@ fn assert_token(server: &Server, facts: &[(String, String)], rec: &std::path::Pa
         ISSUE_SCT,
         &rst_signed_by_context(&id, &key, &applies_to),
     );
-    assert_eq!(follow.status, 200, "the key zeep got signs a follow-up: {}", follow.text());
+    assert_eq!(
+        follow.status,
+        200,
+        "the key zeep got signs a follow-up: {}",
+        follow.text()
+    );
 }
 
 #[test]
@@ -118,10 +138,7 @@ fn zeep_refusals_are_soap_faults_zeep_raises() {
                 assert_eq!(fact(&facts, "fault_code"), "wst:FailedAuthentication");
                 assert_eq!(fact(&facts, "fault_subcodes"), "");
             } else {
-                assert!(
-                    fact(&facts, "fault_code").ends_with(":Sender"),
-                    "{facts:?}"
-                );
+                assert!(fact(&facts, "fault_code").ends_with(":Sender"), "{facts:?}");
                 assert_eq!(
                     fact(&facts, "fault_subcodes"),
                     "{http://docs.oasis-open.org/ws-sx/ws-trust/200512}FailedAuthentication"
@@ -129,7 +146,10 @@ fn zeep_refusals_are_soap_faults_zeep_raises() {
             }
             assert_eq!(fact(&facts, "fault_message"), "Authentication failed");
             let response = std::fs::read_to_string(rec.join("response.xml")).unwrap();
-            assert!(!response.contains("Argon2") && !response.contains("argon2"), "{response}");
+            assert!(
+                !response.contains("Argon2") && !response.contains("argon2"),
+                "{response}"
+            );
         }
     }
 }
