@@ -1,0 +1,131 @@
+//! node-soap 1.13 (npm `soap`), installed into tests/interop/clients/node_modules, against
+//! `wstrust serve` on a zero-config data directory (tests/interop/clients/nodesoap_client.js
+//! drives it).
+//!
+//! node-soap loads our WSDL as served (`soap.createClientAsync(GET /sts?wsdl)`) and calls
+//! Issue on each port, the RST content passed as raw XML (`$xml`, our WSDL's open xsd:any).
+//! node-soap takes the envelope version from its `forceSoap12Headers` option, not from the
+//! port's binding; the test sets it for the SOAP 1.2 port, as a node-soap user must.
+//! - `soap.WSSecurity(user, pass, {passwordType: 'PasswordText'})` (it adds a Timestamp and
+//!   a Nonce): an RSTRC with an SCT; node-soap's own parse of the RSTRC yields the
+//!   BinarySecret proof key, equal to the key the service decrypts from the SCT;
+//! - `passwordType: 'PasswordDigest'`: refused (Argon2-hashed user) with a SOAP fault
+//!   node-soap reports as a fault (wst:FailedAuthentication, HTTP 500);
+//! - `soap.WSSecurityCert(DIR/pki/client.key, DIR/pki/client.pem)` (RSA-SHA256 over Body and
+//!   Timestamp via xml-crypto): an SCT whose proof key comes encrypted for the client
+//!   certificate (RSA-OAEP); node-soap has no XML Encryption, so the script opens it with
+//!   Node's crypto and the key equals the service's.
+//!
+//! Not done by node-soap: it does not verify response signatures (no API for it), and cannot
+//! sign with the SCT's symmetric proof key, so Renew/Cancel/Validate are out of its reach.
+
+use std::process::Command;
+
+use crate::interop_support::{fact, hex};
+use crate::realclient_support::{
+    clients_dir, envelope_ns, node_clients, record_fixture, run_client, service_view, Server,
+};
+
+const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
+const SCT: &str = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct";
+
+fn node_soap(
+    server: &Server,
+    port: &str,
+    auth: &str,
+) -> (Vec<(String, String)>, std::path::PathBuf) {
+    let rec = server.record_dir(&format!("nodesoap-{port}-{auth}"));
+    let (_, _, applies_to) = crate::server_support::demo(&server.dir);
+    let facts = run_client(
+        Command::new("node")
+            .arg("--no-deprecation")
+            .arg(clients_dir().join("nodesoap_client.js"))
+            .arg("--wsdl")
+            .arg(format!("http://{}/sts?wsdl", server.bin.addr))
+            .args([
+                "--port",
+                port,
+                "--auth",
+                auth,
+                "--applies-to",
+                applies_to.as_str(),
+            ])
+            .args(["--user", "demo", "--password-file"])
+            .arg(server.file("demo-credentials.txt"))
+            .arg("--key")
+            .arg(server.file("pki/client.key"))
+            .arg("--cert")
+            .arg(server.file("pki/client.pem"))
+            .arg("--record")
+            .arg(&rec)
+            .current_dir(clients_dir()),
+    );
+    assert_eq!(fact(&facts, "soap_version"), "1.13.0");
+    (facts, rec)
+}
+
+fn assert_token(server: &Server, facts: &[(String, String)], rec: &std::path::Path, proof: &str) {
+    assert_eq!(fact(facts, "outcome"), "token");
+    assert_eq!(fact(facts, "rstr_count"), "1");
+    assert_eq!(fact(facts, "token_type"), SCT);
+    assert_eq!(fact(facts, "proof_key"), proof);
+    let (id, key) = service_view(server, &rec.join("response.xml"));
+    assert_eq!(fact(facts, "sct_identifier"), id);
+    assert_eq!(
+        fact(facts, "proof_key_hex"),
+        hex(&key),
+        "client and service share the key"
+    );
+}
+
+#[test]
+fn node_soap_username_token_on_both_bindings() {
+    if !node_clients() {
+        return;
+    }
+    let server = Server::start("nodesoap-ut", |c| c);
+    for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
+        let (facts, rec) = node_soap(&server, port, "text");
+        assert_eq!(envelope_ns(&rec.join("request.xml")), env);
+        assert_eq!(envelope_ns(&rec.join("response.xml")), env);
+        assert_token(&server, &facts, &rec, "binary_secret");
+        record_fixture(
+            "node-soap",
+            "1.13.0",
+            &format!("{port}-username-text"),
+            &rec,
+        );
+
+        let (facts, rec) = node_soap(&server, port, "digest");
+        assert_eq!(fact(&facts, "outcome"), "fault");
+        assert_eq!(fact(&facts, "http_status"), "500");
+        assert_eq!(envelope_ns(&rec.join("response.xml")), env);
+        if port == "Soap11" {
+            assert_eq!(fact(&facts, "fault_code"), "wst:FailedAuthentication");
+        } else {
+            assert!(fact(&facts, "fault_code").ends_with(":Sender"), "{facts:?}");
+            assert_eq!(fact(&facts, "fault_subcodes"), "wst:FailedAuthentication");
+        }
+    }
+}
+
+#[test]
+fn node_soap_x509_signature_on_both_bindings() {
+    if !node_clients() {
+        return;
+    }
+    let server = Server::start("nodesoap-x509", |c| c);
+    for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
+        let (facts, rec) = node_soap(&server, port, "x509");
+        assert_eq!(envelope_ns(&rec.join("request.xml")), env);
+        let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
+        assert!(request.contains("BinarySecurityToken") && !request.contains("UsernameToken"));
+        assert_eq!(
+            fact(&facts, "proof_key_method"),
+            "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
+        );
+        assert_token(&server, &facts, &rec, "encrypted_key");
+        record_fixture("node-soap", "1.13.0", &format!("{port}-x509"), &rec);
+    }
+}

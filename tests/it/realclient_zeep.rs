@@ -1,0 +1,176 @@
+//! zeep 4.3 (the Python SOAP client), installed into `.venv-clients`, against `wstrust serve`
+//! on a zero-config data directory (tests/interop/clients/zeep_client.py drives it).
+//!
+//! zeep loads our WSDL as served (`GET /sts?wsdl`), binds each of its two ports (SOAP 1.1
+//! and 1.2) and calls Issue:
+//! - with `zeep.wsse.username.UsernameToken` (PasswordText) plus the wsu:Timestamp zeep
+//!   documents (`timestamp_token=`): an RSTRC with an SCT, whose proof key (a BinarySecret
+//!   on this confidential loopback channel) is the key the service decrypts from the SCT,
+//!   and that key then signs a follow-up request the STS accepts;
+//! - with zeep's bare UsernameToken (no Timestamp): our STS requires a Timestamp, and zeep
+//!   raises `zeep.exceptions.Fault` with wst:FailedAuthentication;
+//! - with `use_digest=True`: the zero-config user has an Argon2 hash, so PasswordDigest
+//!   cannot be checked; zeep raises `zeep.exceptions.Fault`, wst:FailedAuthentication (SOAP
+//!   1.1 faultcode; SOAP 1.2 env:Sender with the wst subcode);
+//! - with `zeep.wsse.signature.BinarySignature` (DIR/pki/client.key/.pem, signing Body and
+//!   Timestamp): an SCT whose proof key comes encrypted for the client certificate (zeep
+//!   has no XML Encryption; python-xmlsec, its signing dependency, decrypts it), equal to the
+//!   service's key; zeep verifies our response signature with DIR/pki/sts.pem through its
+//!   own `verify_envelope` (zeep's BinarySignature.verify would use the client's own
+//!   certificate, so the script overrides `verify` to pass the STS certificate).
+//!
+//! Not possible with zeep: Renew, Cancel and Validate must be signed with the SCT's proof key
+//! (HMAC-SHA1/256, symmetric binding); zeep's wsse signs only with RSA key pairs, so zeep can
+//! call those operations only unauthenticated, which our STS refuses. The follow-up request
+//! here is therefore made by our own test client with the key zeep obtained.
+
+use std::process::Command;
+
+use crate::interop_support::{fact, hex};
+use crate::realclient_support::{
+    clients_dir, envelope_ns, get, python_clients, record_fixture, run_client, service_view, Server,
+};
+use crate::server_support::{post_soap11, rst_signed_by_context, ISSUE_SCT};
+
+const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
+const SCT: &str = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct";
+
+fn zeep(
+    server: &Server,
+    port: &str,
+    auth: &str,
+    extra: &[&str],
+) -> (Vec<(String, String)>, std::path::PathBuf) {
+    let py = python_clients().expect("checked by the caller");
+    let rec = server.record_dir(&format!("zeep-{port}-{auth}-{}", extra.len()));
+    let (_, _, applies_to) = crate::server_support::demo(&server.dir);
+    let facts = run_client(
+        Command::new(py)
+            .arg(clients_dir().join("zeep_client.py"))
+            .arg("--wsdl")
+            .arg(format!("http://{}/sts?wsdl", server.bin.addr))
+            .args([
+                "--port",
+                port,
+                "--auth",
+                auth,
+                "--applies-to",
+                applies_to.as_str(),
+            ])
+            .args(["--user", "demo", "--password-file"])
+            .arg(server.file("demo-credentials.txt"))
+            .arg("--key")
+            .arg(server.file("pki/client.key"))
+            .arg("--cert")
+            .arg(server.file("pki/client.pem"))
+            .arg("--sts-cert")
+            .arg(server.file("pki/sts.pem"))
+            .arg("--record")
+            .arg(&rec)
+            .args(extra),
+    );
+    (facts, rec)
+}
+
+/// An SCT was issued, the service sees the key the client holds, and the key works.
+fn assert_token(server: &Server, facts: &[(String, String)], rec: &std::path::Path, proof: &str) {
+    assert_eq!(fact(facts, "outcome"), "token");
+    assert_eq!(fact(facts, "rstr_count"), "1");
+    assert_eq!(fact(facts, "token_type"), SCT);
+    assert_eq!(fact(facts, "proof_key"), proof);
+    let (id, key) = service_view(server, &rec.join("response.xml"));
+    assert_eq!(fact(facts, "sct_identifier"), id);
+    assert_eq!(key.len(), 32, "256-bit key");
+    assert_eq!(
+        fact(facts, "proof_key_hex"),
+        hex(&key),
+        "client and service share the key"
+    );
+    let (_, _, applies_to) = crate::server_support::demo(&server.dir);
+    let follow = post_soap11(
+        server.bin.addr,
+        "/sts",
+        ISSUE_SCT,
+        &rst_signed_by_context(&id, &key, &applies_to),
+    );
+    assert_eq!(
+        follow.status,
+        200,
+        "the key zeep got signs a follow-up: {}",
+        follow.text()
+    );
+}
+
+#[test]
+fn zeep_username_token_on_both_bindings() {
+    if python_clients().is_none() {
+        return;
+    }
+    let server = Server::start("zeep-ut", |c| c);
+    for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
+        let (facts, rec) = zeep(&server, port, "text", &[]);
+        assert_eq!(fact(&facts, "zeep_version"), "4.3.3");
+        assert_eq!(
+            fact(&facts, "endpoint"),
+            format!("http://{}/sts", server.bin.addr),
+            "the served WSDL names the real address"
+        );
+        assert_eq!(envelope_ns(&rec.join("request.xml")), env);
+        assert_eq!(envelope_ns(&rec.join("response.xml")), env);
+        assert!(get(&facts, "response_signature").is_none());
+        assert_token(&server, &facts, &rec, "binary_secret");
+        record_fixture("zeep", "4.3.3", &format!("{port}-username-text"), &rec);
+    }
+}
+
+#[test]
+fn zeep_refusals_are_soap_faults_zeep_raises() {
+    if python_clients().is_none() {
+        return;
+    }
+    let server = Server::start("zeep-fault", |c| c);
+    for port in ["Soap11", "Soap12"] {
+        for (auth, extra) in [("digest", &[][..]), ("text", &["--no-timestamp"][..])] {
+            let (facts, rec) = zeep(&server, port, auth, extra);
+            assert_eq!(fact(&facts, "outcome"), "fault", "{port} {auth} {extra:?}");
+            if port == "Soap11" {
+                assert_eq!(fact(&facts, "fault_code"), "wst:FailedAuthentication");
+                assert_eq!(fact(&facts, "fault_subcodes"), "");
+            } else {
+                assert!(fact(&facts, "fault_code").ends_with(":Sender"), "{facts:?}");
+                assert_eq!(
+                    fact(&facts, "fault_subcodes"),
+                    "{http://docs.oasis-open.org/ws-sx/ws-trust/200512}FailedAuthentication"
+                );
+            }
+            assert_eq!(fact(&facts, "fault_message"), "Authentication failed");
+            let response = std::fs::read_to_string(rec.join("response.xml")).unwrap();
+            assert!(
+                !response.contains("Argon2") && !response.contains("argon2"),
+                "{response}"
+            );
+        }
+    }
+}
+
+#[test]
+fn zeep_binary_signature_on_both_bindings() {
+    if python_clients().is_none() {
+        return;
+    }
+    let server = Server::start("zeep-x509", |c| c);
+    for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
+        let (facts, rec) = zeep(&server, port, "x509", &[]);
+        assert_eq!(envelope_ns(&rec.join("request.xml")), env);
+        let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
+        assert!(request.contains("BinarySecurityToken") && !request.contains("UsernameToken"));
+        assert_eq!(
+            fact(&facts, "response_signature"),
+            "verified",
+            "zeep's verify_envelope with DIR/pki/sts.pem"
+        );
+        assert_token(&server, &facts, &rec, "encrypted_key");
+        record_fixture("zeep", "4.3.3", &format!("{port}-x509"), &rec);
+    }
+}
