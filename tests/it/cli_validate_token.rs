@@ -85,11 +85,11 @@ fn run(token: &str, audience: &str, extra: &[&str]) -> (i32, String, String) {
         "--audience".into(),
         audience.into(),
     ];
-    if !extra.iter().any(|a| *a == "--service-key") {
+    if !extra.contains(&"--service-key") {
         args.extend(["--service-key".into(), pki("rp.key")]);
         args.extend(["--service-cert".into(), pki("rp.pem")]);
     }
-    if !extra.iter().any(|a| *a == "--sts-cert") {
+    if !extra.contains(&"--sts-cert") {
         args.extend(["--sts-cert".into(), pki("sts.pem")]);
     }
     args.extend(extra.iter().map(|s| (*s).to_owned()));

@@ -9,6 +9,7 @@ mod cli_client;
 mod cli_validate_token;
 mod client_front;
 mod client_issue;
+mod client_keyx;
 mod client_renew;
 mod client_tls;
 mod dsig_vectors;
