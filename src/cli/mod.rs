@@ -11,6 +11,7 @@ pub mod renew;
 pub mod request;
 pub mod serve;
 pub mod validate;
+pub mod validate_token;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,9 @@ pub enum Command {
     Cancel(Box<cancel::Args>),
     /// Ask the STS whether a security context token is valid (exit status 1 if not).
     Validate(Box<validate::Args>),
+    /// Validate a token as a service does (SCT or SAML), with the service key and the STS
+    /// certificate; print what it says (exit status 1 if it is not valid).
+    ValidateToken(Box<validate_token::Args>),
     /// Explain an RST/RSTR: versions, binding, token, key material, who signed what.
     Inspect(inspect::Args),
 }
@@ -58,6 +62,7 @@ pub fn run() -> ExitCode {
         Command::Renew(args) => renew::run(&args),
         Command::Cancel(args) => cancel::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::ValidateToken(args) => validate_token::run(&args),
         Command::Inspect(args) => inspect::run(&args),
     };
     match result {

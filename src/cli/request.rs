@@ -98,6 +98,11 @@ pub struct Connection {
 impl Connection {
     /// A client for these options, printing progress on standard error.
     pub(crate) fn client(&self) -> Result<StsClient, String> {
+        StsClient::new(&self.url, self.config()?).map_err(|e| e.to_string())
+    }
+
+    /// The client configuration these options give.
+    pub(crate) fn config(&self) -> Result<ClientConfig, String> {
         let soap = match self.soap {
             SoapArg::V11 => SoapVersion::V11,
             SoapArg::V12 => SoapVersion::V12,
@@ -112,8 +117,29 @@ impl Connection {
         cfg.timeout = Duration::from_secs(self.timeout.max(1));
         cfg.retries = self.retries;
         cfg.progress = Some(Progress::stderr());
-        StsClient::new(&self.url, cfg).map_err(|e| e.to_string())
+        Ok(cfg)
     }
+}
+
+/// The `--keyx` scheme option.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum KeyxArg {
+    /// `ASYMMETRIC_WRAPPED`: the STS wraps the session keys for a fresh RSA key.
+    Asymmetric,
+    /// `DH`: Diffie-Hellman (see `--dh-group`).
+    Dh,
+}
+
+/// The `--dh-group` option.
+#[derive(Clone, Copy, Debug, Default, clap::ValueEnum)]
+pub enum DhGroupArg {
+    /// RFC 7919 ffdhe2048.
+    #[default]
+    Ffdhe2048,
+    /// RFC 7919 ffdhe3072.
+    Ffdhe3072,
+    /// RFC 7748 X25519.
+    X25519,
 }
 
 /// Where results go and how keys are written.
@@ -168,6 +194,14 @@ pub struct Args {
     /// Key size in bits to ask for.
     #[arg(long, value_name = "BITS")]
     pub key_size: Option<u32>,
+    /// Instead of a token, get session keys and a master token by MSL key exchange (`POST
+    /// /keyx` of the STS at --url); prints the master token (JSON) and the keys' SHA-256
+    /// fingerprints, or writes them with --out-token / --out-key.
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    pub keyx: Option<KeyxArg>,
+    /// The Diffie-Hellman group of `--keyx dh`.
+    #[arg(long, value_enum, requires = "keyx")]
+    pub dh_group: Option<DhGroupArg>,
     /// Output options.
     #[command(flatten)]
     pub output: Output,
@@ -175,6 +209,9 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), String> {
+    if let Some(k) = args.keyx {
+        return run_keyx(args, k);
+    }
     let (credentials, file_applies_to) = credentials(args)?;
     let applies_to = args
         .applies_to
@@ -371,6 +408,71 @@ pub(crate) fn report(token: &IssuedToken, out: &Output) -> Result<(), String> {
             println!("proof key ({name}): {}", encode(k.expose(), out.format));
         }
         (None, _) => eprintln!("no proof key (bearer or public-key token)"),
+    }
+    Ok(())
+}
+
+fn run_keyx(args: &Args, scheme: KeyxArg) -> Result<(), String> {
+    use crate::client::keyx::{self, Auth, Scheme};
+    use crate::keyx::dh::DhGroup;
+    let scheme = match (scheme, args.dh_group) {
+        (KeyxArg::Asymmetric, None) => Scheme::AsymmetricWrapped,
+        (KeyxArg::Asymmetric, Some(_)) => return Err("--dh-group goes with --keyx dh".into()),
+        (KeyxArg::Dh, g) => Scheme::Dh(match g.unwrap_or_default() {
+            DhGroupArg::Ffdhe2048 => DhGroup::Ffdhe2048,
+            DhGroupArg::Ffdhe3072 => DhGroup::Ffdhe3072,
+            DhGroupArg::X25519 => DhGroup::X25519,
+        }),
+    };
+    let auth = match credentials(args)?.0 {
+        Credentials::UsernamePassword {
+            username, password, ..
+        } => Auth::Password { username, password },
+        Credentials::X509 { cert, key } => Auth::X509 {
+            certificate: cert,
+            key,
+        },
+    };
+    let cfg = args.connection.config()?;
+    let (keys, token) =
+        keyx::exchange(&args.connection.url, scheme, &auth, &cfg).map_err(|e| e.to_string())?;
+    let token_json = serde_json::json!({
+        "tokendata": base64_encode(&token.token_data),
+        "signature": base64_encode(&token.signature),
+    })
+    .to_string();
+    match &args.output.out_token {
+        Some(p) => {
+            std::fs::write(p, format!("{token_json}\n"))
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            eprintln!("master token written to {}", p.display());
+        }
+        None => println!("{token_json}"),
+    }
+    let fp = |k: &SecretBytes| {
+        crate::crypto::digest(crate::crypto::DigestAlgorithm::Sha256, k.expose())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    println!(
+        "encryption key: {} bits, SHA-256 {}",
+        keys.encryption.len() * 8,
+        fp(&keys.encryption)
+    );
+    println!(
+        "hmac key: {} bits, SHA-256 {}",
+        keys.hmac.len() * 8,
+        fp(&keys.hmac)
+    );
+    if let Some(p) = &args.output.out_key {
+        let text = zeroize::Zeroizing::new(format!(
+            "encryption={}\nhmac={}\n",
+            encode(keys.encryption.expose(), args.output.format),
+            encode(keys.hmac.expose(), args.output.format)
+        ));
+        write_secret(p, &text)?;
+        eprintln!("session keys written to {}", p.display());
     }
     Ok(())
 }

@@ -113,6 +113,18 @@ pub enum Error {
         /// Why.
         what: String,
     },
+    /// The key exchange was refused: by the STS (`status` is its HTTP status) or by our
+    /// checks of its answer (`status` is `None`). `code` is the stable error code
+    /// (`ENTITYAUTH_FAILED`, `KEYX_DISABLED`, ...; see `keyx::ErrorCode`).
+    #[error("key exchange refused ({code}): {message}")]
+    KeyExchange {
+        /// The stable error code.
+        code: String,
+        /// The STS's message (control characters removed, at most 200 characters), or ours.
+        message: String,
+        /// The HTTP status of the refusal, when the STS refused.
+        status: Option<u16>,
+    },
     /// A token (file) cannot be used for renew, cancel or validate.
     #[error("the token cannot be used: {what}")]
     Token {
@@ -126,6 +138,14 @@ impl Error {
     pub fn fault(&self) -> Option<&StsFault> {
         match self {
             Self::Fault(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The stable key exchange error code, when the error is a refused key exchange.
+    pub fn keyx_code(&self) -> Option<&str> {
+        match self {
+            Self::KeyExchange { code, .. } => Some(code),
             _ => None,
         }
     }

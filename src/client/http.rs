@@ -218,11 +218,48 @@ pub(crate) async fn post(
         ),
     };
     let body = Bytes::from(body.to_owned());
+    post_with(
+        ep,
+        cfg,
+        body,
+        &content_type,
+        soap_action,
+        HttpResponse::has_soap_body,
+    )
+    .await
+}
+
+/// Posts a JSON document (key exchange) with the same retries and progress as [`post`]; a 5xx
+/// answer is retried only when it carries no JSON document.
+pub(crate) async fn post_json(
+    ep: &Endpoint,
+    cfg: &ClientConfig,
+    body: &str,
+) -> Result<HttpResponse, Error> {
+    let body = Bytes::from(body.to_owned());
+    let is_json = |r: &HttpResponse| {
+        r.content_type
+            .as_deref()
+            .is_some_and(|c| c.trim_start().starts_with("application/json"))
+    };
+    post_with(ep, cfg, body, "application/json", None, is_json).await
+}
+
+/// Posts `body` with retries: on connection errors, and on 5xx answers for which `answered`
+/// is false.
+async fn post_with(
+    ep: &Endpoint,
+    cfg: &ClientConfig,
+    body: Bytes,
+    content_type: &str,
+    soap_action: Option<&str>,
+    answered: impl Fn(&HttpResponse) -> bool,
+) -> Result<HttpResponse, Error> {
     let mut backoff = cfg.retry_backoff;
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let once = send_once(ep, body.clone(), &content_type, soap_action);
+        let once = send_once(ep, body.clone(), content_type, soap_action);
         let outcome = with_notices(once, cfg.progress.as_ref(), &ep.url);
         let outcome = tokio::time::timeout(cfg.timeout, outcome)
             .await
@@ -231,8 +268,8 @@ pub(crate) async fn post(
                 secs: cfg.timeout.as_secs(),
             })?;
         let reason = match outcome {
-            Ok(r) if r.status >= 500 && !r.has_soap_body() => {
-                format!("HTTP {} without a SOAP message", r.status)
+            Ok(r) if r.status >= 500 && !answered(&r) => {
+                format!("HTTP {} without an answer document", r.status)
             }
             Ok(r) => return Ok(r),
             Err(Attempt::Tls(e)) => {

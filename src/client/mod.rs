@@ -36,12 +36,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! May use: crypto, pki, xml, xmlsec, soap, wss, trust.
+//! May use: crypto, pki, xml, xmlsec, soap, wss, trust, keyx ([`keyx`]: MSL key exchange over
+//! HTTP).
 
 mod config;
 mod error;
 mod http;
 pub mod inspect;
+pub mod keyx;
 mod message;
 mod response;
 mod token;

@@ -17,6 +17,9 @@ pub enum Error {
     /// A signature or decryption failed.
     #[error("xmlsec: {0}")]
     XmlSec(#[from] crate::xmlsec::Error),
+    /// A SAML assertion was refused (see [`crate::saml::Error`] for which rule).
+    #[error("saml: {0}")]
+    Saml(#[from] crate::saml::Error),
     /// A WS-Trust message in the body is malformed.
     #[error("trust message: {0}")]
     Trust(#[from] crate::trust::Error),

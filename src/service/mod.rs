@@ -11,7 +11,8 @@
 //! reply to the request it answers (pattern 4, requester side).
 //!
 //! Extension point: token types other than SCT (SAML assertions, built by `saml`) plug in
-//! through [`IssuedTokenValidator`]; [`Validator`] asks each registered validator whether it
+//! through [`IssuedTokenValidator`] ([`SamlTokenValidator`] for SAML 1.1/2.0 assertions,
+//! added by [`ValidatorConfig::with_saml`]); [`Validator`] asks each registered validator whether it
 //! accepts an element before trying its own SCT rules.
 //!
 //! May use: crypto, pki, xml, xmlsec, soap, wss, trust, store.
@@ -19,12 +20,14 @@
 pub mod delegation;
 mod error;
 mod reply;
+pub mod saml;
 pub mod sct;
 pub mod validator;
 
 pub use error::Error;
 pub use reply::ReplyExpectation;
+pub use saml::SamlTokenValidator;
 pub use validator::{
-    read_propagation, IssuedTokenValidator, Propagated, ValidatedToken, Validator, ValidatorConfig,
-    VerifiedMessage,
+    read_propagation, IssuedTokenValidator, Propagated, TokenConfirmation, ValidatedToken,
+    Validator, ValidatorConfig, VerifiedMessage,
 };

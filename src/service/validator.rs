@@ -54,6 +54,21 @@ pub struct ValidatedToken {
     pub expires_ms: i64,
     /// The token's key, decrypted with the service's private key (`None` for bearer tokens).
     pub key: Option<SecretBytes>,
+    /// How the presenter proves it holds the token.
+    pub confirmation: TokenConfirmation,
+}
+
+/// How the presenter of a validated token proves it is the one the token was issued to.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum TokenConfirmation {
+    /// Bearer: whoever presents the token.
+    Bearer,
+    /// Holder of key, symmetric: the presenter signs with [`ValidatedToken::key`] (SCTs, SAML
+    /// holder-of-key with an encrypted key).
+    SymmetricKey,
+    /// Holder of key, public: the presenter signs with the private half of this key.
+    PublicKey(crate::saml::PublicKeyInfo),
 }
 
 /// A message verified by [`Validator::verify_message`].
@@ -300,6 +315,7 @@ impl Validator {
             claims: c.claims,
             expires_ms: c.expires_ms,
             key: Some(key),
+            confirmation: TokenConfirmation::SymmetricKey,
         })
     }
 
@@ -462,6 +478,7 @@ impl Validator {
             claims: Vec::new(),
             expires_ms,
             key: Some(p.key),
+            confirmation: TokenConfirmation::SymmetricKey,
         };
         self.register(&token)?;
         Ok(token)
@@ -539,6 +556,7 @@ impl Validator {
             claims: Vec::new(),
             expires_ms: expires,
             key: Some(SecretBytes::new(key)),
+            confirmation: TokenConfirmation::SymmetricKey,
         }))
     }
 }

@@ -33,6 +33,11 @@ pub const RP: &str = "https://rp.example.com/service";
 /// The engine of the recorded test PKI: user alice/secret, realm `rp` for
 /// `https://rp.example.com/`, the recorded client certificates trusted.
 pub fn engine() -> Engine {
+    Engine::new(engine_config(), Arc::new(MemoryStore::new()))
+}
+
+/// The configuration of [`engine`], for tests that add to it.
+pub fn engine_config() -> EngineConfig {
     let rp = Certificate::from_pem(&fixture_text("clients/pki/rp.pem")).unwrap();
     let realm = Realm::new(
         "rp",
@@ -63,7 +68,7 @@ pub fn engine() -> Engine {
     let pki = TestKeys::recorded_pki();
     cfg.client_trust = pki.trust;
     cfg.known_certs = pki.certs;
-    Engine::new(cfg, Arc::new(MemoryStore::new()))
+    cfg
 }
 
 /// What one request carried.
@@ -204,7 +209,31 @@ async fn handle(
     };
     let content_type = header("content-type");
     let soap_action = header("soapaction");
+    let keyx = req.uri().path() == "/keyx";
     let body = req.into_body().collect().await.unwrap().to_bytes();
+    if keyx {
+        // The key exchange route (JSON), as `wstrust serve` has it.
+        let r = engine.handle_keyx_json(
+            &body,
+            Transport {
+                confidential: opts.confidential,
+            },
+            &SystemClock,
+        );
+        seen.lock().unwrap().push(Seen {
+            content_type,
+            soap_action,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            status: r.status,
+            response: r.body.clone(),
+            log: r.log.clone(),
+        });
+        return Ok(Response::builder()
+            .status(r.status)
+            .header("content-type", r.content_type)
+            .body(Full::new(Bytes::from(r.body)))
+            .unwrap());
+    }
     let action = soap_action
         .as_deref()
         .map(|a| a.trim().trim_matches('"').to_owned());

@@ -21,7 +21,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "client",
-        &["crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust"],
+        &[
+            "crypto", "pki", "xml", "xmlsec", "soap", "wss", "trust", "keyx",
+        ],
     ),
     (
         "engine",
