@@ -17,8 +17,8 @@
 //! (configuration file, zero-config data directory) ← `cli`. Beside that chain, `keyx`
 //! (MSL-style key exchange and master tokens) uses `crypto`, `pki`, `xml` and `store`, and
 //! `engine` may use it.
-//! `client` (the requester's side: WS-Trust client over HTTP) sits beside `engine` and uses
-//! `trust` and below.
+//! `client` (the requester's side: WS-Trust client and MSL key exchange over HTTP) sits beside
+//! `engine` and uses `trust`, `keyx` and below.
 //!
 //! ## Threat model in one paragraph
 //!
