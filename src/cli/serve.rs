@@ -72,6 +72,14 @@ pub fn run(args: &Args) -> Result<(), String> {
     if let Some(l) = args.listen {
         loaded.server.listen = l;
     }
+    let keyx_on = loaded.server.keyx && loaded.engine.keyx.is_some();
+    let adfs_mex: Vec<String> = loaded
+        .server
+        .aliases
+        .iter()
+        .filter(|a| a.endpoint == server::Endpoint::AdfsMex)
+        .map(|a| a.path.clone())
+        .collect();
     let store = config::open_store(&loaded.store).map_err(|e| e.to_string())?;
     let engine = Arc::new(Engine::new(loaded.engine, store));
 
@@ -91,8 +99,16 @@ pub fn run(args: &Args) -> Result<(), String> {
         println!("  STS endpoint: {url}");
         println!("  WSDL:         {url}?wsdl");
         println!("  metadata:     {url}/mex");
-        println!("  health:       {}", url.replace("/sts", "/healthz"));
-        println!("  metrics:      {}", url.replace("/sts", "/metrics"));
+        // The base address (a public URL such as https://sts.example.com holds "/sts" too).
+        let base = url.strip_suffix("/sts").unwrap_or(&url);
+        println!("  health:       {base}/healthz");
+        println!("  metrics:      {base}/metrics");
+        if keyx_on {
+            println!("  key exchange: {base}/keyx (POST JSON)");
+        }
+        for p in &adfs_mex {
+            println!("  AD FS metadata: {base}{p}");
+        }
         println!("  config:       {}", config_path.display());
         if let Some(c) = &credentials {
             println!("  demo user:    {} (username, password, applies_to)", c.display());

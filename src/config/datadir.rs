@@ -8,6 +8,7 @@
 //! DIR/pki/client.pem, .key      the demo client, trusted for X.509 authentication
 //! DIR/pki/tls.pem, tls.key      an HTTPS certificate for localhost (off until configured)
 //! DIR/token-keys.toml           the AES-256 token-sealing keys
+//! DIR/master-token-keys.toml    the key exchange master token keys (`[keyx]`)
 //! DIR/demo-credentials.txt      username=, password=, applies_to= of the demo user
 //! DIR/store.redb                the token store (created by `serve`)
 //! ```
@@ -33,6 +34,8 @@ pub const CONFIG_FILE: &str = "wstrust.toml";
 pub const CREDENTIALS_FILE: &str = "demo-credentials.txt";
 /// The token-sealing keys file's name in a data directory.
 pub const TOKEN_KEYS_FILE: &str = "token-keys.toml";
+/// The master token keys file's name in a data directory.
+pub const MASTER_TOKEN_KEYS_FILE: &str = "master-token-keys.toml";
 /// The demo user's name.
 pub const DEMO_USER: &str = "demo";
 /// The AppliesTo address the demo realm serves (by prefix).
@@ -79,6 +82,11 @@ pub fn init(dir: &Path, listen: &str) -> Result<InitReport, ConfigError> {
     if !keys.exists() {
         token_keys::generate(&keys)?;
         created.push(keys);
+    }
+    let master = dir.join(MASTER_TOKEN_KEYS_FILE);
+    if !master.exists() {
+        token_keys::generate_master(&master)?;
+        created.push(master);
     }
 
     let config = dir.join(CONFIG_FILE);
@@ -338,23 +346,42 @@ renewal_window_secs = 86400
 name = "{DEMO_USER}"
 password_hash = "{hash}"
 
-# Extra URL paths served by the STS endpoint ("sts") or the metadata endpoint ("mex"),
-# here the paths ADFS clients use.
+# MSL-style key exchange: POST /keyx (JSON) and master tokens over WS-Trust (docs/msl.md).
+[keyx]
+enabled = true
+# Keys sealing master tokens (mode 0600); services verifying session MACs need the same file.
+keys = "{MASTER_TOKEN_KEYS_FILE}"
+# Seconds from issue until a master token may be renewed. Default: 43200.
+renewal_window_secs = 43200
+# Seconds from issue until a master token expires. Default: 86400.
+lifetime_secs = 86400
+
+# Extra URL paths served by the STS endpoint ("sts"), our metadata ("mex") or the AD FS-style
+# metadata ("adfs-mex"), here the paths AD FS clients (MSAL, ADAL) use. On an "sts" alias,
+# `default_token_type` is issued to requests naming no TokenType (AD FS answers them with a
+# SAML 1.1 assertion; /sts itself issues a security context token), and `advertise` lists the
+# path in the "adfs-mex" document with AD FS's UsernameToken policy ("username-13" for
+# WS-Trust 1.3, "username-2005" for WS-Trust 2005).
 [[aliases]]
 path = "/adfs/services/trust/13/usernamemixed"
 endpoint = "sts"
+default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
+advertise = "username-13"
 
 [[aliases]]
 path = "/adfs/services/trust/13/certificatemixed"
 endpoint = "sts"
+default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
 
 [[aliases]]
 path = "/adfs/services/trust/2005/usernamemixed"
 endpoint = "sts"
+default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
+advertise = "username-2005"
 
 [[aliases]]
 path = "/adfs/services/trust/mex"
-endpoint = "mex"
+endpoint = "adfs-mex"
 "#
     )
 }

@@ -49,6 +49,24 @@ pub struct FileConfig {
     /// Extra URL paths served by an endpoint.
     #[serde(default)]
     pub aliases: Vec<AliasSection>,
+    /// MSL-style key exchange (`POST /keyx` and master tokens over WS-Trust). Default: off.
+    pub keyx: Option<KeyxSection>,
+}
+
+/// `[keyx]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct KeyxSection {
+    /// Turn key exchange on. Default: false.
+    #[serde(default)]
+    pub enabled: bool,
+    /// The master token keys file (key ids, one current; same format as `token_keys`).
+    pub keys: String,
+    /// Seconds from issue until a master token may be renewed. Default: 43200.
+    pub renewal_window_secs: Option<i64>,
+    /// Seconds from issue until a master token expires. Default: 86400.
+    pub lifetime_secs: Option<i64>,
 }
 
 /// A certificate file and its private key file (PEM).
@@ -208,6 +226,15 @@ pub struct UserSection {
 pub struct AliasSection {
     /// The extra URL path, starting with `/`.
     pub path: String,
-    /// `sts` or `mex`.
+    /// `sts`, `mex` (our metadata) or `adfs-mex` (the AD FS-style metadata). Also read as
+    /// `target`.
+    #[serde(alias = "target")]
     pub endpoint: String,
+    /// For `sts`: the token type URI issued for requests naming none (AD FS paths:
+    /// `urn:oasis:names:tc:SAML:1.0:assertion`). Default: none (a security context token).
+    pub default_token_type: Option<String>,
+    /// For `sts`: advertise the path in the `adfs-mex` metadata with the AD FS UsernameToken
+    /// policy of `username-13` (WS-Trust 1.3) or `username-2005` (WS-Trust 2005).
+    /// Default: not advertised.
+    pub advertise: Option<String>,
 }

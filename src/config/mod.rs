@@ -5,7 +5,8 @@
 //! [`open_store`]); make a complete development setup in an empty directory ([`datadir`]).
 //! Every error names the file and setting and says what to fix.
 //!
-//! May use: crypto, pki, store, wss (the clock), engine, server (its settings types).
+//! May use: crypto, pki, store, wss (the clock), trust (token type URIs), keyx (its key and
+//! policy types), engine, server (its settings types).
 
 pub mod datadir;
 mod devpki;
@@ -26,10 +27,13 @@ use file::{FileConfig, MatchKind};
 
 use crate::crypto::RsaPrivateKey;
 use crate::engine::config::{AppliesToMatch, EngineConfig, Realm};
+use crate::engine::keyx::KeyxSettings;
 use crate::engine::users::{Argon2Params, PasswordRecord, UserStore};
+use crate::keyx::server::Policy;
 use crate::pki::{Certificate, TrustStore};
-use crate::server::{Alias, Endpoint, Limits, ServerSettings, TlsFiles};
+use crate::server::{AdfsPolicy, Alias, Endpoint, Limits, ServerSettings, TlsFiles};
 use crate::store::{MemoryStore, RedbStore, RedisStore, TokenStore};
+use crate::trust::TokenType;
 
 /// Where the token store lives.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -267,6 +271,7 @@ impl Builder<'_> {
             realms,
             users,
         );
+        engine.keyx = self.keyx(&f)?;
         engine.default_realm = f.default_realm;
         engine.client_trust = client_trust;
         engine.known_certs = known;
@@ -276,6 +281,42 @@ impl Builder<'_> {
             store,
             path: self.path.to_owned(),
         })
+    }
+
+    fn keyx(&self, f: &FileConfig) -> Result<Option<KeyxSettings>, ConfigError> {
+        let Some(k) = f.keyx.as_ref().filter(|k| k.enabled) else {
+            return Ok(None);
+        };
+        let keys = token_keys::load_master(&self.file(&k.keys))?;
+        let mut policy = Policy::new(&f.issuer);
+        if let Some(s) = k.renewal_window_secs {
+            if s < 0 {
+                return Err(self.invalid(
+                    "keyx.renewal_window_secs",
+                    format!("{s}"),
+                    "use zero or a positive number of seconds",
+                ));
+            }
+            policy.renewal_window_secs = s;
+        }
+        if let Some(s) = k.lifetime_secs {
+            if s <= 0 {
+                return Err(self.invalid(
+                    "keyx.lifetime_secs",
+                    format!("{s}"),
+                    "use a positive number of seconds",
+                ));
+            }
+            policy.lifetime_secs = s;
+        }
+        if policy.lifetime_secs < policy.renewal_window_secs {
+            return Err(self.invalid(
+                "keyx.lifetime_secs",
+                "shorter than keyx.renewal_window_secs",
+                "let the renewal window open before the master token expires",
+            ));
+        }
+        Ok(Some(KeyxSettings::new(keys, policy)))
     }
 
     fn users(&self, f: &FileConfig) -> Result<UserStore, ConfigError> {
@@ -374,14 +415,24 @@ impl Builder<'_> {
             let endpoint = match a.endpoint.as_str() {
                 "sts" => Endpoint::Sts,
                 "mex" => Endpoint::Mex,
+                "adfs-mex" => Endpoint::AdfsMex,
                 other => {
                     return Err(self.invalid(
                         &format!("aliases[{i}].endpoint"),
                         format!("`{other}`"),
-                        "use \"sts\" or \"mex\"",
+                        "use \"sts\", \"mex\" or \"adfs-mex\"",
                     ));
                 }
             };
+            if endpoint != Endpoint::Sts
+                && (a.default_token_type.is_some() || a.advertise.is_some())
+            {
+                return Err(self.invalid(
+                    &format!("aliases[{i}]"),
+                    "`default_token_type` and `advertise` apply to \"sts\" aliases only",
+                    "remove them, or make the alias's endpoint \"sts\"",
+                ));
+            }
             if !a.path.starts_with('/') || a.path.contains(['?', '#']) {
                 return Err(self.invalid(
                     &format!("aliases[{i}].path"),
@@ -389,7 +440,41 @@ impl Builder<'_> {
                     "give a URL path starting with `/`, without query or fragment",
                 ));
             }
-            s.aliases.push(Alias::new(a.path.clone(), endpoint));
+            if s.aliases.iter().any(|x| x.path == a.path)
+                || ["/sts", "/sts/mex", "/keyx", "/healthz", "/metrics"].contains(&a.path.as_str())
+            {
+                return Err(self.invalid(
+                    &format!("aliases[{i}].path"),
+                    format!("`{}` is already served", a.path),
+                    "give each alias its own path, not one of the built-in ones",
+                ));
+            }
+            let mut alias = Alias::new(a.path.clone(), endpoint);
+            if let Some(t) = &a.default_token_type {
+                let tt = TokenType::from_uri(t);
+                if !(tt.is_saml11() || tt.is_saml20() || tt.is_sct()) {
+                    return Err(self.invalid(
+                        &format!("aliases[{i}].default_token_type"),
+                        format!("`{t}` is not a token type we issue"),
+                        "use urn:oasis:names:tc:SAML:1.0:assertion, urn:oasis:names:tc:SAML:2.0:assertion \
+                         or a security context token type URI",
+                    ));
+                }
+                alias = alias.with_default_token_type(tt);
+            }
+            match a.advertise.as_deref() {
+                None => {}
+                Some("username-13") => alias = alias.advertised(AdfsPolicy::Username13),
+                Some("username-2005") => alias = alias.advertised(AdfsPolicy::Username2005),
+                Some(other) => {
+                    return Err(self.invalid(
+                        &format!("aliases[{i}].advertise"),
+                        format!("`{other}`"),
+                        "use \"username-13\" or \"username-2005\"",
+                    ));
+                }
+            }
+            s.aliases.push(alias);
         }
         Ok(s)
     }

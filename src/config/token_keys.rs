@@ -21,6 +21,7 @@ use super::error::ConfigError;
 use super::fs::write_private;
 use crate::crypto::{self, SecretBytes};
 use crate::engine::sealed::TokenKeys;
+use crate::keyx::MasterTokenKeys;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,8 +39,27 @@ struct KeyEntry {
 
 /// Writes a new keys file with one fresh key (mode 0600). Fails if `path` exists.
 pub fn generate(path: &Path) -> Result<(), ConfigError> {
+    generate_with(
+        path,
+        "token-sealing keys",
+        "# AES-256 keys sealing the state of stateless tokens. Secret: keep it mode 0600.\n",
+    )
+}
+
+/// Writes a new master token keys file (key exchange, `[keyx] keys`) with one fresh key
+/// (mode 0600), in the same format. Fails if `path` exists.
+pub fn generate_master(path: &Path) -> Result<(), ConfigError> {
+    generate_with(
+        path,
+        "master token keys",
+        "# Keys sealing and signing key exchange master tokens. Secret: keep it mode 0600.\n\
+         # Services checking session MACs (keyx::verify_message_mac) need the same file.\n",
+    )
+}
+
+fn generate_with(path: &Path, what: &'static str, heading: &str) -> Result<(), ConfigError> {
     let gen = |e: crypto::Error| ConfigError::Generate {
-        what: "token-sealing keys",
+        what,
         message: e.to_string(),
     };
     let id_bytes = crypto::random_bytes(4).map_err(gen)?;
@@ -49,7 +69,7 @@ pub fn generate(path: &Path) -> Result<(), ConfigError> {
     let key = crypto::random_secret(32).map_err(gen)?;
     let encoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(key.expose()));
     let text = Zeroizing::new(format!(
-        "# AES-256 keys sealing the state of stateless tokens. Secret: keep it mode 0600.\n\
+        "{heading}\
          # Give every node of one STS the same file. To rotate, add a key with a new id,\n\
          # make it `current`, restart the nodes; drop the old key once its tokens expired.\n\
          current = {id}\n\n[[keys]]\nid = {id}\nkey = \"{}\"\n",
@@ -60,6 +80,21 @@ pub fn generate(path: &Path) -> Result<(), ConfigError> {
 
 /// Reads the keys file at `path`.
 pub fn load(path: &Path) -> Result<TokenKeys, ConfigError> {
+    let (keys, current, invalid) = read(path)?;
+    TokenKeys::from_keys(keys, current).map_err(|e| invalid(&e.to_string()))
+}
+
+/// Reads a master token keys file (`[keyx] keys`) at `path`.
+pub fn load_master(path: &Path) -> Result<MasterTokenKeys, ConfigError> {
+    let (keys, current, invalid) = read(path)?;
+    MasterTokenKeys::new(keys, current).map_err(|e| invalid(&e.to_string()))
+}
+
+type Invalid<'a> = Box<dyn Fn(&str) -> ConfigError + 'a>;
+/// The keys of a file, its current id, and how to report a problem with them.
+type Read<'a> = (Vec<(u32, SecretBytes)>, u32, Invalid<'a>);
+
+fn read(path: &Path) -> Result<Read<'_>, ConfigError> {
     let text = Zeroizing::new(std::fs::read_to_string(path).map_err(ConfigError::io(
         path,
         "point `token_keys` at the keys file, or delete the setting's file and run `wstrust init` to make one",
@@ -68,14 +103,14 @@ pub fn load(path: &Path) -> Result<TokenKeys, ConfigError> {
         path: path.to_owned(),
         message: e.to_string(),
     })?;
-    let invalid = |problem: &str| {
+    let invalid: Invalid<'_> = Box::new(move |problem: &str| {
         ConfigError::invalid(
             path,
             "keys",
             problem,
             "each key is 32 bytes of base64 under a distinct id, and `current` names one of them",
         )
-    };
+    });
     let mut keys = Vec::with_capacity(file.keys.len());
     for k in &file.keys {
         let bytes = base64::engine::general_purpose::STANDARD
@@ -83,7 +118,7 @@ pub fn load(path: &Path) -> Result<TokenKeys, ConfigError> {
             .map_err(|_| invalid("a key is not base64"))?;
         keys.push((k.id, SecretBytes::new(bytes)));
     }
-    TokenKeys::from_keys(keys, file.current).map_err(|e| invalid(&e.to_string()))
+    Ok((keys, file.current, invalid))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use super::metadata::Metadata;
 use super::metrics::{fault_code, Action, Metrics, Outcome};
 use super::settings::{Endpoint, ServerSettings};
 use crate::engine::request::Incoming;
-use crate::engine::{Engine, Transport};
+use crate::engine::{Engine, RequestOptions, Transport};
 use crate::soap::SoapVersion;
 use crate::wss::SystemClock;
 
@@ -56,29 +56,47 @@ impl Shared {
 
     fn route(&self, path: &str) -> Option<Route> {
         match path {
-            "/sts" => Some(Route::Sts),
+            "/sts" => Some(Route::Sts(None)),
             "/sts/mex" => Some(Route::Mex),
+            "/keyx" if self.settings.keyx => Some(Route::Keyx),
             "/healthz" => Some(Route::Health),
             "/metrics" => Some(Route::Metrics),
             p => self
                 .settings
                 .aliases
                 .iter()
-                .find(|a| a.path == p)
-                .map(|a| match a.endpoint {
-                    Endpoint::Sts => Route::Sts,
-                    Endpoint::Mex => Route::Mex,
+                .position(|a| a.path == p)
+                .and_then(|i| {
+                    Some(match self.settings.aliases.get(i)?.endpoint {
+                        Endpoint::Sts => Route::Sts(Some(i)),
+                        Endpoint::Mex => Route::Mex,
+                        Endpoint::AdfsMex => Route::AdfsMex,
+                    })
                 }),
+        }
+    }
+
+    /// The engine options of the STS endpoint reached through alias `alias` (or `/sts`).
+    fn options(&self, alias: Option<usize>) -> RequestOptions {
+        match alias
+            .and_then(|i| self.settings.aliases.get(i))
+            .and_then(|a| a.default_token_type.clone())
+        {
+            Some(t) => RequestOptions::new().with_default_token_type(t),
+            None => RequestOptions::new(),
         }
     }
 }
 
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 enum Route {
+    AdfsMex,
     Health,
+    Keyx,
     Metrics,
     Mex,
-    Sts,
+    /// The token service, directly or through the alias with this index.
+    Sts(Option<usize>),
 }
 
 /// The hyper service for one connection.
@@ -208,7 +226,7 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
             body: Bytes::from(shared.metrics.render()),
             ..Answer::plain(StatusCode::OK, Action::Metrics, Outcome::Ok, "")
         },
-        (Route::Sts, &Method::GET) => {
+        (Route::Sts(_), &Method::GET) => {
             if req
                 .uri()
                 .query()
@@ -233,7 +251,15 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
             body: Bytes::from(shared.metadata.mex().to_owned()),
             ..Answer::plain(StatusCode::OK, Action::Metadata, Outcome::Ok, "")
         },
-        (Route::Sts | Route::Mex, &Method::POST) => soap(shared, route, req, transport).await,
+        (Route::AdfsMex, &Method::GET) => Answer {
+            content_type: "text/xml; charset=utf-8",
+            body: Bytes::from(shared.metadata.adfs_wsdl().to_owned()),
+            ..Answer::plain(StatusCode::OK, Action::Metadata, Outcome::Ok, "")
+        },
+        (Route::Keyx, &Method::POST) => keyx(shared, req, transport).await,
+        (Route::Sts(_) | Route::Mex | Route::AdfsMex, &Method::POST) => {
+            soap(shared, route, req, transport).await
+        }
         _ => Answer::plain(
             StatusCode::METHOD_NOT_ALLOWED,
             Action::Other,
@@ -259,7 +285,7 @@ async fn soap(
     let limits = shared.settings.limits;
     let content_type = header(&req, "content-type");
     let soap_action = header(&req, "soapaction").map(|a| a.trim().trim_matches('"').to_owned());
-    let default_action = if route == Route::Mex {
+    let default_action = if route == Route::Mex || route == Route::AdfsMex {
         Action::Metadata
     } else {
         Action::Other
@@ -276,46 +302,18 @@ async fn soap(
             "send text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)\n",
         );
     }
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let too_large = || Answer {
-        reason: Some("body over the size limit".into()),
-        ..Answer::plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            default_action,
-            Outcome::Rejected,
-            "request body too large\n",
-        )
-    };
-    if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
-        return too_large();
-    }
-    let body = match Limited::new(req.into_body(), limits.max_body_bytes)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
-        Err(_) => {
-            return Answer {
-                reason: Some("request body could not be read".into()),
-                ..Answer::plain(
-                    StatusCode::BAD_REQUEST,
-                    default_action,
-                    Outcome::Rejected,
-                    "request body could not be read\n",
-                )
-            }
-        }
+    let body = match read_body(req, limits.max_body_bytes, default_action).await {
+        Ok(b) => b,
+        Err(a) => return a,
     };
 
-    if route == Route::Mex {
-        let a = shared
-            .metadata
-            .soap(&body, content_type.as_deref(), soap_action.as_deref());
+    if route == Route::Mex || route == Route::AdfsMex {
+        let (ct, sa) = (content_type.as_deref(), soap_action.as_deref());
+        let a = if route == Route::Mex {
+            shared.metadata.soap(&body, ct, sa)
+        } else {
+            shared.metadata.adfs_soap(&body, ct, sa)
+        };
         let outcome = if a.status == 200 {
             Outcome::Ok
         } else {
@@ -341,8 +339,12 @@ async fn soap(
     // The engine is synchronous and CPU-bound (signatures, Argon2): it runs on the blocking
     // pool so the I/O workers stay free; each request is independent (no shared lock).
     let engine = Arc::clone(&shared.engine);
+    let options = match route {
+        Route::Sts(alias) => shared.options(alias),
+        _ => RequestOptions::new(),
+    };
     let r = tokio::task::spawn_blocking(move || {
-        engine.handle(
+        engine.handle_with(
             Incoming {
                 body: &body,
                 content_type: content_type.as_deref(),
@@ -350,6 +352,7 @@ async fn soap(
             },
             transport,
             &SystemClock,
+            &options,
         )
     })
     .await;
@@ -385,3 +388,96 @@ async fn soap(
         reason: r.log,
     }
 }
+
+/// Reads the body within `max` bytes; a refusal is the answer to send.
+async fn read_body(req: Request<HyperBody>, max: usize, action: Action) -> Result<Bytes, Answer> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || Answer {
+        reason: Some("body over the size limit".into()),
+        ..Answer::plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            action,
+            Outcome::Rejected,
+            "request body too large\n",
+        )
+    };
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(req.into_body(), max).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(_) => Err(Answer {
+            reason: Some("request body could not be read".into()),
+            ..Answer::plain(
+                StatusCode::BAD_REQUEST,
+                action,
+                Outcome::Rejected,
+                "request body could not be read\n",
+            )
+        }),
+    }
+}
+
+/// `POST /keyx`: a JSON key exchange request (`docs/msl.md`), answered by the engine on the
+/// blocking pool (Argon2, RSA and DH are CPU-bound).
+async fn keyx(shared: &Shared, req: Request<HyperBody>, transport: Transport) -> Answer {
+    let json = header(&req, "content-type").is_some_and(|c| {
+        c.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
+    if !json {
+        return Answer::plain(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Action::Keyx,
+            Outcome::Rejected,
+            "send application/json\n",
+        );
+    }
+    // Key exchange documents are small (the engine refuses more than 64 KiB).
+    let max = shared.settings.limits.max_body_bytes.min(KEYX_MAX_BODY);
+    let body = match read_body(req, max, Action::Keyx).await {
+        Ok(b) => b,
+        Err(a) => return a,
+    };
+    let engine = Arc::clone(&shared.engine);
+    let r = tokio::task::spawn_blocking(move || {
+        engine.handle_keyx_json(&body, transport, &SystemClock)
+    })
+    .await;
+    let Ok(r) = r else {
+        return Answer {
+            reason: Some("the engine task failed".into()),
+            ..Answer::plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Action::Keyx,
+                Outcome::Error,
+                "internal error\n",
+            )
+        };
+    };
+    let outcome = match r.status {
+        200 => {
+            shared.metrics.token_issued();
+            Outcome::Ok
+        }
+        s if s >= 500 => Outcome::Error,
+        _ => Outcome::Fault,
+    };
+    Answer {
+        status: StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        content_type: r.content_type,
+        body: Bytes::from(r.body),
+        action: Action::Keyx,
+        outcome,
+        reason: r.log,
+    }
+}
+
+/// The largest `POST /keyx` body read (the key exchange's own document limit).
+const KEYX_MAX_BODY: usize = 64 * 1024;

@@ -36,6 +36,9 @@ pub struct Metadata {
     /// The `mex:Metadata` element as a document (for GET and to copy into SOAP replies).
     mex: Document,
     mex_text: String,
+    /// The AD FS-style WSDL and its `mex:Metadata` wrapping (empty until [`Metadata::with_adfs`]).
+    adfs_wsdl: String,
+    adfs_mex: Option<Document>,
 }
 
 /// A SOAP answer from the MEX endpoint.
@@ -54,7 +57,7 @@ pub struct SoapAnswer {
 /// Why the metadata documents could not be made.
 #[derive(Debug, thiserror::Error)]
 #[error("metadata: {0}")]
-pub struct MetadataError(String);
+pub struct MetadataError(pub(super) String);
 
 impl Metadata {
     /// The documents for an STS reached at `sts_url` (e.g. `https://sts.example.com/sts`).
@@ -78,27 +81,46 @@ impl Metadata {
                 "the WSDL root is not wsdl:definitions".into(),
             ));
         }
-        let target = doc
-            .attribute(defs, "", "targetNamespace")
-            .unwrap_or_default()
-            .to_owned();
-        let mut w = Writer::new();
-        w.start_prefixed(MEX, "Metadata", Some("mex"));
-        w.start_prefixed(MEX, "MetadataSection", Some("mex"))
-            .attr("", "Dialect", WSDL_DIALECT)
-            .attr("", "Identifier", &target);
-        w.copy(&doc, defs);
-        w.end().end();
-        let mex_text = w
-            .finish()
-            .map_err(|e| MetadataError(format!("writing mex:Metadata: {e}")))?;
-        let mex = Document::parse(mex_text.as_bytes())
-            .map_err(|e| MetadataError(format!("mex:Metadata does not parse: {e}")))?;
+        let (mex, mex_text) = wrap(&doc)?;
         Ok(Self {
             wsdl,
             mex,
             mex_text,
+            adfs_wsdl: String::new(),
+            adfs_mex: None,
         })
+    }
+
+    /// These documents and the AD FS-style WSDL `wsdl` (served as it is on GET, wrapped in
+    /// `mex:Metadata` for SOAP requests).
+    pub fn with_adfs(mut self, wsdl: &str) -> Result<Self, MetadataError> {
+        let doc = Document::parse(wsdl.as_bytes())
+            .map_err(|e| MetadataError(format!("the AD FS WSDL does not parse: {e}")))?;
+        let (mex, _) = wrap(&doc)?;
+        self.adfs_wsdl = wsdl.to_owned();
+        self.adfs_mex = Some(mex);
+        Ok(self)
+    }
+
+    /// The AD FS-style WSDL (empty unless made with [`Metadata::with_adfs`]).
+    pub fn adfs_wsdl(&self) -> &str {
+        &self.adfs_wsdl
+    }
+
+    /// Answers a SOAP `GetMetadata` or WS-Transfer `Get` request for the AD FS-style
+    /// metadata (the standard metadata when there is none).
+    pub fn adfs_soap(
+        &self,
+        body: &[u8],
+        content_type: Option<&str>,
+        soap_action: Option<&str>,
+    ) -> SoapAnswer {
+        soap_answer(
+            self.adfs_mex.as_ref().unwrap_or(&self.mex),
+            body,
+            content_type,
+            soap_action,
+        )
     }
 
     /// The WSDL.
@@ -118,65 +140,96 @@ impl Metadata {
         content_type: Option<&str>,
         soap_action: Option<&str>,
     ) -> SoapAnswer {
-        let transport = content_type.and_then(SoapVersion::from_content_type);
-        let fallback = transport.unwrap_or(SoapVersion::V11);
-        let fault = |why: &'static str, version: SoapVersion| {
-            let mut w = Writer::new();
-            let f = Fault::sender(FaultSubcode::InvalidRequest);
-            soap::write_envelope(&mut w, version, |_| {}, |w| f.write(w, version));
-            SoapAnswer {
-                status: f.http_status(),
-                content_type: version.content_type(),
-                body: w.finish().unwrap_or_default(),
-                log: Some(why),
-            }
-        };
-        let Ok(doc) = Document::parse_with(body, &Limits::default()) else {
-            return fault("metadata request is not well-formed XML", fallback);
-        };
-        let Ok(env) = Envelope::read(&doc, transport) else {
-            return fault("metadata request is not a SOAP envelope", fallback);
-        };
-        let version = env.version();
-        let Ok(addressing) = Addressing::read(&env) else {
-            return fault(
-                "metadata request has invalid WS-Addressing headers",
-                version,
-            );
-        };
-        let action = addressing
-            .action
-            .clone()
-            .or_else(|| soap_action.map(str::to_owned))
-            .or_else(|| content_type.and_then(SoapVersion::action_parameter));
-        let reply_action = match action.as_deref() {
-            Some(TRANSFER_GET) => TRANSFER_GET_RESPONSE,
-            Some(GET_METADATA_REQUEST) => GET_METADATA_RESPONSE,
-            _ => {
-                return fault(
-                    "metadata request action is neither Get nor GetMetadata",
-                    version,
-                )
-            }
-        };
-        let id = crypto::random_bytes(16)
-            .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>())
-            .unwrap_or_default();
-        let reply = addressing.reply(reply_action, format!("urn:uuid:{id}"));
+        soap_answer(&self.mex, body, content_type, soap_action)
+    }
+}
+
+/// `mex:Metadata` with one WSDL `MetadataSection` holding the `wsdl:definitions` of `doc`.
+fn wrap(doc: &Document) -> Result<(Document, String), MetadataError> {
+    let defs = doc.root();
+    let target = doc
+        .attribute(defs, "", "targetNamespace")
+        .unwrap_or_default()
+        .to_owned();
+    let mut w = Writer::new();
+    w.start_prefixed(MEX, "Metadata", Some("mex"));
+    w.start_prefixed(MEX, "MetadataSection", Some("mex"))
+        .attr("", "Dialect", WSDL_DIALECT)
+        .attr("", "Identifier", &target);
+    w.copy(doc, defs);
+    w.end().end();
+    let text = w
+        .finish()
+        .map_err(|e| MetadataError(format!("writing mex:Metadata: {e}")))?;
+    let mex = Document::parse(text.as_bytes())
+        .map_err(|e| MetadataError(format!("mex:Metadata does not parse: {e}")))?;
+    Ok((mex, text))
+}
+
+fn soap_answer(
+    mex: &Document,
+    body: &[u8],
+    content_type: Option<&str>,
+    soap_action: Option<&str>,
+) -> SoapAnswer {
+    let transport = content_type.and_then(SoapVersion::from_content_type);
+    let fallback = transport.unwrap_or(SoapVersion::V11);
+    let fault = |why: &'static str, version: SoapVersion| {
         let mut w = Writer::new();
-        soap::write_envelope(
-            &mut w,
-            version,
-            |w| reply.write(w, "mex"),
-            |w| {
-                w.copy(&self.mex, self.mex.root());
-            },
-        );
+        let f = Fault::sender(FaultSubcode::InvalidRequest);
+        soap::write_envelope(&mut w, version, |_| {}, |w| f.write(w, version));
         SoapAnswer {
-            status: 200,
+            status: f.http_status(),
             content_type: version.content_type(),
             body: w.finish().unwrap_or_default(),
-            log: None,
+            log: Some(why),
         }
+    };
+    let Ok(doc) = Document::parse_with(body, &Limits::default()) else {
+        return fault("metadata request is not well-formed XML", fallback);
+    };
+    let Ok(env) = Envelope::read(&doc, transport) else {
+        return fault("metadata request is not a SOAP envelope", fallback);
+    };
+    let version = env.version();
+    let Ok(addressing) = Addressing::read(&env) else {
+        return fault(
+            "metadata request has invalid WS-Addressing headers",
+            version,
+        );
+    };
+    let action = addressing
+        .action
+        .clone()
+        .or_else(|| soap_action.map(str::to_owned))
+        .or_else(|| content_type.and_then(SoapVersion::action_parameter));
+    let reply_action = match action.as_deref() {
+        Some(TRANSFER_GET) => TRANSFER_GET_RESPONSE,
+        Some(GET_METADATA_REQUEST) => GET_METADATA_RESPONSE,
+        _ => {
+            return fault(
+                "metadata request action is neither Get nor GetMetadata",
+                version,
+            )
+        }
+    };
+    let id = crypto::random_bytes(16)
+        .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+        .unwrap_or_default();
+    let reply = addressing.reply(reply_action, format!("urn:uuid:{id}"));
+    let mut w = Writer::new();
+    soap::write_envelope(
+        &mut w,
+        version,
+        |w| reply.write(w, "mex"),
+        |w| {
+            w.copy(mex, mex.root());
+        },
+    );
+    SoapAnswer {
+        status: 200,
+        content_type: version.content_type(),
+        body: w.finish().unwrap_or_default(),
+        log: None,
     }
 }

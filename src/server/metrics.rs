@@ -18,6 +18,8 @@ pub enum Action {
     Health,
     /// WS-Trust Issue (including SCT issue).
     Issue,
+    /// `POST /keyx` (JSON key exchange).
+    Keyx,
     /// MEX (`GET` or SOAP `GetMetadata`).
     Metadata,
     /// `GET /metrics`.
@@ -32,10 +34,11 @@ pub enum Action {
     Wsdl,
 }
 
-const ACTIONS: [Action; 9] = [
+const ACTIONS: [Action; 10] = [
     Action::Cancel,
     Action::Health,
     Action::Issue,
+    Action::Keyx,
     Action::Metadata,
     Action::Metrics,
     Action::Other,
@@ -51,6 +54,7 @@ impl Action {
             Self::Cancel => "cancel",
             Self::Health => "healthz",
             Self::Issue => "issue",
+            Self::Keyx => "keyx",
             Self::Metadata => "mex",
             Self::Metrics => "metrics",
             Self::Other => "other",
@@ -104,7 +108,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 pub enum Outcome {
     /// Refused before the engine (size, method, path, content type, timeout).
     Rejected,
-    /// A SOAP fault.
+    /// A SOAP fault, or a key exchange refusal (4xx JSON error).
     Fault,
     /// Answered.
     Ok,
@@ -192,7 +196,7 @@ const BUCKETS: [f64; 11] = [
 /// The server's counters.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: [[AtomicU64; 4]; 9],
+    requests: [[AtomicU64; 4]; 10],
     buckets: [AtomicU64; 11],
     latency_count: AtomicU64,
     latency_micros: AtomicU64,

@@ -1,13 +1,14 @@
 //! The HTTP transport: hyper 1.x on tokio, optional TLS with rustls.
 //!
 //! Responsibility: accept connections within limits (connection count, header and request
-//! timeouts, body size), route (`/sts`, `/sts?wsdl`, `/sts/mex`, aliases, `/healthz`,
+//! timeouts, body size), route (`/sts`, `/sts?wsdl`, `/sts/mex`, `/keyx`, aliases, `/healthz`,
 //! `/metrics`), hand SOAP requests to the engine on tokio's blocking pool, log one line per
 //! request, count, and shut down gracefully. No SOAP logic beyond dispatch: the engine
 //! decides and writes every STS answer and fault.
 //!
-//! May use: crypto, xml, soap, wss (the clock), engine.
+//! May use: crypto, xml, soap, wss (the clock), trust (token type URIs), engine.
 
+mod adfs;
 mod http;
 pub mod metadata;
 pub mod metrics;
@@ -23,7 +24,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use settings::{Alias, Endpoint, Limits, ServerSettings, TlsFiles};
+pub use settings::{AdfsPolicy, Alias, Endpoint, Limits, ServerSettings, TlsFiles};
 
 use crate::engine::Engine;
 use http::Shared;
@@ -110,7 +111,8 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("{}://{local}", if plain { "http" } else { "https" }));
-        let metadata = Metadata::new(&format!("{base}/sts"))?;
+        let metadata = Metadata::new(&format!("{base}/sts"))?
+            .with_adfs(&adfs::wsdl(&base, &settings.aliases)?)?;
         let shared = Arc::new(Shared::new(engine, settings, metadata, base));
         Ok(Self {
             listener,

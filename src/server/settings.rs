@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::trust::TokenType;
+
 /// The transport's configuration.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23,6 +25,9 @@ pub struct ServerSettings {
     pub allow_plain_http_nonloopback: bool,
     /// Extra paths and the endpoint serving each. Default: none.
     pub aliases: Vec<Alias>,
+    /// Serve `POST /keyx` (JSON key exchange; the engine must have key exchange configured,
+    /// else it answers 404 `KEYX_DISABLED`). Default: true.
+    pub keyx: bool,
 }
 
 impl ServerSettings {
@@ -36,6 +41,7 @@ impl ServerSettings {
             loopback_is_confidential: false,
             allow_plain_http_nonloopback: false,
             aliases: Vec::new(),
+            keyx: true,
         }
     }
 }
@@ -97,6 +103,13 @@ pub struct Alias {
     pub path: String,
     /// The endpoint serving it.
     pub endpoint: Endpoint,
+    /// For an STS alias: the token type issued for requests that name none (AD FS paths use
+    /// SAML 1.1, `urn:oasis:names:tc:SAML:1.0:assertion`). Default: none (a security
+    /// context token, as on `/sts`).
+    pub default_token_type: Option<TokenType>,
+    /// For an STS alias: the AD FS-style policy it is advertised with in the AD FS metadata
+    /// ([`Endpoint::AdfsMex`]). Default: none (not advertised there).
+    pub advertise: Option<AdfsPolicy>,
 }
 
 impl Alias {
@@ -105,8 +118,35 @@ impl Alias {
         Self {
             path: path.into(),
             endpoint,
+            default_token_type: None,
+            advertise: None,
         }
     }
+
+    /// This alias issuing `token_type` to requests that name none.
+    pub fn with_default_token_type(mut self, token_type: TokenType) -> Self {
+        self.default_token_type = Some(token_type);
+        self
+    }
+
+    /// This alias advertised in the AD FS metadata with `policy`.
+    pub fn advertised(mut self, policy: AdfsPolicy) -> Self {
+        self.advertise = Some(policy);
+        self
+    }
+}
+
+/// The policies an STS alias can be advertised with in the AD FS-style metadata, as AD FS
+/// advertises its `usernamemixed` endpoints (MSAL and ADAL choose the endpoint by them).
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum AdfsPolicy {
+    /// WS-Trust 1.3, HTTPS transport binding, a signed encrypted supporting UsernameToken
+    /// (WS-SecurityPolicy 1.2). Config value: `username-13`.
+    Username13,
+    /// WS-Trust February 2005, HTTPS transport binding, a signed supporting UsernameToken
+    /// (WS-SecurityPolicy 2005/07). Config value: `username-2005`.
+    Username2005,
 }
 
 /// The endpoints an alias can point at.
@@ -115,6 +155,9 @@ impl Alias {
 pub enum Endpoint {
     /// WS-MetadataExchange (`/sts/mex`).
     Mex,
+    /// The AD FS-style metadata: a WSDL advertising the STS aliases that have an
+    /// [`AdfsPolicy`] (GET), also answered to SOAP `GetMetadata` / WS-Transfer `Get` (POST).
+    AdfsMex,
     /// The token service (`/sts`).
     Sts,
 }

@@ -32,10 +32,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "service",
         ],
     ),
-    ("server", &["crypto", "xml", "soap", "wss", "engine"]),
+    (
+        "server",
+        &["crypto", "xml", "soap", "wss", "trust", "engine"],
+    ),
     (
         "config",
-        &["crypto", "pki", "store", "wss", "engine", "server"],
+        &[
+            "crypto", "pki", "store", "wss", "trust", "keyx", "engine", "server",
+        ],
     ),
 ];
 

@@ -11,22 +11,18 @@
 //! listener with the data directory's pki/tls.pem, trusted by requests through
 //! `REQUESTS_CA_BUNDLE=DIR/pki/ca.pem`; the test config also adds a realm for MSAL's audience.
 //!
-//! What this asserts is what works today, precisely:
-//! - TLS to our listener from MSAL's HTTP client (requests) with our dev CA;
-//! - MSAL fetches and parses our MEX without error, but finds no username/password endpoint
-//!   in it: MSAL reads `wsdl:binding`/`wsdl:service` as children of the document root (AD FS
-//!   serves a bare `wsdl:definitions`; we serve `mex:Metadata/MetadataSection/definitions`),
-//!   wants WS-Policy 2004/09 policies with `sp:SignedEncryptedSupportingTokens/.../
-//!   sp:WssUsernameToken10` and an `sp:TransportBinding`, SOAP 1.2 bindings only (a SOAP 1.1
-//!   binding there raises AttributeError in MSAL's parser), and an https
-//!   `wsa:EndpointReference/wsa:Address` in each port;
-//! - MSAL's RST reaches the usernamemixed alias and our SOAP 1.2 fault comes back in the form
-//!   MSAL parses (Reason and Subcode: wst:InvalidRequest), because a Bearer request without a
-//!   TokenType gets our default token type, an SCT, which needs a symmetric key. With a SAML
-//!   1.1 default on the AD FS alias (being added to the server) MSAL would get
-//!   `urn:oasis:names:tc:SAML:1.0:assertion`; then these assertions change to a token.
+//! What this asserts: TLS to our listener from MSAL's HTTP client (requests) with our dev CA;
+//! MSAL parses our AD FS-style MEX (`endpoint = "adfs-mex"`) and picks our WS-Trust 1.3
+//! usernamemixed endpoint from its UsernameToken policy; its RST (SOAP 1.2, Bearer, no
+//! TokenType) on that alias gets a SAML 1.1 assertion (the alias's default token type, as AD FS
+//! answers); and the assertion MSAL cuts out of the RSTR as raw text validates on its own with
+//! only the STS certificate, for MSAL's audience.
 
 use std::process::Command;
+
+use wstrust::pki::Certificate;
+use wstrust::saml::{Confirmation, TrustedIssuer, ValidationPolicy};
+use wstrust::wss::{Clock, SystemClock};
 
 use crate::interop_support::fact;
 use crate::realclient_support::{clients_dir, get, python_clients, run_client, Server};
@@ -73,28 +69,48 @@ fn msal_adfs_username_password_steps() {
     );
     assert_eq!(fact(&facts, "msal_version"), "1.39.0");
 
-    // MEX: fetched over TLS and parsed; no username/password endpoint recognised.
-    assert_eq!(fact(&facts, "mex"), "no_endpoint", "{facts:?}");
+    // MEX: fetched over TLS; MSAL finds our WS-Trust 1.3 username endpoint by its policy.
+    assert_eq!(fact(&facts, "mex"), "endpoint", "{facts:?}");
     assert!(get(&facts, "mex_error").is_none());
-
-    // The RST MSAL builds reaches the alias over TLS; the fault is one MSAL parses.
-    assert_eq!(
-        fact(&facts, "rst_address"),
-        format!("{base}/adfs/services/trust/13/usernamemixed")
+    let endpoint = fact(&facts, "mex_address");
+    assert!(
+        endpoint.starts_with("https://")
+            && endpoint.ends_with(&format!(":{port}/adfs/services/trust/13/usernamemixed")),
+        "{endpoint}"
     );
-    assert_eq!(fact(&facts, "post_status"), "500");
+    assert_eq!(
+        fact(&facts, "mex_action"),
+        "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue"
+    );
+
+    // The RST goes where MEX said; MSAL parses the RSTR and finds a SAML 1.1 assertion.
+    assert_eq!(fact(&facts, "rst_address"), endpoint);
+    assert_eq!(fact(&facts, "post_status"), "200");
     assert_eq!(
         fact(&facts, "post_content_type"),
         "application/soap+xml; charset=utf-8"
     );
-    assert_eq!(fact(&facts, "rst"), "error");
+    assert_eq!(fact(&facts, "rst"), "token", "{facts:?}");
     assert_eq!(
-        fact(&facts, "rst_error"),
-        "WsTrust server returned error in RSTR: {'reason': 'The request was invalid or malformed', 'code': 'wst:InvalidRequest'}"
+        fact(&facts, "token_type"),
+        "urn:oasis:names:tc:SAML:1.0:assertion"
     );
     let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
     assert!(request.contains(
         "<wst:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Bearer</wst:KeyType>"
     ));
     assert!(!request.contains("TokenType"), "MSAL names no token type");
+
+    // The assertion as MSAL cut it out validates standalone with only the STS certificate.
+    let token = std::fs::read(rec.join("token.xml")).unwrap();
+    let sts = Certificate::from_pem(&std::fs::read_to_string(server.file("pki/sts.pem")).unwrap())
+        .unwrap();
+    let trusted = [TrustedIssuer::new(sts)];
+    let policy = ValidationPolicy::new(&trusted, [AUDIENCE], SystemClock.now_ms());
+    let v = wstrust::saml::validate_xml(&token, &policy).expect("MSAL's token validates");
+    assert_eq!(v.subject.value, "demo");
+    assert!(matches!(v.confirmation, Confirmation::Bearer));
+    let mut other = ValidationPolicy::new(&trusted, ["urn:other"], SystemClock.now_ms());
+    other.skew_ms = 0;
+    assert!(wstrust::saml::validate_xml(&token, &other).is_err());
 }

@@ -50,6 +50,18 @@ fn zero_config_start_and_restart() {
         );
     }
     assert_eq!(mode(&dir.join("token-keys.toml")), 0o600);
+    assert_eq!(mode(&dir.join("master-token-keys.toml")), 0o600);
+    assert!(
+        b.contains(&format!("key exchange: http://{}/keyx", first.addr)),
+        "{b}"
+    );
+    assert!(
+        b.contains(&format!(
+            "AD FS metadata: http://{}/adfs/services/trust/mex",
+            first.addr
+        )),
+        "{b}"
+    );
     assert_eq!(mode(&dir.join("demo-credentials.txt")), 0o600);
     assert_eq!(mode(&dir), 0o700);
     let config = std::fs::read_to_string(dir.join("wstrust.toml")).unwrap();
@@ -68,6 +80,7 @@ fn zero_config_start_and_restart() {
         "pki/ca.pem",
         "pki/sts.pem",
         "token-keys.toml",
+        "master-token-keys.toml",
         "wstrust.toml",
     ]
     .iter()
@@ -88,6 +101,7 @@ fn zero_config_start_and_restart() {
         "pki/ca.pem",
         "pki/sts.pem",
         "token-keys.toml",
+        "master-token-keys.toml",
         "wstrust.toml",
     ]
     .iter()
@@ -158,8 +172,16 @@ fn configuration_errors_say_what_to_fix() {
             "use \"redb\"",
         ),
         (
-            good.replace("endpoint = \"mex\"", "endpoint = \"wsdl\""),
-            "use \"sts\" or \"mex\"",
+            good.replace("endpoint = \"adfs-mex\"", "endpoint = \"wsdl\""),
+            "use \"sts\", \"mex\" or \"adfs-mex\"",
+        ),
+        (
+            good.replace("advertise = \"username-13\"", "advertise = \"kerberos\""),
+            "aliases[0].advertise",
+        ),
+        (
+            good.replace("renewal_window_secs = 43200", "renewal_window_secs = 90000"),
+            "keyx.lifetime_secs",
         ),
     ];
     for (text, expect) in cases {

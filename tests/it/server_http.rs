@@ -175,11 +175,20 @@ fn wsdl_and_metadata_name_the_real_address() {
     assert!(m.starts_with("<mex:Metadata"), "{m}");
     assert!(m.contains("Dialect=\"http://schemas.xmlsoap.org/wsdl/\""));
     assert!(m.contains(&format!("location=\"{url}\"")));
-    // The alias serves the same document.
-    assert_eq!(get(srv.addr(), "/adfs/services/trust/mex").body, mex.body);
+    // The AD FS alias serves the AD FS-shaped WSDL naming the usernamemixed aliases
+    // (server_adfs checks its structure).
+    let adfs = get(srv.addr(), "/adfs/services/trust/mex");
+    assert_eq!(adfs.status, 200);
+    let base = url.strip_suffix("/sts").unwrap();
+    let a = adfs.text();
+    assert!(a.starts_with("<wsdl:definitions"), "{a}");
+    assert!(a.contains(&format!(
+        "<soap12:address location=\"{base}/adfs/services/trust/13/usernamemixed\"/>"
+    )));
     if lint {
         xmllint_ok(&wsdl.body);
         xmllint_ok(&mex.body);
+        xmllint_ok(&adfs.body);
     }
 
     // SOAP GetMetadata (1.1) and WS-Transfer Get (1.2) on the MEX endpoint.

@@ -1,6 +1,7 @@
 //! Two STS processes sharing one real `redis-server` and one token-keys file: a message one
 //! node accepted is a replay on the other, and a token either node issued authenticates on
-//! both. A third node with its own keys does not accept them.
+//! both. A third node with its own keys does not accept them. A token cancelled on one node
+//! is refused on the other.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -11,6 +12,10 @@ use crate::server_support::{
     TempDir, ISSUE_SCT,
 };
 use crate::support::require_tool;
+use wstrust::client::{ClientConfig, Credentials, IssueRequest, StsClient};
+use wstrust::crypto::SecretBytes;
+use wstrust::soap::SoapVersion;
+use wstrust::trust::TrustVersion;
 
 struct Redis(Child, u16);
 
@@ -143,4 +148,79 @@ fn two_nodes_share_replay_memory_and_tokens() {
     let (cu, cp, ca) = demo(&c_dir);
     let r = post_soap11(c.addr, "/sts", ISSUE_SCT, &rst_username(&cu, &cp, &ca));
     assert_eq!(r.status, 200, "{}", r.text());
+}
+
+/// Issue #6: a token cancelled on node A is refused on node B (the cancellation lives in the
+/// shared Redis store, not in A's memory).
+#[test]
+fn a_token_cancelled_on_one_node_is_refused_on_the_other() {
+    let Some(redis) = redis() else { return };
+    let tmp = TempDir::new("redis-cancel");
+    let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+    wstrust::config::datadir::init(&a_dir, "127.0.0.1:0").unwrap();
+    copy_dir(&a_dir, &b_dir);
+    use_redis(&a_dir, redis.1, "cancel");
+    use_redis(&b_dir, redis.1, "cancel");
+    let (a, b) = (serve(&a_dir), serve(&b_dir));
+    let (user, password, applies_to) = demo(&a_dir);
+    let client = |node: &Binary| {
+        StsClient::new(
+            &format!("http://{}/sts", node.addr),
+            ClientConfig::new(SoapVersion::V11, TrustVersion::V13),
+        )
+        .unwrap()
+    };
+    let (on_a, on_b) = (client(&a), client(&b));
+
+    let token = on_a
+        .issue(&IssueRequest::new(
+            applies_to.clone(),
+            Credentials::UsernamePassword {
+                username: user,
+                password: SecretBytes::from_slice(password.as_bytes()),
+                digest: false,
+            },
+        ))
+        .unwrap();
+    let id = token.identifier.clone().expect("an SCT identifier");
+    let key = token
+        .proof_key
+        .as_ref()
+        .expect("a proof key")
+        .expose()
+        .to_vec();
+    // Before the cancellation both nodes accept it.
+    assert!(on_b.validate(&token).unwrap().valid);
+    let r = post_soap11(
+        b.addr,
+        "/sts",
+        ISSUE_SCT,
+        &rst_signed_by_context(&id, &key, &applies_to),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // Cancelled on A (signed with the proof key) ...
+    on_a.cancel(&token).unwrap();
+
+    // ... B refuses it: Validate says invalid (or faults), and it no longer authenticates.
+    match on_b.validate(&token) {
+        Ok(status) => assert!(!status.valid, "still valid on B: {status:?}"),
+        Err(e) => assert!(e.to_string().contains("FailedAuthentication"), "{e}"),
+    }
+    let r = post_soap11(
+        b.addr,
+        "/sts",
+        ISSUE_SCT,
+        &rst_signed_by_context(&id, &key, &applies_to),
+    );
+    assert_eq!(fault_of(&r), "FailedAuthentication", "{}", r.text());
+    // A too, of course; and a second cancel is refused.
+    let r = post_soap11(
+        a.addr,
+        "/sts",
+        ISSUE_SCT,
+        &rst_signed_by_context(&id, &key, &applies_to),
+    );
+    assert_eq!(fault_of(&r), "FailedAuthentication", "{}", r.text());
+    assert!(on_b.cancel(&token).is_err());
 }
