@@ -281,41 +281,7 @@ impl Engine {
             });
         }
         rstr.params.key_size = Some(proof.bits);
-        match proof.material {
-            KeyMaterial::Computed => {
-                let server_entropy = proof.key.server_entropy.as_ref().ok_or(Error::Internal {
-                    what: "computed key without server entropy",
-                })?;
-                rstr.params.entropy = Some(match cert {
-                    Some(c) => Entropy::EncryptedKey(Fragment::parse(&encrypted_key_for(
-                        c,
-                        server_entropy.expose(),
-                    )?)?),
-                    None => Entropy::BinarySecret(BinarySecret::new(
-                        Some(BinarySecretType::Nonce),
-                        server_entropy.expose().to_vec(),
-                    )),
-                });
-                rstr.requested_proof_token = Some(RequestedProofToken::ComputedKey(
-                    ComputedKeyAlgorithm::PSha1,
-                ));
-            }
-            KeyMaterial::Requester => {
-                // The requester already holds the key: no proof token.
-            }
-            KeyMaterial::Server => {
-                rstr.requested_proof_token = Some(match cert {
-                    Some(c) => RequestedProofToken::EncryptedKey(Fragment::parse(
-                        &encrypted_key_for(c, proof.key.key.expose())?,
-                    )?),
-                    None => RequestedProofToken::BinarySecret(BinarySecret::new(
-                        None,
-                        proof.key.key.expose().to_vec(),
-                    )),
-                });
-            }
-        }
-        Ok(())
+        write_proof(rstr, proof.material, &proof.key, cert)
     }
 
     /// The SCT with the key encrypted for the service and an enveloped STS signature, so the
@@ -463,6 +429,52 @@ pub(crate) fn requested_claims(params: &Parameters) -> Result<Vec<String>, Error
         });
     }
     Ok(c.claim_types()?.into_iter().map(|t| t.uri).collect())
+}
+
+/// Puts the requester's copy of `key` into `rstr`: the server entropy and a ComputedKey proof
+/// (CK/PSHA1), the key itself, or nothing when the requester made it; encrypted for `cert`
+/// when the requester has one, else in the clear (the caller checked the channel).
+pub(crate) fn write_proof(
+    rstr: &mut RequestSecurityTokenResponse,
+    material: KeyMaterial,
+    key: &ProofKey,
+    cert: Option<&Certificate>,
+) -> Result<(), Error> {
+    match material {
+        KeyMaterial::Computed => {
+            let server_entropy = key.server_entropy.as_ref().ok_or(Error::Internal {
+                what: "computed key without server entropy",
+            })?;
+            rstr.params.entropy = Some(match cert {
+                Some(c) => Entropy::EncryptedKey(Fragment::parse(&encrypted_key_for(
+                    c,
+                    server_entropy.expose(),
+                )?)?),
+                None => Entropy::BinarySecret(BinarySecret::new(
+                    Some(BinarySecretType::Nonce),
+                    server_entropy.expose().to_vec(),
+                )),
+            });
+            rstr.requested_proof_token = Some(RequestedProofToken::ComputedKey(
+                ComputedKeyAlgorithm::PSha1,
+            ));
+        }
+        // The requester already holds the key: no proof token.
+        KeyMaterial::Requester => {}
+        KeyMaterial::Server => {
+            rstr.requested_proof_token = Some(match cert {
+                Some(c) => RequestedProofToken::EncryptedKey(Fragment::parse(&encrypted_key_for(
+                    c,
+                    key.key.expose(),
+                )?)?),
+                None => RequestedProofToken::BinarySecret(BinarySecret::new(
+                    None,
+                    key.key.expose().to_vec(),
+                )),
+            });
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn encrypted_key_for(cert: &Certificate, key: &[u8]) -> Result<String, Error> {

@@ -29,8 +29,7 @@ use crate::saml::{
     PublicKeyInfo, RecipientReference, SamlVersion, SigningCredentials,
 };
 use crate::trust::{
-    BinarySecret, BinarySecretType, ComputedKeyAlgorithm, Entropy, Fragment, KeyType, Lifetime,
-    RequestSecurityToken, RequestSecurityTokenResponse, RequestType, RequestedProofToken,
+    Fragment, KeyType, Lifetime, RequestSecurityToken, RequestSecurityTokenResponse, RequestType,
     RequestedReference, TokenHolder, TokenKind as HeldKind, TokenType, UseKey,
 };
 use crate::wss::{self, SigningToken};
@@ -38,8 +37,8 @@ use crate::xml::Writer;
 use crate::xmlsec;
 
 use super::config::{AppliesToMatch, Realm};
-use super::issue::encrypted_key_for;
-use super::keys::{self, KeyMaterial, ProofKey};
+use super::issue::write_proof;
+use super::keys;
 use super::request::ParsedRequest;
 use super::sts::Requester;
 use super::{Engine, Error, Transport};
@@ -179,7 +178,7 @@ impl Engine {
         rstr.params.key_type = Some(params.key_type.clone().unwrap_or(KeyType::SymmetricKey));
         rstr.params.key_size = bits;
         if let Some((material, key)) = &proof {
-            deliver_proof(&mut rstr, *material, key, who)?;
+            write_proof(&mut rstr, *material, key, who.cert.as_ref())?;
         }
         Ok(rstr)
     }
@@ -193,52 +192,6 @@ fn key_identifier(a: &saml::IssuedAssertion) -> Result<RequestedReference, Error
     Ok(RequestedReference {
         security_token_reference: Fragment::parse(&w.finish()?)?,
     })
-}
-
-/// The proof token (and our entropy) for the requester, as the security-context path sends
-/// it: encrypted for the requester's certificate when it signed with one, otherwise in the
-/// clear (the caller has checked that the channel is confidential).
-fn deliver_proof(
-    rstr: &mut RequestSecurityTokenResponse,
-    material: KeyMaterial,
-    proof: &ProofKey,
-    who: &Requester,
-) -> Result<(), Error> {
-    match material {
-        KeyMaterial::Computed => {
-            let server_entropy = proof.server_entropy.as_ref().ok_or(Error::Internal {
-                what: "computed key without server entropy",
-            })?;
-            rstr.params.entropy = Some(match &who.cert {
-                Some(c) => Entropy::EncryptedKey(Fragment::parse(&encrypted_key_for(
-                    c,
-                    server_entropy.expose(),
-                )?)?),
-                None => Entropy::BinarySecret(BinarySecret::new(
-                    Some(BinarySecretType::Nonce),
-                    server_entropy.expose().to_vec(),
-                )),
-            });
-            rstr.requested_proof_token = Some(RequestedProofToken::ComputedKey(
-                ComputedKeyAlgorithm::PSha1,
-            ));
-        }
-        // The requester already has the key: no proof token.
-        KeyMaterial::Requester => {}
-        KeyMaterial::Server => {
-            rstr.requested_proof_token = Some(match &who.cert {
-                Some(c) => RequestedProofToken::EncryptedKey(Fragment::parse(&encrypted_key_for(
-                    c,
-                    proof.key.expose(),
-                )?)?),
-                None => RequestedProofToken::BinarySecret(BinarySecret::new(
-                    None,
-                    proof.key.expose().to_vec(),
-                )),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// The subject: a certificate subject with the X.509 name format, any other principal
