@@ -35,6 +35,23 @@ fn zero_config_start_and_restart() {
         )),
         "{b}"
     );
+    // The printed command, run as printed, gets a token and its proof key from this server.
+    let line = b
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("wstrust request "))
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wstrust"))
+        .args(line.split_whitespace().skip(1))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("SecurityContextToken"), "{stdout}");
 
     for f in ["ca", "sts", "service", "client", "tls"] {
         assert_eq!(mode(&dir.join(format!("pki/{f}.key"))), 0o600, "{f}.key");
