@@ -339,6 +339,12 @@ key_size_bits = 256
 lifetime_secs = 3600
 # How long after expiry a token may still be renewed, in seconds. Default: 86400.
 renewal_window_secs = 86400
+# Which tokens this realm gets: any of "sct", "saml11", "saml20". Default: all three.
+# token_types = ["sct", "saml11", "saml20"]
+# Keep security contexts in the token store instead of sealing them into their identifier.
+# stateful = false
+# Send SAML 2.0 assertions encrypted for the realm's certificate (EncryptedAssertion).
+# encrypt_assertion = false
 
 # Users for UsernameToken authentication: name and Argon2id PHC hash. The demo user's
 # password is in {CREDENTIALS_FILE}.

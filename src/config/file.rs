@@ -195,6 +195,15 @@ pub struct RealmSection {
     pub lifetime_secs: Option<i64>,
     /// Renewal window after expiry in seconds. Default: 86400.
     pub renewal_window_secs: Option<i64>,
+    /// The kinds of token issued for this realm: any of `sct`, `saml11`, `saml20`. Default:
+    /// all three.
+    pub token_types: Option<Vec<String>>,
+    /// Keep security contexts in the token store instead of sealing them into their
+    /// identifier. Default: false.
+    pub stateful: Option<bool>,
+    /// Issue SAML 2.0 assertions encrypted for the service (`EncryptedAssertion`). Default:
+    /// false.
+    pub encrypt_assertion: Option<bool>,
 }
 
 /// How `applies_to` matches.

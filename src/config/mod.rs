@@ -29,6 +29,7 @@ use crate::crypto::RsaPrivateKey;
 use crate::engine::config::{AppliesToMatch, EngineConfig, Realm};
 use crate::engine::keyx::KeyxSettings;
 use crate::engine::users::{Argon2Params, PasswordRecord, UserStore};
+use crate::engine::TokenTypes;
 use crate::keyx::server::Policy;
 use crate::pki::{Certificate, TrustStore};
 use crate::server::{AdfsPolicy, Alias, Endpoint, Limits, ServerSettings, TlsFiles};
@@ -236,6 +237,41 @@ impl Builder<'_> {
                     ));
                 }
                 realm.renewal_window_secs = s;
+            }
+            if let Some(kinds) = &r.token_types {
+                let mut t = TokenTypes {
+                    sct: false,
+                    saml11: false,
+                    saml20: false,
+                };
+                for k in kinds {
+                    match k.as_str() {
+                        "sct" => t.sct = true,
+                        "saml11" => t.saml11 = true,
+                        "saml20" => t.saml20 = true,
+                        other => {
+                            return Err(self.invalid(
+                                &at("token_types"),
+                                format!("unknown token type `{other}`"),
+                                "list any of \"sct\", \"saml11\", \"saml20\"",
+                            ))
+                        }
+                    }
+                }
+                if !(t.sct || t.saml11 || t.saml20) {
+                    return Err(self.invalid(
+                        &at("token_types"),
+                        "empty",
+                        "list at least one of \"sct\", \"saml11\", \"saml20\" (or remove the setting for all)",
+                    ));
+                }
+                realm.token_types = t;
+            }
+            if let Some(b) = r.stateful {
+                realm.stateful = b;
+            }
+            if let Some(b) = r.encrypt_assertion {
+                realm.encrypt_assertion = b;
             }
             realms.push(realm);
         }
@@ -543,6 +579,37 @@ mod tests {
         assert_eq!((p.m_cost_kib, p.t_cost, p.p_cost), (19456, 2, 1));
         assert!(phc_params("$argon2i$v=19$m=1,t=1,p=1$a$b").is_none());
         assert!(phc_params("plain").is_none());
+    }
+
+    #[test]
+    fn realm_token_types_stateful_and_encryption_are_read() {
+        let dir = std::env::temp_dir().join(format!("wstrust-config-realm-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        datadir::init(&dir, "127.0.0.1:0").unwrap();
+        let path = dir.join("wstrust.toml");
+        let base = std::fs::read_to_string(&path).unwrap();
+        let with = |extra: &str| {
+            std::fs::write(
+                &path,
+                format!(
+                    "{base}\n[[realms]]\nname = \"x\"\napplies_to = \"urn:x\"\ncert = \"pki/service.pem\"\n{extra}\n"
+                ),
+            )
+            .unwrap();
+            load(&path)
+        };
+        let l =
+            with("token_types = [\"saml11\"]\nstateful = true\nencrypt_assertion = true").unwrap();
+        let r = l.engine.realms.iter().find(|r| r.name == "x").unwrap();
+        assert!(!r.token_types.sct && r.token_types.saml11 && !r.token_types.saml20);
+        assert!(r.stateful && r.encrypt_assertion);
+        let d = l.engine.realms.iter().find(|r| r.name != "x").unwrap();
+        assert!(d.token_types.sct && d.token_types.saml11 && d.token_types.saml20);
+        assert!(!d.stateful && !d.encrypt_assertion);
+        let e = with("token_types = [\"jwt\"]").err().unwrap().to_string();
+        assert!(e.contains("jwt") && e.contains("saml11"), "{e}");
+        assert!(with("token_types = []").is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
