@@ -68,3 +68,47 @@ fn c14n_errors_say_what_to_fix() {
     assert!(!ok);
     assert!(err.contains("document type declaration"), "{err}");
 }
+
+#[test]
+fn hash_password_prints_a_hash_the_user_store_accepts() {
+    use std::io::Write as _;
+    use wstrust::crypto::SecretBytes;
+    use wstrust::engine::users::{Argon2Params, PasswordRecord, UserStore};
+    use wstrust::wss::UsernameTokenInfo;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wstrust"))
+        .arg("hash-password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let phc = String::from_utf8(o.stdout).unwrap().trim().to_owned();
+    assert!(phc.starts_with("$argon2id$"), "{phc}");
+    assert!(!phc.contains("correct horse"));
+    let users = UserStore::new(
+        [("ann".to_owned(), PasswordRecord::Argon2(phc))],
+        &Argon2Params::default(),
+    )
+    .unwrap();
+    let ut = |pw: &[u8]| UsernameTokenInfo {
+        username: "ann".into(),
+        password: Some(SecretBytes::from_slice(pw)),
+        digest: false,
+        nonce: None,
+        created: None,
+    };
+    assert!(users.authenticate(&ut(b"correct horse")).is_ok());
+    assert!(users.authenticate(&ut(b"correct horse!")).is_err());
+    // An empty password is refused with a reason.
+    let (ok, _, err) = wstrust(&["hash-password", "--password-file", "/dev/null"]);
+    assert!(!ok && err.contains("empty"), "{err}");
+}
