@@ -20,7 +20,9 @@
 //! its RST to that endpoint gets an RSTR the library parses into a SAML 1.1 assertion (token
 //! type `urn:oasis:names:tc:SAML:1.0:assertion`); and the assertion text the library hands
 //! back validates on its own with only the STS certificate, for the audience, and not for
-//! another one.
+//! another one. With a wrong password, our SOAP 1.2 fault (HTTP 500, wst:FailedAuthentication)
+//! comes back through the library's HTTP-error report (both libraries, like AD FS's callers,
+//! see a fault as an HTTP 500 and never run their RSTR fault parser), without the password.
 
 use std::path::Path;
 use std::process::Command;
@@ -95,22 +97,34 @@ fn adal_node() -> bool {
     }
 }
 
+/// A password the demo user does not have, in a file shaped like demo-credentials.txt.
+const WRONG_PASSWORD: &str = "not-the-demo-password-7f3a";
+
 /// Runs one ADAL script (`cmd` with the interpreter, script and TLS trust set) against the
-/// server's MEX and usernamemixed aliases; returns its facts and its recording folder.
+/// server's MEX and usernamemixed aliases as user demo, with its password or, when `wrong`,
+/// with [`WRONG_PASSWORD`]; returns its facts and its recording folder.
 fn run_adal(
     server: &Server,
     name: &str,
+    wrong: bool,
     cmd: &mut Command,
 ) -> (Vec<(String, String)>, std::path::PathBuf) {
     let base = format!("https://localhost:{}", server.bin.addr.port());
     let rec = server.record_dir(name);
+    let credentials = if wrong {
+        let f = rec.join("wrong-credentials.txt");
+        std::fs::write(&f, format!("user=demo\npassword={WRONG_PASSWORD}\n")).unwrap();
+        f.display().to_string()
+    } else {
+        server.file("demo-credentials.txt")
+    };
     let facts = run_client(
         cmd.arg("--mex")
             .arg(format!("{base}/adfs/services/trust/mex"))
             .arg("--endpoint")
             .arg(format!("{base}/adfs/services/trust/13/usernamemixed"))
             .args(["--user", "demo", "--password-file"])
-            .arg(server.file("demo-credentials.txt"))
+            .arg(credentials)
             .args(["--audience", AUDIENCE, "--record"])
             .arg(&rec),
     );
@@ -146,6 +160,26 @@ fn assert_steps(server: &Server, facts: &[(String, String)], rec: &Path) {
     ));
     assert!(!request.contains("TokenType"), "ADAL names no token type");
     assert!(request.contains(&format!("<wsa:Address>{AUDIENCE}</wsa:Address>")));
+    // ADAL's password element has no Type attribute: PasswordText by the WSS default.
+    assert!(request.contains("<wsse:Password>"), "{request}");
+}
+
+/// A wrong password: our SOAP 1.2 fault (wst:FailedAuthentication, HTTP 500, as AD FS
+/// answers faults) reaches the caller as the library's HTTP-error report, which carries the
+/// fault; no token, and the password is not echoed.
+fn assert_refused(facts: &[(String, String)], rec: &Path, report: &str) {
+    assert_eq!(fact(facts, "mex"), "endpoint", "{facts:?}");
+    assert_eq!(fact(facts, "post_status"), "500");
+    assert_eq!(fact(facts, "rst"), "error", "{facts:?}");
+    let error = fact(facts, "rst_error");
+    assert!(error.starts_with(report), "{error}");
+    assert!(error.contains("wst:FailedAuthentication"), "{error}");
+    assert!(error.contains("Authentication failed"), "{error}");
+    assert!(get(facts, "token_type").is_none());
+    assert!(!rec.join("token.xml").exists());
+    let response = std::fs::read_to_string(rec.join("response.xml")).unwrap();
+    assert!(!response.contains(WRONG_PASSWORD));
+    assert!(!error.contains(WRONG_PASSWORD));
 }
 
 /// The assertion as the library handed it back validates standalone with only the STS
@@ -170,16 +204,27 @@ fn adal_python_adfs_username_password_steps() {
         return;
     };
     let server = Server::start("adal-py", tls_config);
-    let (facts, rec) = run_adal(
-        &server,
-        "adal-python",
-        Command::new(py)
-            .arg(clients_dir().join("adal_client.py"))
-            .env("REQUESTS_CA_BUNDLE", server.file("pki/ca.pem")),
-    );
+    let adal = |name, wrong| {
+        run_adal(
+            &server,
+            name,
+            wrong,
+            Command::new(&py)
+                .arg(clients_dir().join("adal_client.py"))
+                .env("REQUESTS_CA_BUNDLE", server.file("pki/ca.pem")),
+        )
+    };
+    let (facts, rec) = adal("adal-python", false);
     assert_eq!(fact(&facts, "adal_version"), "1.2.7");
     assert_steps(&server, &facts, &rec);
     assert_token_validates(&server, &rec);
+
+    let (facts, rec) = adal("adal-python-wrong", true);
+    assert_refused(
+        &facts,
+        &rec,
+        "AdalError: WS-Trust RST request returned http error: 500 and server response: <s:Envelope",
+    );
 }
 
 #[test]
@@ -188,16 +233,27 @@ fn adal_node_adfs_username_password_steps() {
         return;
     }
     let server = Server::start("adal-node", tls_config);
-    let (facts, rec) = run_adal(
-        &server,
-        "adal-node",
-        Command::new("node")
-            .arg("--no-deprecation")
-            .arg(clients_dir().join("adal_node_client.js"))
-            .env("NODE_EXTRA_CA_CERTS", server.file("pki/ca.pem"))
-            .current_dir(clients_dir()),
-    );
+    let adal = |name, wrong| {
+        run_adal(
+            &server,
+            name,
+            wrong,
+            Command::new("node")
+                .arg("--no-deprecation")
+                .arg(clients_dir().join("adal_node_client.js"))
+                .env("NODE_EXTRA_CA_CERTS", server.file("pki/ca.pem"))
+                .current_dir(clients_dir()),
+        )
+    };
+    let (facts, rec) = adal("adal-node", false);
     assert_eq!(fact(&facts, "adal_node_version"), "0.2.4");
     assert_steps(&server, &facts, &rec);
     assert_token_validates(&server, &rec);
+
+    let (facts, rec) = adal("adal-node-wrong", true);
+    assert_refused(
+        &facts,
+        &rec,
+        "Error: WS-Trust RST request returned http error: 500 and server response: \"<s:Envelope",
+    );
 }
