@@ -39,6 +39,7 @@ mod pattern_authenticated;
 mod pattern_brokered;
 mod pattern_delegated;
 mod pattern_direct;
+mod realclient_adal;
 mod realclient_msal;
 mod realclient_nodesoap;
 mod realclient_support;
