@@ -34,28 +34,13 @@ use wstrust::wss::{Clock, SystemClock};
 
 use crate::interop_support::fact;
 use crate::realclient_support::Server;
-use crate::realclient_support::{clients_dir, get, node_clients, python_clients, run_client};
+use crate::realclient_support::{
+    clients_dir, get, node_clients, python_clients, run_client, tls_config, AUDIENCE,
+};
 use crate::support::in_ci;
 
-const AUDIENCE: &str = "urn:federation:MicrosoftOnline";
 const SAML11: &str = "urn:oasis:names:tc:SAML:1.0:assertion";
 const ISSUE_13: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue";
-
-/// The zero-config file with HTTPS on (the generated commented [tls] section) and a realm
-/// for the ADAL audience.
-fn tls_config(c: String) -> String {
-    let c = c
-        .replace("# [tls]\n", "[tls]\n")
-        .replace("# cert = \"pki/tls.pem\"", "cert = \"pki/tls.pem\"")
-        .replace("# key = \"pki/tls.key\"", "key = \"pki/tls.key\"");
-    assert!(
-        c.contains("\n[tls]\ncert = \"pki/tls.pem\"\nkey = \"pki/tls.key\""),
-        "{c}"
-    );
-    format!(
-        "{c}\n[[realms]]\nname = \"office365\"\napplies_to = \"{AUDIENCE}\"\ncert = \"pki/service.pem\"\n"
-    )
-}
 
 /// node with adal-node in tests/interop/clients/node_modules: node-soap's install (which
 /// installs the whole lock file), then `npm install` from the lock file when an older

@@ -25,25 +25,9 @@ use wstrust::saml::{Confirmation, TrustedIssuer, ValidationPolicy};
 use wstrust::wss::{Clock, SystemClock};
 
 use crate::interop_support::fact;
-use crate::realclient_support::{clients_dir, get, python_clients, run_client, Server};
-
-const AUDIENCE: &str = "urn:federation:MicrosoftOnline";
-
-/// The zero-config file with HTTPS on (the generated commented [tls] section) and a realm
-/// for MSAL's audience.
-fn tls_config(c: String) -> String {
-    let c = c
-        .replace("# [tls]\n", "[tls]\n")
-        .replace("# cert = \"pki/tls.pem\"", "cert = \"pki/tls.pem\"")
-        .replace("# key = \"pki/tls.key\"", "key = \"pki/tls.key\"");
-    assert!(
-        c.contains("\n[tls]\ncert = \"pki/tls.pem\"\nkey = \"pki/tls.key\""),
-        "{c}"
-    );
-    format!(
-        "{c}\n[[realms]]\nname = \"office365\"\napplies_to = \"{AUDIENCE}\"\ncert = \"pki/service.pem\"\n"
-    )
-}
+use crate::realclient_support::{
+    clients_dir, get, python_clients, run_client, tls_config, Server, AUDIENCE,
+};
 
 #[test]
 fn msal_adfs_username_password_steps() {

@@ -238,3 +238,22 @@ pub fn record_fixture(client: &str, version: &str, pattern: &str, rec: &Path) {
     )
     .unwrap();
 }
+
+/// The audience MSAL and ADAL ask AD FS for.
+pub const AUDIENCE: &str = "urn:federation:MicrosoftOnline";
+
+/// The zero-config file with HTTPS on (the generated commented [tls] section) and a realm for
+/// [`AUDIENCE`]: what the AD FS clients (MSAL, ADAL) need.
+pub fn tls_config(c: String) -> String {
+    let c = c
+        .replace("# [tls]\n", "[tls]\n")
+        .replace("# cert = \"pki/tls.pem\"", "cert = \"pki/tls.pem\"")
+        .replace("# key = \"pki/tls.key\"", "key = \"pki/tls.key\"");
+    assert!(
+        c.contains("\n[tls]\ncert = \"pki/tls.pem\"\nkey = \"pki/tls.key\""),
+        "{c}"
+    );
+    format!(
+        "{c}\n[[realms]]\nname = \"office365\"\napplies_to = \"{AUDIENCE}\"\ncert = \"pki/service.pem\"\n"
+    )
+}
