@@ -1,11 +1,16 @@
 //! The built `wstrust serve` binary: the zero-config start writes private keys and a commented
 //! configuration, a restart reuses them (tokens and replay memory survive), and the redb
-//! store keeps what it acknowledged through `kill -9`.
+//! store keeps what it acknowledged (replay records and cancellations) through `kill -9`.
 
 use std::os::unix::fs::PermissionsExt as _;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use wstrust::client::{ClientConfig, Credentials, IssueRequest, StsClient};
+use wstrust::crypto::SecretBytes;
+use wstrust::soap::SoapVersion;
+use wstrust::trust::TrustVersion;
 
 use crate::server_support::{
     demo, fault_of, get, post_soap11, rst_signed_by_context, rst_username, token_of, Binary,
@@ -223,6 +228,26 @@ fn redb_keeps_acknowledged_replay_records_through_kill_9() {
     let server = Binary::start(&["--data-dir", &d, "--listen", "127.0.0.1:0"]);
     let addr = server.addr;
     let (user, password, applies_to) = demo(&dir);
+    let client = |addr: std::net::SocketAddr| {
+        StsClient::new(
+            &format!("http://{addr}/sts"),
+            ClientConfig::new(SoapVersion::V11, TrustVersion::V13),
+        )
+        .unwrap()
+    };
+    // A token cancelled (and acknowledged) before the kill stays cancelled after it.
+    let cancelled = client(addr)
+        .issue(&IssueRequest::new(
+            applies_to.clone(),
+            Credentials::UsernamePassword {
+                username: user.clone(),
+                password: SecretBytes::from_slice(password.as_bytes()),
+                digest: false,
+            },
+        ))
+        .unwrap();
+    assert!(client(addr).validate(&cancelled).unwrap().valid);
+    client(addr).cancel(&cancelled).unwrap();
 
     // Four clients issue tokens in a loop; every message the server acknowledged is kept.
     let accepted = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -273,6 +298,10 @@ fn redb_keeps_acknowledged_replay_records_through_kill_9() {
             "FailedAuthentication",
             "an acknowledged message must stay a replay after kill -9"
         );
+    }
+    match client(restarted.addr).validate(&cancelled) {
+        Ok(status) => assert!(!status.valid, "a cancellation was lost: {status:?}"),
+        Err(e) => assert!(e.to_string().contains("FailedAuthentication"), "{e}"),
     }
     let m = get(restarted.addr, "/metrics").text();
     assert!(m.contains(&format!("wstrust_replay_refusals_total {}", accepted.len())));
