@@ -15,6 +15,40 @@
 //! added by [`ValidatorConfig::with_saml`]); [`Validator`] asks each registered validator whether it
 //! accepts an element before trying its own SCT rules.
 //!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use wstrust::crypto::RsaPrivateKey;
+//! use wstrust::pki::Certificate;
+//! use wstrust::service::{Validator, ValidatorConfig};
+//! use wstrust::store::MemoryStore;
+//! use wstrust::wss::{Clock, SystemClock};
+//! use wstrust::xml::Document;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // What the service holds: its own key and certificate, and the STS certificate.
+//! let key = RsaPrivateKey::from_pem(&std::fs::read_to_string("pki/service.key")?)?;
+//! let cert = Certificate::from_pem(&std::fs::read_to_string("pki/service.pem")?)?;
+//! let sts = Certificate::from_pem(&std::fs::read_to_string("pki/sts.pem")?)?;
+//! let cfg = ValidatorConfig::new("demo", key, cert, vec![sts]).with_saml();
+//! let validator = Validator::new(cfg, Arc::new(MemoryStore::new()))?;
+//!
+//! // A token as the requester presents it (an SCT, or a SAML 1.1/2.0 assertion).
+//! let xml = std::fs::read("token.xml")?;
+//! let doc = Document::parse(&xml)?;
+//! let token = validator.validate_token(&doc, doc.root(), SystemClock.now_ms())?;
+//! println!("{} until {} ms", token.principal, token.expires_ms);
+//! // The key the requester proves possession of (None for bearer tokens).
+//! let _key = token.key;
+//!
+//! // A request signed with that key (or a key derived from it).
+//! let message = std::fs::read("request.xml")?;
+//! let verified = validator.verify_message(&message, &SystemClock)?;
+//! # let _ = verified;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! May use: crypto, pki, xml, xmlsec, soap, wss, trust, store.
 
 pub mod delegation;
