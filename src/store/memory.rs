@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Mutex;
 
-use super::{now_ms, Space, StoreError, TokenStore};
+use super::{now_ms, number, Space, StoreError, TokenStore};
 
 const SHARDS: usize = 16;
 
@@ -111,10 +111,7 @@ impl TokenStore for MemoryStore {
         let now = now_ms();
         let mut m = self.shard(space, key)?;
         let k = (space, key.to_vec());
-        let current = live(m.get(&k), now).and_then(|v| {
-            let a: [u8; 8] = v.as_slice().try_into().ok()?;
-            Some(u64::from_be_bytes(a))
-        });
+        let current = live(m.get(&k), now).and_then(|v| number(v));
         if current.is_some_and(|c| c >= value) {
             return Ok(false);
         }

@@ -90,11 +90,14 @@ pub trait TokenStore: Send + Sync {
 
     /// The stored number under `key` (see [`TokenStore::advance`]).
     fn current(&self, space: Space, key: &[u8]) -> Result<Option<u64>, StoreError> {
-        Ok(self.get(space, key)?.and_then(|v| {
-            let a: [u8; 8] = v.as_slice().try_into().ok()?;
-            Some(u64::from_be_bytes(a))
-        }))
+        Ok(self.get(space, key)?.as_deref().and_then(number))
     }
+}
+
+/// A number as [`TokenStore::advance`] stores it (8 bytes, big-endian); `None` for any other
+/// value.
+pub(crate) fn number(v: &[u8]) -> Option<u64> {
+    <[u8; 8]>::try_from(v).ok().map(u64::from_be_bytes)
 }
 
 /// The clock a store uses to expire entries.

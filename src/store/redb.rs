@@ -14,7 +14,7 @@ use std::path::Path;
 
 use redb::{Database, ReadableTable, TableDefinition};
 
-use super::{now_ms, Space, StoreError, TokenStore};
+use super::{now_ms, number, Space, StoreError, TokenStore};
 
 type Table = TableDefinition<'static, &'static [u8], &'static [u8]>;
 
@@ -257,8 +257,7 @@ impl TokenStore for RedbStore {
     ) -> Result<bool, StoreError> {
         self.write(space, |w| {
             if let Some((_, v)) = w.live(key)? {
-                let stored = <[u8; 8]>::try_from(v.as_slice()).map(u64::from_be_bytes);
-                if stored.is_ok_and(|s| s >= value) {
+                if number(&v).is_some_and(|s| s >= value) {
                     return Ok(false);
                 }
             }
