@@ -1,8 +1,6 @@
 //! `wstrust cancel`: cancel a security context token, signing with its proof key.
 
-use std::path::PathBuf;
-
-use super::request::{read_token, Connection};
+use super::request::{Connection, TokenFiles};
 
 /// Arguments of `wstrust cancel`.
 #[derive(Debug, clap::Args)]
@@ -10,17 +8,14 @@ pub struct Args {
     /// Connection options.
     #[command(flatten)]
     pub connection: Connection,
-    /// The token (XML, as written by `request --out-token`).
-    #[arg(long, value_name = "FILE")]
-    pub token: PathBuf,
-    /// Its proof key (hex or base64, as written by `request --out-key`).
-    #[arg(long = "proof-key", visible_alias = "key", value_name = "FILE")]
-    pub proof_key: PathBuf,
+    /// The token and its proof key.
+    #[command(flatten)]
+    pub token: TokenFiles,
 }
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), String> {
-    let token = read_token(&args.token, Some(&args.proof_key))?;
+    let token = args.token.read()?;
     let client = args.connection.client()?;
     client.cancel(&token).map_err(|e| e.to_string())?;
     println!("cancelled");

@@ -1,8 +1,6 @@
 //! `wstrust renew`: renew a security context token, signing with its proof key.
 
-use std::path::PathBuf;
-
-use super::request::{read_token, report, Connection, Output};
+use super::request::{report, Connection, Output, TokenFiles};
 
 /// Arguments of `wstrust renew`.
 #[derive(Debug, clap::Args)]
@@ -10,12 +8,9 @@ pub struct Args {
     /// Connection options.
     #[command(flatten)]
     pub connection: Connection,
-    /// The token (XML, as written by `request --out-token`).
-    #[arg(long, value_name = "FILE")]
-    pub token: PathBuf,
-    /// Its proof key (hex or base64, as written by `request --out-key`).
-    #[arg(long = "proof-key", visible_alias = "key", value_name = "FILE")]
-    pub proof_key: PathBuf,
+    /// The token and its proof key.
+    #[command(flatten)]
+    pub token: TokenFiles,
     /// Output options (for the renewed token and key).
     #[command(flatten)]
     pub output: Output,
@@ -23,7 +18,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), String> {
-    let token = read_token(&args.token, Some(&args.proof_key))?;
+    let token = args.token.read()?;
     let client = args.connection.client()?;
     let renewed = client.renew(&token).map_err(|e| e.to_string())?;
     report(&renewed, &args.output)

@@ -340,6 +340,24 @@ pub(crate) fn read_key(path: &Path) -> Result<SecretBytes, String> {
 }
 
 /// Reads a token (XML) and its proof key from files.
+/// The token and proof-key files `renew`, `cancel` and `validate` take.
+#[derive(Debug, clap::Args)]
+pub struct TokenFiles {
+    /// The token (XML, as written by `request --out-token`).
+    #[arg(long, value_name = "FILE")]
+    pub token: PathBuf,
+    /// Its proof key (hex or base64, as written by `request --out-key`).
+    #[arg(long = "proof-key", visible_alias = "key", value_name = "FILE")]
+    pub proof_key: PathBuf,
+}
+
+impl TokenFiles {
+    /// The token with its proof key.
+    pub(crate) fn read(&self) -> Result<IssuedToken, String> {
+        read_token(&self.token, Some(&self.proof_key))
+    }
+}
+
 pub(crate) fn read_token(token: &Path, key: Option<&Path>) -> Result<IssuedToken, String> {
     let xml = read_text(token)?;
     let key = key.map(read_key).transpose()?;
