@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::crypto::{digest, DigestAlgorithm, RsaPrivateKey};
+use crate::crypto::{digest, hex, DigestAlgorithm, RsaPrivateKey};
 use crate::pki::Certificate;
 use crate::saml::PublicKeyInfo;
 use crate::service::{TokenConfirmation, ValidatedToken, Validator, ValidatorConfig};
@@ -102,10 +102,6 @@ fn is_token(doc: &Document, n: NodeId) -> bool {
 fn token_element(doc: &Document) -> Option<NodeId> {
     doc.descendants_or_self(doc.root())
         .find(|n| doc.is_element(*n) && is_token(doc, *n))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn confirmation(t: &ValidatedToken) -> String {

@@ -17,7 +17,7 @@
 
 use std::fmt::Write as _;
 
-use crate::crypto::{self, DigestAlgorithm, RsaPrivateKey, SecretBytes};
+use crate::crypto::{self, hex, DigestAlgorithm, RsaPrivateKey, SecretBytes};
 use crate::pki::{Certificate, TrustError};
 use crate::soap::{Addressing, Envelope};
 use crate::trust::{
@@ -60,10 +60,6 @@ impl Report {
     fn line(&mut self, indent: usize, s: impl AsRef<str>) {
         let _ = writeln!(self.text, "{}{}", "  ".repeat(indent), s.as_ref());
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Length and fingerprint (or value) of key material.

@@ -4,7 +4,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, DigestAlgorithm, HmacAlgorithm, SecretBytes, SignatureAlgorithm};
+use crate::crypto::{self, hex, DigestAlgorithm, HmacAlgorithm, SecretBytes, SignatureAlgorithm};
 use crate::soap::{Envelope, SoapVersion, ANONYMOUS};
 use crate::trust::{
     Action, AppliesTo, BinarySecret, BinarySecretType, Binding, ComputedKeyAlgorithm,
@@ -50,30 +50,12 @@ pub(crate) enum TargetBinding {
     Validate,
 }
 
-pub(crate) fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn random(n: usize) -> Result<Vec<u8>, Error> {
     crypto::random_bytes(n).map_err(|e| Error::request(format!("random generator: {e}")))
 }
 
 fn uuid() -> Result<String, Error> {
-    let mut r = random(16)?;
-    if let (Some(six), Some(eight)) = (r.get(6).copied(), r.get(8).copied()) {
-        // Version 4, variant 10 (RFC 9562 §5.4).
-        r[6] = (six & 0x0f) | 0x40;
-        r[8] = (eight & 0x3f) | 0x80;
-    }
-    let h = hex(&r);
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
+    crypto::random_uuid().map_err(|e| Error::request(format!("random generator: {e}")))
 }
 
 /// Writes wsa:Action, MessageID, To and ReplyTo (anonymous), each with a `wsu:Id`.

@@ -17,6 +17,7 @@
 mod cipher;
 mod digest;
 mod error;
+mod hex;
 mod keywrap;
 mod pem;
 mod psha1;
@@ -31,10 +32,11 @@ pub(crate) mod test_support;
 pub use cipher::{decrypt, encrypt, BlockCipher};
 pub use digest::{digest, DigestAlgorithm, DigestSink};
 pub use error::{Error, Result};
+pub use hex::hex;
 pub use keywrap::{aes_key_unwrap, aes_key_wrap, OaepParams};
 pub use pem::{pem_decode, pem_encode};
 pub use psha1::{psha1, psha1_at, PSHA1_MAX_OUTPUT};
-pub use random::{random_bytes, random_secret};
+pub use random::{random_array, random_bytes, random_secret, random_uuid};
 pub use secret::{ct_eq, SecretBytes};
 pub use signature::{
     hmac_sign, hmac_verify, HmacAlgorithm, RsaPrivateKey, RsaPublicKey, SignatureAlgorithm,

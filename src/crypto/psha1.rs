@@ -65,7 +65,8 @@ pub fn psha1_at(secret: &[u8], seed: &[u8], offset: usize, len: usize) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::test_support::{b64, between, read_fixture_str, to_hex};
+    use crate::crypto::hex;
+    use crate::crypto::test_support::{b64, between, read_fixture_str};
 
     const NONCE_OPEN: &str = "Type=\"http://schemas.xmlsoap.org/ws/2005/02/trust/Nonce\">";
 
@@ -84,10 +85,10 @@ mod tests {
         assert_eq!(server.len(), 32);
         let expected = read_fixture_str("wssc/corewcf-sct-psha1/expected/sct-key-psha1-32.hex");
         let key = psha1(&client, &server, 32).unwrap();
-        assert_eq!(to_hex(key.expose()), expected.trim());
+        assert_eq!(hex(key.expose()), expected.trim());
         // The argument order matters: secret = requestor entropy.
         let swapped = psha1(&server, &client, 32).unwrap();
-        assert_ne!(to_hex(swapped.expose()), expected.trim());
+        assert_ne!(hex(swapped.expose()), expected.trim());
     }
 
     #[test]

@@ -23,8 +23,25 @@ pub fn random_secret(n: usize) -> Result<SecretBytes> {
     Ok(out)
 }
 
+/// A random (version 4) UUID in its text form, e.g. for `wsa:MessageID` as `urn:uuid:…`.
+pub fn random_uuid() -> Result<String> {
+    let mut r = random_array::<16>()?;
+    // Version 4, variant 10 (RFC 9562 §5.4).
+    r[6] = (r[6] & 0x0f) | 0x40;
+    r[8] = (r[8] & 0x3f) | 0x80;
+    let h = super::hex(&r);
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
+}
+
 /// Fills a fixed-size array with random bytes.
-pub(crate) fn random_array<const N: usize>() -> Result<[u8; N]> {
+pub fn random_array<const N: usize>() -> Result<[u8; N]> {
     let mut out = [0u8; N];
     SystemRandom::new()
         .fill(&mut out)

@@ -42,10 +42,6 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-pub(crate) fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// Decodes base64 after removing all whitespace (XML text content).
 pub(crate) fn b64(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();

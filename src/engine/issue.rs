@@ -7,7 +7,7 @@
 //! for the requester: encrypted for its certificate, as `CK/PSHA1` with the server entropy, or
 //! as a plain `BinarySecret` only when the reply is confidential (TLS or an encrypted reply).
 
-use crate::crypto::OaepParams;
+use crate::crypto::{hex, OaepParams};
 use crate::pki::Certificate;
 use crate::service::sct::{self, SctContent};
 use crate::trust::{
@@ -25,7 +25,7 @@ use super::keys::{self, KeyMaterial, ProofKey};
 use super::provider::IssueContext;
 use super::request::ParsedRequest;
 use super::sealed::ContextState;
-use super::sts::{hex, random8, uuid, Engine, Outcome, ReplyKey, Requester, Transport};
+use super::sts::{random8, uuid, Engine, Outcome, ReplyKey, Requester, Transport};
 use super::tokens::{choose, RequestOptions, TokenKind};
 use super::Error;
 

@@ -236,6 +236,7 @@ mod tests {
     use base64::Engine as _;
 
     use super::*;
+    use crate::crypto::hex;
 
     fn fixture(rel: &str) -> String {
         let mut roots = Vec::new();
@@ -260,10 +261,6 @@ mod tests {
         base64::engine::general_purpose::STANDARD
             .decode(xml[start..end].trim())
             .unwrap()
-    }
-
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
     const DIR: &str = "wssc/corewcf-sct-psha1";

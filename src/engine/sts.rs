@@ -525,25 +525,9 @@ fn reply_cipher(key_len: usize) -> Result<BlockCipher, Error> {
 }
 
 pub(crate) fn random8() -> Result<[u8; 8], Error> {
-    let r = crypto::random_bytes(8).map_err(|_| Error::Internal { what: "random" })?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&r);
-    Ok(a)
-}
-
-pub(crate) fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    crypto::random_array().map_err(|_| Error::Internal { what: "random" })
 }
 
 pub(crate) fn uuid() -> Result<String, Error> {
-    let r = crypto::random_bytes(16).map_err(|_| Error::Internal { what: "random" })?;
-    let h = hex(&r);
-    Ok(format!(
-        "{}-{}-4{}-a{}-{}",
-        h.get(0..8).unwrap_or_default(),
-        h.get(8..12).unwrap_or_default(),
-        h.get(13..16).unwrap_or_default(),
-        h.get(17..20).unwrap_or_default(),
-        h.get(20..32).unwrap_or_default()
-    ))
+    crypto::random_uuid().map_err(|_| Error::Internal { what: "random" })
 }

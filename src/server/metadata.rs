@@ -213,9 +213,7 @@ fn soap_answer(
             )
         }
     };
-    let id = crypto::random_bytes(16)
-        .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>())
-        .unwrap_or_default();
+    let id = crypto::random_uuid().unwrap_or_default();
     let reply = addressing.reply(reply_action, format!("urn:uuid:{id}"));
     let mut w = Writer::new();
     soap::write_envelope(

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use wstrust::crypto::{
-    psha1_at, random_bytes, DigestAlgorithm, HmacAlgorithm, RsaPrivateKey, SecretBytes,
-    SignatureAlgorithm,
+    hex, psha1_at, random_bytes, random_uuid, DigestAlgorithm, HmacAlgorithm, RsaPrivateKey,
+    SecretBytes, SignatureAlgorithm,
 };
 use wstrust::engine::config::{AppliesToMatch, EngineConfig, Realm};
 use wstrust::engine::request::Incoming;
@@ -266,23 +266,14 @@ impl Request {
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn random_hex(n: usize) -> Result<String, String> {
     Ok(hex(&random_bytes(n).map_err(|e| e.to_string())?))
 }
 
 fn uuid() -> Result<String, String> {
-    let h = random_hex(16)?;
     Ok(format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
+        "urn:uuid:{}",
+        random_uuid().map_err(|e| e.to_string())?
     ))
 }
 
