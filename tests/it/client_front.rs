@@ -14,18 +14,15 @@ use hyper::body::Incoming as Body;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 
-use wstrust::crypto::RsaPrivateKey;
 use wstrust::engine::config::{AppliesToMatch, EngineConfig, Realm};
 use wstrust::engine::request::Incoming;
-use wstrust::engine::sealed::TokenKeys;
-use wstrust::engine::users::{hash_password, Argon2Params, PasswordRecord, UserStore};
 use wstrust::engine::{Engine, Transport};
 use wstrust::pki::Certificate;
 use wstrust::store::MemoryStore;
 use wstrust::wss::SystemClock;
 
 use crate::support::fixture_text;
-use crate::wss_support::TestKeys;
+use crate::wss_support::{recorded_sts_config, secret_users};
 
 /// The realm's relying party prefix.
 pub const RP: &str = "https://rp.example.com/service";
@@ -44,31 +41,7 @@ pub fn engine_config() -> EngineConfig {
         AppliesToMatch::Prefix("https://rp.example.com/".into()),
         rp,
     );
-    let params = Argon2Params {
-        m_cost_kib: 256,
-        t_cost: 1,
-        p_cost: 1,
-    };
-    let users = UserStore::new(
-        [(
-            "alice".to_owned(),
-            PasswordRecord::Argon2(hash_password(b"secret", &params).unwrap()),
-        )],
-        &params,
-    )
-    .unwrap();
-    let mut cfg = EngineConfig::new(
-        "https://sts.example.com/sts",
-        RsaPrivateKey::from_pem(&fixture_text("clients/pki/sts.key")).unwrap(),
-        Certificate::from_pem(&fixture_text("clients/pki/sts.pem")).unwrap(),
-        TokenKeys::generate().unwrap(),
-        vec![realm],
-        users,
-    );
-    let pki = TestKeys::recorded_pki();
-    cfg.client_trust = pki.trust;
-    cfg.known_certs = pki.certs;
-    cfg
+    recorded_sts_config(vec![realm], secret_users(&["alice"]))
 }
 
 /// What one request carried.

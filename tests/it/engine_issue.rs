@@ -5,10 +5,8 @@
 
 use std::sync::Arc;
 use wstrust::crypto::{psha1, RsaPrivateKey};
-use wstrust::engine::config::{AppliesToMatch, EngineConfig, Realm};
+use wstrust::engine::config::{AppliesToMatch, Realm};
 use wstrust::engine::request::Incoming;
-use wstrust::engine::sealed::TokenKeys;
-use wstrust::engine::users::{hash_password, Argon2Params, PasswordRecord, UserStore};
 
 use wstrust::engine::{Engine, Transport};
 use wstrust::pki::Certificate;
@@ -22,6 +20,7 @@ use wstrust::xmlsec::{
 };
 
 use crate::support::{fixture, fixture_text};
+use crate::wss_support::{recorded_sts_config, secret_users};
 use crate::wss_support::{MemoryReplay, TestKeys};
 
 fn engine() -> Engine {
@@ -35,31 +34,8 @@ fn engine() -> Engine {
 }
 
 fn engine_with(realms: Vec<Realm>, default_realm: Option<&str>) -> Engine {
-    let params = Argon2Params {
-        m_cost_kib: 256,
-        t_cost: 1,
-        p_cost: 1,
-    };
-    let users = UserStore::new(
-        [(
-            "alice".to_owned(),
-            PasswordRecord::Argon2(hash_password(b"secret", &params).unwrap()),
-        )],
-        &params,
-    )
-    .unwrap();
-    let mut cfg = EngineConfig::new(
-        "https://sts.example.com/sts",
-        RsaPrivateKey::from_pem(&fixture_text("clients/pki/sts.key")).unwrap(),
-        Certificate::from_pem(&fixture_text("clients/pki/sts.pem")).unwrap(),
-        TokenKeys::generate().unwrap(),
-        realms,
-        users,
-    );
+    let mut cfg = recorded_sts_config(realms, secret_users(&["alice"]));
     cfg.default_realm = default_realm.map(str::to_owned);
-    let pki = TestKeys::recorded_pki();
-    cfg.client_trust = pki.trust;
-    cfg.known_certs = pki.certs;
     Engine::new(cfg, Arc::new(MemoryStore::new()))
 }
 

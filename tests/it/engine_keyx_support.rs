@@ -5,12 +5,9 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use wstrust::crypto::{DigestAlgorithm, RsaPrivateKey, SignatureAlgorithm};
-use wstrust::engine::config::EngineConfig;
+use wstrust::crypto::{DigestAlgorithm, SignatureAlgorithm};
 use wstrust::engine::keyx::{read_rstr_outcome, KeyxSettings, MASTER_TOKEN_TYPE};
 use wstrust::engine::request::Incoming;
-use wstrust::engine::sealed::TokenKeys;
-use wstrust::engine::users::{hash_password, Argon2Params, PasswordRecord, UserStore};
 use wstrust::engine::{Engine, Response, Transport};
 use wstrust::keyx::client::{sign_x509, AsymmetricWrappedRequest, DhRequest, PendingExchange};
 use wstrust::keyx::dh::DhGroup;
@@ -26,6 +23,7 @@ use wstrust::xmlsec::{self, SignatureMethod, SigningKey};
 
 use crate::keyx_support::{client_key, policy, token_keys};
 use crate::support::fixture_text;
+use crate::wss_support::{recorded_sts_config, secret_users};
 use crate::wss_support::{MemoryReplay, TestKeys};
 
 /// Id and byte of the STS token key in [`engine`].
@@ -39,32 +37,10 @@ pub fn engine(keyx: bool) -> Engine {
 
 /// [`engine`] with or without the client PKI trusted, with another token key.
 pub fn engine_with(keyx: bool, trust_clients: bool, token_key: (u32, u8)) -> Engine {
-    let params = Argon2Params {
-        m_cost_kib: 256,
-        t_cost: 1,
-        p_cost: 1,
-    };
-    let users = UserStore::new(
-        [(
-            "alice".to_owned(),
-            PasswordRecord::Argon2(hash_password(b"secret", &params).unwrap()),
-        )],
-        &params,
-    )
-    .unwrap();
-    let mut cfg = EngineConfig::new(
-        "https://sts.example.com/sts",
-        RsaPrivateKey::from_pem(&fixture_text("clients/pki/sts.key")).unwrap(),
-        Certificate::from_pem(&fixture_text("clients/pki/sts.pem")).unwrap(),
-        TokenKeys::generate().unwrap(),
-        Vec::new(),
-        users,
-    );
-    let pki = TestKeys::recorded_pki();
-    if trust_clients {
-        cfg.client_trust = pki.trust;
+    let mut cfg = recorded_sts_config(Vec::new(), secret_users(&["alice"]));
+    if !trust_clients {
+        cfg.client_trust = wstrust::pki::TrustStore::new();
     }
-    cfg.known_certs = pki.certs;
     if keyx {
         cfg.keyx = Some(KeyxSettings::new(
             token_keys(token_key.0, token_key.1),

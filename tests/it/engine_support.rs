@@ -5,10 +5,8 @@
 use std::sync::Arc;
 
 use wstrust::crypto::{psha1, DigestAlgorithm, HmacAlgorithm, RsaPrivateKey, SignatureAlgorithm};
-use wstrust::engine::config::{AppliesToMatch, EngineConfig, Realm};
+use wstrust::engine::config::{AppliesToMatch, Realm};
 use wstrust::engine::request::Incoming;
-use wstrust::engine::sealed::TokenKeys;
-use wstrust::engine::users::{hash_password, Argon2Params, PasswordRecord, UserStore};
 use wstrust::engine::{Engine, Transport};
 use wstrust::pki::Certificate;
 use wstrust::service::{Validator, ValidatorConfig};
@@ -22,6 +20,7 @@ use wstrust::xmlsec::{
 
 use crate::support::fixture_text;
 use crate::wss_support::TestKeys;
+use crate::wss_support::{recorded_sts_config, secret_users};
 
 /// A time inside every test certificate's validity.
 pub const NOW: i64 = 1_800_000_000_000;
@@ -56,32 +55,7 @@ pub fn realm(stateful: bool) -> Realm {
 }
 
 pub fn sts_with(realms: Vec<Realm>) -> Sts {
-    let params = Argon2Params {
-        m_cost_kib: 256,
-        t_cost: 1,
-        p_cost: 1,
-    };
-    let users = UserStore::new(
-        ["alice", "bob"].map(|u| {
-            (
-                u.to_owned(),
-                PasswordRecord::Argon2(hash_password(b"secret", &params).unwrap()),
-            )
-        }),
-        &params,
-    )
-    .unwrap();
-    let mut cfg = EngineConfig::new(
-        "https://sts.example.com/sts",
-        key("sts"),
-        cert("sts"),
-        TokenKeys::generate().unwrap(),
-        realms,
-        users,
-    );
-    let pki = TestKeys::recorded_pki();
-    cfg.client_trust = pki.trust;
-    cfg.known_certs = pki.certs;
+    let cfg = recorded_sts_config(realms, secret_users(&["alice", "bob"]));
     let store = Arc::new(MemoryStore::new());
     Sts {
         engine: Engine::new(cfg, store.clone()),

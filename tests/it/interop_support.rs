@@ -9,8 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use wstrust::crypto::{RsaPrivateKey, SecretBytes};
-use wstrust::engine::config::{AppliesToMatch, EngineConfig, Realm};
-use wstrust::engine::sealed::TokenKeys;
+use wstrust::engine::config::{AppliesToMatch, Realm};
 use wstrust::engine::users::{hash_password, Argon2Params, PasswordRecord, UserStore};
 use wstrust::engine::Engine;
 use wstrust::pki::Certificate;
@@ -22,7 +21,7 @@ use wstrust::xmlsec::{
 };
 
 use crate::support::{fixture_text, in_ci, shared};
-use crate::wss_support::TestKeys;
+use crate::wss_support::recorded_sts_config;
 
 /// The engine as the recorded PKI configures it: signs with `sts.key`, realm `rp`
 /// (`https://rp.example.com/` prefix, also the default realm) encrypting for `rp.pem`, the
@@ -55,18 +54,8 @@ pub fn interop_engine() -> Engine {
         AppliesToMatch::Prefix("https://rp.example.com/".into()),
         rp,
     );
-    let mut cfg = EngineConfig::new(
-        "https://sts.example.com/sts",
-        RsaPrivateKey::from_pem(&fixture_text("clients/pki/sts.key")).unwrap(),
-        Certificate::from_pem(&fixture_text("clients/pki/sts.pem")).unwrap(),
-        TokenKeys::generate().unwrap(),
-        vec![realm],
-        users,
-    );
+    let mut cfg = recorded_sts_config(vec![realm], users);
     cfg.default_realm = Some("rp".to_owned());
-    let pki = TestKeys::recorded_pki();
-    cfg.client_trust = pki.trust;
-    cfg.known_certs = pki.certs;
     Engine::new(cfg, Arc::new(MemoryStore::new()))
 }
 

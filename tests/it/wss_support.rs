@@ -92,3 +92,47 @@ impl ReplayGuard for MemoryReplay {
         self.0.lock().unwrap().remove(key);
     }
 }
+
+/// Argon2 parameters cheap enough for tests.
+pub const TEST_ARGON2: wstrust::engine::users::Argon2Params =
+    wstrust::engine::users::Argon2Params {
+        m_cost_kib: 256,
+        t_cost: 1,
+        p_cost: 1,
+    };
+
+/// Users `names`, each with the password `secret` (Argon2, [`TEST_ARGON2`]).
+pub fn secret_users(names: &[&str]) -> wstrust::engine::users::UserStore {
+    use wstrust::engine::users::{hash_password, PasswordRecord, UserStore};
+    UserStore::new(
+        names.iter().map(|u| {
+            (
+                (*u).to_owned(),
+                PasswordRecord::Argon2(hash_password(b"secret", &TEST_ARGON2).unwrap()),
+            )
+        }),
+        &TEST_ARGON2,
+    )
+    .unwrap()
+}
+
+/// The STS of the recorded PKI (`clients/pki/sts.*`, issuer `https://sts.example.com/sts`,
+/// fresh token keys) with `realms` and `users`, trusting and knowing the recorded client
+/// certificates.
+pub fn recorded_sts_config(
+    realms: Vec<wstrust::engine::config::Realm>,
+    users: wstrust::engine::users::UserStore,
+) -> wstrust::engine::config::EngineConfig {
+    let mut cfg = wstrust::engine::config::EngineConfig::new(
+        "https://sts.example.com/sts",
+        RsaPrivateKey::from_pem(&fixture_text("clients/pki/sts.key")).unwrap(),
+        Certificate::from_pem(&fixture_text("clients/pki/sts.pem")).unwrap(),
+        wstrust::engine::sealed::TokenKeys::generate().unwrap(),
+        realms,
+        users,
+    );
+    let pki = TestKeys::recorded_pki();
+    cfg.client_trust = pki.trust;
+    cfg.known_certs = pki.certs;
+    cfg
+}
