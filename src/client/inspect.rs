@@ -672,8 +672,30 @@ fn explain_holder(r: &mut Report, i: usize, label: &str, h: &TokenHolder, keys: 
     r.line(i, format!("{label}: {kind}"));
     // Inside a token: its own signature and the EncryptedKey for the service.
     if let Some((d, tok)) = h.content.first_element() {
+        let issuer_key = d.child(tok, ns::WSX, "IssuerKey");
+        if let Some(ik) = issuer_key {
+            // Signed as a document of its own (URI=""): checked as one.
+            let mut w = crate::xml::Writer::new();
+            w.copy(d, ik);
+            let own = w
+                .finish()
+                .ok()
+                .and_then(|t| Document::parse(t.as_bytes()).ok());
+            let signed = match &own {
+                None => "unreadable".into(),
+                Some(o) => o.child(o.root(), ns::DS, "Signature").map_or_else(
+                    || "not signed".into(),
+                    |s| token_signature(o, o.root(), s, keys),
+                ),
+            };
+            r.line(i + 1, format!("issuer key: {signed}"));
+        }
         if let Some(s) = d.child(tok, ns::DS, "Signature") {
-            r.line(i + 1, token_signature(d, tok, s, keys));
+            let line = match issuer_key {
+                Some(ik) => issuer_key_signature(d, tok, ik, s, keys),
+                None => token_signature(d, tok, s, keys),
+            };
+            r.line(i + 1, line);
         }
         for ek in d.children_named(tok, ns::XENC, "EncryptedKey") {
             r.line(
@@ -707,7 +729,8 @@ fn token_signature(doc: &Document, tok: NodeId, s: NodeId, keys: &InspectKeys) -
         );
     for (name, pk) in publics {
         if let Ok(v) = xmlsec::verify(doc, &sig, VerificationKey::Rsa(&pk), &policy, &NoResolver) {
-            let whole = if v.references(tok) {
+            let whole_document = tok == doc.root() && v.references(doc.document_node());
+            let whole = if v.references(tok) || whole_document {
                 "the whole token"
             } else {
                 "part of the token"
@@ -716,6 +739,48 @@ fn token_signature(doc: &Document, tok: NodeId, s: NodeId, keys: &InspectKeys) -
         }
     }
     format!("signed by {by}: not verified (give the signer's certificate with --cert)")
+}
+
+/// Verifies a token's HMAC signature under its issuer key, which one of the private keys
+/// given (the service's) must open.
+fn issuer_key_signature(
+    doc: &Document,
+    tok: NodeId,
+    ik: NodeId,
+    s: NodeId,
+    keys: &InspectKeys,
+) -> String {
+    let policy = Policy::default();
+    let sig = match Signature::read(doc, s, &policy) {
+        Ok(x) => x,
+        Err(e) => return format!("signature: unreadable ({e})"),
+    };
+    let ek = doc
+        .child(ik, ns::XENC, "EncryptedKey")
+        .and_then(|e| EncryptedKey::read(doc, e).ok());
+    let key = ek.and_then(|ek| {
+        keys.private_keys
+            .iter()
+            .find_map(|k| decrypt_key(&ek, KeyEncryptionKey::Rsa(k), &policy).ok())
+    });
+    let Some(key) = key else {
+        return "signed with the issuer key: not verified (give the service's key with --key to \
+                open the issuer key)"
+            .into();
+    };
+    match xmlsec::verify(
+        doc,
+        &sig,
+        VerificationKey::Hmac(key.expose()),
+        &policy,
+        &NoResolver,
+    ) {
+        Ok(v) if v.references(tok) => {
+            "signed with the issuer key: verified, covers the whole token".into()
+        }
+        Ok(_) => "signed with the issuer key: verified, covers part of the token".into(),
+        Err(e) => format!("signed with the issuer key: does NOT verify ({e})"),
+    }
 }
 
 fn describe_str(s: &StrInfo) -> String {

@@ -19,9 +19,6 @@ use super::config::{ClientConfig, Credentials, IssueRequest};
 use super::token::IssuedToken;
 use super::Error;
 
-/// The default `wsc:Label` of WS-SecureConversation key derivation.
-const DEFAULT_LABEL: &str = "WS-SecureConversationWS-SecureConversation";
-
 /// Length of the keys we derive for signing, in bytes.
 const DERIVED_KEY_LEN: usize = 32;
 
@@ -333,25 +330,10 @@ pub(crate) fn target(
     };
 
     // The DerivedKeyToken: P_SHA1(proof key, label + nonce), 32 bytes at offset 0.
-    let nonce = random(16)?;
     let dkt_id = format!("DK-{}", hex(&random(8)?));
-    let mut seed = DEFAULT_LABEL.as_bytes().to_vec();
-    seed.extend_from_slice(&nonce);
-    let derived = crypto::psha1(proof.expose(), &seed, DERIVED_KEY_LEN)
-        .map_err(|e| Error::request(format!("key derivation: {e}")))?;
-    let mut str_w = Writer::new();
-    wss::write_reference(&mut str_w, &identifier, Some(sc.sct_token_type()));
-    let dkt = DerivedKeyToken {
-        version: sc,
-        id: Some(dkt_id.clone()),
-        security_token_reference: Some(
-            Fragment::parse(&str_w.finish().map_err(Error::request)?).map_err(Error::request)?,
-        ),
-        offset: Some(0),
-        length: Some(DERIVED_KEY_LEN as u64),
-        nonce: Some(nonce),
-        ..DerivedKeyToken::default()
-    };
+    let (dkt, derived) =
+        DerivedKeyToken::for_context(sc, &dkt_id, &identifier, proof.expose(), DERIVED_KEY_LEN)
+            .map_err(Error::request)?;
     let dkt_xml = dkt.to_xml().map_err(Error::request)?;
     let dk_ref = format!("#{dkt_id}");
     let key_info = |w: &mut Writer| wss::write_reference(w, &dk_ref, Some(sc.dk_value_type()));

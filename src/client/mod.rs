@@ -59,7 +59,7 @@ use crate::wss::{Clock, SystemClock};
 
 use http::Endpoint;
 use message::{Outgoing, TargetBinding};
-use response::{Answer, Auth};
+use response::{Answer, Auth, ContextKey};
 
 /// A client of one STS endpoint.
 pub struct StsClient {
@@ -133,7 +133,7 @@ impl StsClient {
             Credentials::UsernamePassword { .. } => (Auth::Password, None),
             Credentials::X509 { cert, key } => (Auth::Certificate, Some((cert, key))),
         };
-        let answer = self.exchange(&out, auth, own).await?;
+        let answer = self.exchange(&out, auth, own, None).await?;
         let rstr = answer.rstr()?;
         check_context(rstr.context.as_deref(), &out.context)?;
         let key = response::proof_key(
@@ -184,7 +184,16 @@ impl StsClient {
     async fn on_token(&self, token: &IssuedToken, binding: TargetBinding) -> Result<Answer, Error> {
         let now = SystemClock.now_ms();
         let out = message::target(&self.config, &self.endpoint.url, token, binding, now)?;
-        let answer = self.exchange(&out, Auth::ProofKey, None).await?;
+        let context = match (&token.identifier, &token.proof_key) {
+            (Some(identifier), Some(key)) => Some(ContextKey {
+                identifier: identifier.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        };
+        let answer = self
+            .exchange(&out, Auth::ProofKey, None, context.as_ref())
+            .await?;
         check_context(answer.rstr()?.context.as_deref(), &out.context)?;
         Ok(answer)
     }
@@ -194,6 +203,7 @@ impl StsClient {
         out: &Outgoing,
         auth: Auth,
         own: Option<(&Certificate, &RsaPrivateKey)>,
+        context: Option<&ContextKey>,
     ) -> Result<Answer, Error> {
         let http = http::post(
             &self.endpoint,
@@ -209,6 +219,7 @@ impl StsClient {
             auth,
             out.signature_value.as_deref(),
             own,
+            context,
         )
     }
 }

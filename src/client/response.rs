@@ -14,8 +14,8 @@ use crate::trust::{
     RequestedProofToken, TrustMessage,
 };
 use crate::wss::{
-    self, CertificateRef, Environment, InboundConfig, KeyResolver, ReplayGuard, Requirements,
-    SigningToken, SystemClock,
+    self, CertificateRef, Environment, InboundConfig, KeyResolver, KeySource, ReplayGuard,
+    Requirements, SigningToken, SystemClock,
 };
 use crate::xml::{ns, Document, NodeId, Writer};
 use crate::xmlsec::{decrypt_key, EncryptedKey, KeyEncryptionKey, Policy};
@@ -40,6 +40,15 @@ pub(crate) enum Auth {
 struct ResponseKeys<'a> {
     sts: &'a Certificate,
     own: Option<(&'a Certificate, &'a RsaPrivateKey)>,
+    /// The security context our request was signed with: the STS answers such a request
+    /// with a signature by a key derived from it (symmetric binding).
+    context: Option<&'a ContextKey>,
+}
+
+/// A security context we hold the key of: its `wsc:Identifier` and key.
+pub(crate) struct ContextKey {
+    pub(crate) identifier: String,
+    pub(crate) key: SecretBytes,
 }
 
 fn cert_matches(c: &Certificate, r: &CertificateRef) -> bool {
@@ -78,8 +87,10 @@ impl KeyResolver for ResponseKeys<'_> {
             .map(|(_, k)| k.clone())
     }
 
-    fn security_context(&self, _identifier: &str, _instance: Option<&str>) -> Option<SecretBytes> {
-        None
+    fn security_context(&self, identifier: &str, _instance: Option<&str>) -> Option<SecretBytes> {
+        self.context
+            .filter(|c| c.identifier == identifier)
+            .map(|c| c.key.clone())
     }
 }
 
@@ -258,6 +269,7 @@ pub(crate) fn check(
     auth: Auth,
     our_signature: Option<&[u8]>,
     own: Option<(&Certificate, &RsaPrivateKey)>,
+    context: Option<&ContextKey>,
 ) -> Result<Answer, Error> {
     if !http.has_soap_body() {
         return Err(Error::Http {
@@ -288,7 +300,10 @@ pub(crate) fn check(
         });
     }
     let (doc, verified) = match &cfg.sts_cert {
-        Some(sts) => (verify(doc, version, cfg, sts, our_signature, own)?, true),
+        Some(sts) => {
+            let keys = ResponseKeys { sts, own, context };
+            (verify(doc, version, cfg, &keys, our_signature)?, true)
+        }
         None => (doc, false),
     };
     let env = Envelope::read(&doc, Some(version)).map_err(Error::response)?;
@@ -315,26 +330,26 @@ pub(crate) fn check(
 const STS_CERT_HINT: &str =
     "; check that --sts-cert is the STS's signing certificate and that the clocks agree";
 
-/// Verifies the STS signature over Body and Timestamp and the SignatureConfirmation of
-/// `our_signature`; returns the (decrypted) document.
+/// Verifies the STS signature over Body and Timestamp (by the STS certificate, or, when our
+/// request was signed under a security context, by a key derived from that context) and the
+/// SignatureConfirmation of `our_signature`; returns the (decrypted) document.
 fn verify(
     doc: Document,
     version: SoapVersion,
     cfg: &ClientConfig,
-    sts: &Certificate,
+    keys: &ResponseKeys<'_>,
     our_signature: Option<&[u8]>,
-    own: Option<(&Certificate, &RsaPrivateKey)>,
 ) -> Result<Document, Error> {
+    let sts = keys.sts;
     let fail = |what: String| Error::Verification {
         what,
         hint: STS_CERT_HINT,
     };
-    let keys = ResponseKeys { sts, own };
     let replay = OneMessage::default();
     let env = Environment {
         clock: &SystemClock,
         replay: &replay,
-        keys: &keys,
+        keys,
     };
     let inbound = InboundConfig {
         clock_skew_secs: cfg.clock_skew_secs,
@@ -354,6 +369,7 @@ fn verify(
         .ok_or_else(|| fail("the Body is not signed".into()))?;
     match &sig.token {
         SigningToken::X509(c) if c.der() == sts.der() => {}
+        SigningToken::Symmetric { source } if from_context(source, keys.context) => {}
         _ => return Err(fail("the Body is not signed by the STS certificate".into())),
     }
     if let Some(ours) = our_signature {
@@ -382,6 +398,16 @@ fn verify(
     drop(envelope);
     let text = msg.document().source().to_owned();
     Document::parse(text.as_bytes()).map_err(Error::response)
+}
+
+/// True when `source` is our security context, or a key derived from it: only the STS (and
+/// we) hold that key, and the SignatureConfirmation binds the answer to our request.
+fn from_context(source: &KeySource, context: Option<&ContextKey>) -> bool {
+    match (source, context) {
+        (KeySource::Derived(inner), _) => from_context(inner, context),
+        (KeySource::SecurityContext { identifier }, Some(c)) => *identifier == c.identifier,
+        _ => false,
+    }
 }
 
 /// The key encryption key for an `xenc:EncryptedKey` held in `fragment`.

@@ -345,6 +345,9 @@ renewal_window_secs = 86400
 # stateful = false
 # Send SAML 2.0 assertions encrypted for the realm's certificate (EncryptedAssertion).
 # encrypt_assertion = false
+# How the STS vouches for its SCTs: "issuer-key" (HMAC-SHA256 under a key it signs once an
+# hour for the service) or "rsa-signature" (one RSA signature per token).
+# sct_protection = "issuer-key"
 
 # Users for UsernameToken authentication: name and Argon2id PHC hash. The demo user's
 # password is in {CREDENTIALS_FILE}.

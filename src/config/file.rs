@@ -204,6 +204,9 @@ pub struct RealmSection {
     /// Issue SAML 2.0 assertions encrypted for the service (`EncryptedAssertion`). Default:
     /// false.
     pub encrypt_assertion: Option<bool>,
+    /// How the STS vouches for the realm's SCTs: `issuer-key` (HMAC under a periodic key the
+    /// STS signs once) or `rsa-signature` (an RSA signature per token). Default: `issuer-key`.
+    pub sct_protection: Option<String>,
 }
 
 /// How `applies_to` matches.

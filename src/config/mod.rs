@@ -26,7 +26,7 @@ pub use error::ConfigError;
 use file::{FileConfig, MatchKind};
 
 use crate::crypto::RsaPrivateKey;
-use crate::engine::config::{AppliesToMatch, EngineConfig, Realm};
+use crate::engine::config::{AppliesToMatch, EngineConfig, Realm, SctProtection};
 use crate::engine::keyx::KeyxSettings;
 use crate::engine::users::{Argon2Params, PasswordRecord, UserStore};
 use crate::engine::TokenTypes;
@@ -272,6 +272,19 @@ impl Builder<'_> {
             }
             if let Some(b) = r.encrypt_assertion {
                 realm.encrypt_assertion = b;
+            }
+            if let Some(p) = &r.sct_protection {
+                realm.sct_protection = match p.as_str() {
+                    "issuer-key" => SctProtection::IssuerKey,
+                    "rsa-signature" => SctProtection::RsaSignature,
+                    other => {
+                        return Err(self.invalid(
+                            &at("sct_protection"),
+                            format!("unknown protection `{other}`"),
+                            "use \"issuer-key\" or \"rsa-signature\"",
+                        ))
+                    }
+                };
             }
             realms.push(realm);
         }
@@ -609,6 +622,19 @@ mod tests {
         let e = with("token_types = [\"jwt\"]").err().unwrap().to_string();
         assert!(e.contains("jwt") && e.contains("saml11"), "{e}");
         assert!(with("token_types = []").is_err());
+        let realm_x = |l: &Loaded| {
+            l.engine
+                .realms
+                .iter()
+                .find(|r| r.name == "x")
+                .unwrap()
+                .sct_protection
+        };
+        assert_eq!(realm_x(&with("").unwrap()), SctProtection::IssuerKey);
+        let rsa = with("sct_protection = \"rsa-signature\"").unwrap();
+        assert_eq!(realm_x(&rsa), SctProtection::RsaSignature);
+        let e = with("sct_protection = \"none\"").err().unwrap().to_string();
+        assert!(e.contains("sct_protection"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

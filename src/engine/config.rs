@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use crate::crypto::RsaPrivateKey;
 use crate::pki::{Certificate, TrustStore};
 use crate::saml::Claim;
+pub use crate::service::sct::SctProtection;
 use crate::wss::InboundConfig;
 use crate::xml::Limits;
 
@@ -54,6 +55,9 @@ pub struct Realm {
     /// Claims (rights, by URI) a requester may ask for in `wst:Claims` (identity dialect) and
     /// delegate. Default: none.
     pub claims: Vec<String>,
+    /// How the STS vouches for this realm's SCTs: an HMAC under a periodic issuer key signed
+    /// once (default), or an RSA signature on each token. See [`crate::service::sct`].
+    pub sct_protection: SctProtection,
 }
 
 impl Realm {
@@ -75,6 +79,7 @@ impl Realm {
             stateful: false,
             rekey_on_renew: true,
             claims: Vec::new(),
+            sct_protection: SctProtection::default(),
         }
     }
 
@@ -124,6 +129,9 @@ pub struct EngineConfig {
     /// MSL-style key exchange (master tokens): `None` turns it off and such requests are
     /// refused. Default: none.
     pub keyx: Option<KeyxSettings>,
+    /// How long one issuer key (see [`Realm::sct_protection`]) is used for new tokens, in
+    /// seconds. Default: 3600.
+    pub issuer_key_period_secs: i64,
 }
 
 impl EngineConfig {
@@ -152,6 +160,7 @@ impl EngineConfig {
             user_claims: HashMap::new(),
             providers: Vec::new(),
             keyx: None,
+            issuer_key_period_secs: 3600,
         }
     }
 

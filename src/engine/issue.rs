@@ -7,7 +7,7 @@
 //! for the requester: encrypted for its certificate, as `CK/PSHA1` with the server entropy, or
 //! as a plain `BinarySecret` only when the reply is confidential (TLS or an encrypted reply).
 
-use crate::crypto::{hex, OaepParams};
+use crate::crypto::{hex, HmacAlgorithm, OaepParams};
 use crate::pki::Certificate;
 use crate::service::sct::{self, SctContent};
 use crate::trust::{
@@ -17,9 +17,9 @@ use crate::trust::{
 };
 use crate::wss;
 use crate::xml::{ns, Document, Writer};
-use crate::xmlsec::{self, SignReference, SignatureSpec, SigningKey};
+use crate::xmlsec::{self, SignReference, SignatureMethod, SignatureSpec, SigningKey};
 
-use super::config::Realm;
+use super::config::{Realm, SctProtection};
 use super::context;
 use super::keys::{self, KeyMaterial, ProofKey};
 use super::provider::IssueContext;
@@ -284,8 +284,9 @@ impl Engine {
         write_proof(rstr, proof.material, &proof.key, cert)
     }
 
-    /// The SCT with the key encrypted for the service and an enveloped STS signature, so the
-    /// service can trust it with only our certificate.
+    /// The SCT with the key encrypted for the service and the STS's enveloped signature (an
+    /// HMAC under the realm's issuer key, or RSA), so the service can trust it with only our
+    /// certificate.
     fn signed_sct(
         &self,
         sc: crate::trust::ScVersion,
@@ -295,34 +296,110 @@ impl Engine {
         key: &[u8],
     ) -> Result<String, Error> {
         let mut w = Writer::new();
-        sct::write_unsigned(&mut w, sc, sct_id, content, key, &realm.encryption_cert)?;
-        let unsigned = w.finish()?;
-        self.sign_enveloped(unsigned, sct_id)
+        match realm.sct_protection {
+            SctProtection::RsaSignature => {
+                let none = |_: &mut Writer| {};
+                sct::write_unsigned(
+                    &mut w,
+                    sc,
+                    sct_id,
+                    content,
+                    key,
+                    &realm.encryption_cert,
+                    &none,
+                )?;
+                self.sign_enveloped(w.finish()?, sct_id)
+            }
+            SctProtection::IssuerKey => {
+                let ik = self.issuer_keys.current(self, realm, content.created_ms)?;
+                // The token's signature goes before the issuer key, so that it is the first
+                // signature in the token (where generic verifiers look).
+                let at = std::cell::Cell::new(None);
+                let copy = |w: &mut Writer| {
+                    at.set(Some(w.as_str().len()));
+                    w.copy(&ik.element, ik.element.root());
+                };
+                sct::write_unsigned(
+                    &mut w,
+                    sc,
+                    sct_id,
+                    content,
+                    key,
+                    &realm.encryption_cert,
+                    &copy,
+                )?;
+                let at = at.get().ok_or(Error::Internal { what: "token text" })?;
+                let ki = |w: &mut Writer| {
+                    w.element_text(ns::DS, "KeyName", &ik.name);
+                };
+                let spec = SignatureSpec {
+                    method: SignatureMethod::Hmac(HmacAlgorithm::Sha256),
+                    ..SignatureSpec::default()
+                };
+                self.sign_enveloped_with(
+                    w.finish()?,
+                    &format!("#{sct_id}"),
+                    spec,
+                    SigningKey::Hmac(ik.key.expose()),
+                    &ki,
+                    Some(at),
+                )
+            }
+        }
     }
 
     /// Signs the document element of `unsigned` (whose Id is `id`) enveloped, with the STS
     /// key, referring to our certificate by thumbprint.
     pub(crate) fn sign_enveloped(&self, unsigned: String, id: &str) -> Result<String, Error> {
-        let doc = Document::parse(unsigned.as_bytes())?;
-        let refs = [SignReference {
-            node: doc.root(),
-            uri: format!("#{id}"),
-            enveloped: true,
-            prefixes: None,
-        }];
+        self.sign_by_sts(unsigned, &format!("#{id}"))
+    }
+
+    /// Signs `unsigned` enveloped as a whole document (reference `URI=""`) with the STS key:
+    /// for elements that travel inside others, possibly more than once, without an ID.
+    pub(crate) fn sign_document(&self, unsigned: String) -> Result<String, Error> {
+        self.sign_by_sts(unsigned, "")
+    }
+
+    fn sign_by_sts(&self, unsigned: String, uri: &str) -> Result<String, Error> {
         let thumb = xmlsec::base64_encode(self.cfg.signing_cert.thumbprint_sha1());
         let ki =
             |w: &mut Writer| wss::write_key_identifier(w, wss::value_type::THUMBPRINT_SHA1, &thumb);
-        let sig = xmlsec::sign(
-            &doc,
-            &refs,
+        self.sign_enveloped_with(
+            unsigned,
+            uri,
             SignatureSpec::default(),
             SigningKey::Rsa(&self.cfg.signing_key),
-            Some(&ki),
-        )?;
-        let close = unsigned
-            .rfind("</")
-            .ok_or(Error::Internal { what: "token text" })?;
+            &ki,
+            None,
+        )
+    }
+
+    /// Signs the document element of `unsigned` (by `uri`: `#Id`, or `""` for the document)
+    /// enveloped with `key`, `key_info` naming it. The signature goes in at byte `at` of the
+    /// text (the start of a child of the document element), else as its last child.
+    fn sign_enveloped_with(
+        &self,
+        unsigned: String,
+        uri: &str,
+        spec: SignatureSpec<'_>,
+        key: SigningKey<'_>,
+        key_info: &dyn Fn(&mut Writer),
+        at: Option<usize>,
+    ) -> Result<String, Error> {
+        let doc = Document::parse(unsigned.as_bytes())?;
+        let refs = [SignReference {
+            node: doc.root(),
+            uri: uri.to_owned(),
+            enveloped: true,
+            prefixes: None,
+        }];
+        let sig = xmlsec::sign(&doc, &refs, spec, key, Some(key_info))?;
+        let close = match at {
+            Some(at) => at,
+            None => unsigned
+                .rfind("</")
+                .ok_or(Error::Internal { what: "token text" })?,
+        };
         let mut out = unsigned;
         out.insert_str(close, &sig);
         Ok(out)

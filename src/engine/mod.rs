@@ -29,6 +29,7 @@ pub mod direct;
 mod error;
 pub mod fault;
 mod issue;
+mod issuer_key;
 pub mod keys;
 pub mod keyx;
 pub mod provider;

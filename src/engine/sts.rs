@@ -16,13 +16,15 @@
 //! Body arrived encrypted with a key sent as an EncryptedKey (pattern 4), the reply Body is
 //! encrypted with that same key.
 
-use crate::crypto::{self, BlockCipher, DigestAlgorithm, SecretBytes, SignatureAlgorithm};
+use crate::crypto::{
+    self, BlockCipher, DigestAlgorithm, HmacAlgorithm, SecretBytes, SignatureAlgorithm,
+};
 use crate::pki::Certificate;
 use crate::service::validator::context_of;
 use crate::soap::{self, SoapVersion};
 use crate::store::TokenStore;
 use crate::trust::{
-    Action, Binding, RequestSecurityToken, RequestSecurityTokenResponse,
+    Action, Binding, DerivedKeyToken, RequestSecurityToken, RequestSecurityTokenResponse,
     RequestSecurityTokenResponseCollection, RequestType, ScVersion, ToXml, TrustMessage,
     TrustVersion,
 };
@@ -32,6 +34,7 @@ use crate::xmlsec::{SignatureMethod, SigningKey};
 
 use super::config::EngineConfig;
 use super::fault::{log_reason, to_fault};
+use super::issuer_key::IssuerKeys;
 use super::request::{parse_request, Incoming, ParsedRequest};
 use super::resolve::{EngineKeys, StoreReplay, UsedContext};
 use super::target::target_of;
@@ -96,6 +99,14 @@ pub(crate) enum ReplyKey {
     },
 }
 
+/// How to answer: one RSTR or a collection, encrypted with which key, signed under which
+/// security context (none: by the STS's RSA key).
+pub(crate) struct Reply<'a> {
+    pub(crate) single: bool,
+    pub(crate) key: Option<ReplyKey>,
+    pub(crate) context: Option<&'a UsedContext>,
+}
+
 /// What one binding answers.
 pub(crate) struct Outcome {
     pub(crate) rstr: RequestSecurityTokenResponse,
@@ -108,12 +119,18 @@ pub(crate) struct Outcome {
 pub struct Engine {
     pub(crate) cfg: EngineConfig,
     pub(crate) store: std::sync::Arc<dyn TokenStore>,
+    pub(crate) issuer_keys: IssuerKeys,
 }
 
 impl Engine {
     /// An engine with `cfg`, keeping replay memory, contexts and revocations in `store`.
     pub fn new(cfg: EngineConfig, store: std::sync::Arc<dyn TokenStore>) -> Self {
-        Self { cfg, store }
+        let issuer_keys = IssuerKeys::new(&cfg.realms, cfg.issuer_key_period_secs);
+        Self {
+            cfg,
+            store,
+            issuer_keys,
+        }
     }
 
     /// The token store.
@@ -207,19 +224,27 @@ impl Engine {
                     let auth = || self.authenticate(req, transport, keys).map(|r| r.principal);
                     let rstr = self.keyx_soap(req, rst, &auth, now)?;
                     let (v, b) = (rst.version, binding_of(rst));
-                    return self.respond(req, v, b, vec![rstr], single, request_key, now);
+                    let reply = Reply {
+                        single,
+                        key: request_key,
+                        context: None,
+                    };
+                    return self.respond(req, v, b, vec![rstr], reply, now);
                 }
                 let who = self.authenticate(req, transport, keys)?;
                 self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
                 let out = self.binding(req, rst, &who, confidential, now, options)?;
-                let reply_key = request_key.or(out.reply_key);
+                let reply = Reply {
+                    single,
+                    key: request_key.or(out.reply_key),
+                    context: who.context.as_ref(),
+                };
                 self.respond(
                     req,
                     rst.version,
                     binding_of(rst),
                     vec![out.rstr],
-                    single,
-                    reply_key,
+                    reply,
                     now,
                 )
             }
@@ -246,17 +271,26 @@ impl Engine {
                     rstrs.push(out.rstr);
                 }
                 let binding = batch.requests.first().map_or(Binding::Issue, binding_of);
-                self.respond(req, batch.version, binding, rstrs, false, reply_key, now)
+                let reply = Reply {
+                    single: false,
+                    key: reply_key,
+                    context: who.context.as_ref(),
+                };
+                self.respond(req, batch.version, binding, rstrs, reply, now)
             }
             TrustMessage::Rstr(rstr) => {
                 let out = self.accept_propagation(req, rstr, now)?;
+                let reply = Reply {
+                    single: true,
+                    key: request_key,
+                    context: None,
+                };
                 self.respond(
                     req,
                     rstr.version,
                     Binding::SctIssue,
                     vec![out.rstr],
-                    true,
-                    request_key,
+                    reply,
                     now,
                 )
             }
@@ -377,19 +411,25 @@ impl Engine {
         Ok(())
     }
 
-    /// The response envelope, signed by the STS over Body, Timestamp, the WS-Addressing reply
-    /// headers and the SignatureConfirmations; encrypted with `reply_key` when given.
-    #[allow(clippy::too_many_arguments)]
+    /// The response envelope, signed over Body, Timestamp, the WS-Addressing reply headers and
+    /// the SignatureConfirmations: by the STS's RSA key, or, when the request was signed under
+    /// a security context, with HMAC-SHA256 under a key derived from that context (the
+    /// symmetric binding of WS-SecureConversation: the requester holds the key, and no
+    /// private-key operation is spent on the answer). Encrypted with `reply.key` when given.
     fn respond(
         &self,
         req: &ParsedRequest,
         version: TrustVersion,
         binding: Binding,
         rstrs: Vec<RequestSecurityTokenResponse>,
-        single: bool,
-        reply_key: Option<ReplyKey>,
+        reply: Reply<'_>,
         now: i64,
     ) -> Result<String, Error> {
+        let Reply {
+            single,
+            key: reply_key,
+            context,
+        } = reply;
         let action = Action::FinalResponse(binding).uri(version);
         let body_xml = match (single, rstrs.as_slice()) {
             (true, [one]) => one.to_xml()?,
@@ -449,13 +489,44 @@ impl Engine {
                 )
             }
         };
-        let p = Protection {
-            signer: Some(Signer {
+        // The symmetric signer: a DerivedKeyToken of the request's context, in the header.
+        let sc = version.secure_conversation();
+        let derived = match context {
+            None => None,
+            Some(u) => {
+                let dkt_id = format!("DK-{}", crypto::hex(&random8()?));
+                let (dkt, key) = DerivedKeyToken::for_context(
+                    sc,
+                    &dkt_id,
+                    &u.identifier,
+                    u.state.key.expose(),
+                    32,
+                )?;
+                Some((format!("#{dkt_id}"), dkt.to_xml()?, key))
+            }
+        };
+        let dk_info = |w: &mut Writer| {
+            if let Some((uri, _, _)) = &derived {
+                wss::write_reference(w, uri, Some(sc.dk_value_type()));
+            }
+        };
+        let signer = match &derived {
+            Some((_, _, key)) => Signer {
+                key: SigningKey::Hmac(key.expose()),
+                method: SignatureMethod::Hmac(HmacAlgorithm::Sha256),
+                digest: DigestAlgorithm::Sha256,
+                key_info: SignerKeyInfo::Custom(&dk_info),
+            },
+            None => Signer {
                 key: SigningKey::Rsa(&self.cfg.signing_key),
                 method: SignatureMethod::Rsa(SignatureAlgorithm::RsaSha256),
                 digest: DigestAlgorithm::Sha256,
                 key_info: SignerKeyInfo::BinarySecurityToken(&self.cfg.signing_cert),
-            }),
+            },
+        };
+        let p = Protection {
+            signer: Some(signer),
+            header_tokens: derived.iter().map(|(_, xml, _)| xml.clone()).collect(),
             encrypt: match key_bytes {
                 None => None,
                 Some(key) => Some((

@@ -15,9 +15,7 @@ use crate::wss::{
     Requirements, SecuredMessage, SigningToken,
 };
 use crate::xml::{ns, Document, Limits, NodeId};
-use crate::xmlsec::{
-    self, decrypt_key, EncryptedKey, KeyEncryptionKey, NoResolver, Signature, VerificationKey,
-};
+use crate::xmlsec::{self, decrypt_key, EncryptedKey, KeyEncryptionKey};
 
 use super::sct::{self, SctContent};
 use super::Error;
@@ -134,6 +132,8 @@ pub struct Validator {
     store: Arc<dyn TokenStore>,
     /// Seals the propagated contexts this service registers in the store.
     seal_key: SecretBytes,
+    /// Issuer keys verified so far (SCTs under issuer-key protection).
+    issuer_keys: sct::IssuerKeyCache,
 }
 
 /// A key propagated by an unsolicited RSTR (direct key transfer).
@@ -206,6 +206,7 @@ impl Validator {
             cfg,
             store,
             seal_key: crypto::random_secret(32)?,
+            issuer_keys: sct::IssuerKeyCache::new(),
         })
     }
 
@@ -233,48 +234,22 @@ impl Validator {
         self.validate_sct(doc, el, now_ms)
     }
 
-    /// Validates an SCT: the STS signature over the whole token, audience, lifetime,
-    /// revocation; decrypts its key with the service's private key.
+    /// Validates an SCT: the STS's word for the whole token (its RSA signature, or an HMAC
+    /// under an issuer key the STS signed, see [`sct`]), audience, lifetime, revocation;
+    /// decrypts its key with the service's private key.
     pub fn validate_sct(
         &self,
         doc: &Document,
         el: NodeId,
         now_ms: i64,
     ) -> Result<ValidatedToken, Error> {
-        let mut sigs = doc.children_named(el, ns::DS, "Signature");
-        let sig_node = sigs.next().ok_or(Error::Token {
-            what: "sct not signed",
-        })?;
-        if sigs.next().is_some() {
-            return Err(Error::Token {
-                what: "sct with two signatures",
-            });
-        }
-        let policy = &self.cfg.inbound.xmlsec;
-        let sig = Signature::read(doc, sig_node, policy)?;
-        let verified = self
-            .cfg
-            .sts_certs
-            .iter()
-            .find_map(|c| {
-                xmlsec::verify(
-                    doc,
-                    &sig,
-                    VerificationKey::Rsa(c.public_key()),
-                    policy,
-                    &NoResolver,
-                )
-                .ok()
-            })
-            .ok_or(Error::Token {
-                what: "sct signature does not verify with a trusted sts certificate",
-            })?;
-        if !verified.references(el) {
-            return Err(Error::Token {
-                what: "sts signature does not cover the sct",
-            });
-        }
-        let c: SctContent = sct::read(doc, el)?;
+        let keys = sct::ServiceKeys {
+            sts_certs: &self.cfg.sts_certs,
+            service_key: &self.cfg.service_key,
+            policy: &self.cfg.inbound.xmlsec,
+            cache: Some(&self.issuer_keys),
+        };
+        let (c, key): (SctContent, SecretBytes) = sct::open(doc, el, &keys)?;
         if !crypto::ct_eq(c.audience.as_bytes(), self.cfg.audience.as_bytes()) {
             return Err(Error::Token {
                 what: "sct for another audience",
@@ -292,17 +267,6 @@ impl Validator {
             });
         }
         self.check_not_revoked(&c.identifier, c.instance.as_deref())?;
-        let mut eks = doc.children_named(el, ns::XENC, "EncryptedKey");
-        let ek_node = eks.next().ok_or(Error::Token {
-            what: "sct without a key for the service",
-        })?;
-        if eks.next().is_some() {
-            return Err(Error::Token {
-                what: "sct with two keys",
-            });
-        }
-        let ek = EncryptedKey::read(doc, ek_node)?;
-        let key = decrypt_key(&ek, KeyEncryptionKey::Rsa(&self.cfg.service_key), policy)?;
         Ok(ValidatedToken {
             token_type: crate::trust::ScVersion::from_namespace(doc.name(el).ns)
                 .map(|v| v.sct_token_type().to_owned())

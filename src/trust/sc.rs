@@ -8,6 +8,8 @@ use super::codec::{
 use super::elements::{write_container, StrInfo};
 use super::version::ScVersion;
 use super::{Error, Fragment};
+use crate::crypto::{self, SecretBytes};
+use crate::wss;
 use crate::xml::{ns, Document, NodeId, Writer};
 
 /// `wsc:SecurityContextToken`: a reference to an established security context.
@@ -114,7 +116,41 @@ pub struct DerivedKeyToken {
     pub extensions: Vec<Fragment>,
 }
 
+/// The label P_SHA-1 derivation uses when a DerivedKeyToken names none (WS-SC 1.3 §7).
+pub(crate) const DEFAULT_LABEL: &str = "WS-SecureConversationWS-SecureConversation";
+
 impl DerivedKeyToken {
+    /// A new DerivedKeyToken `id` of `length` bytes (offset 0, the default label, a fresh
+    /// 16-byte nonce) from the key `base` of the security context `identifier`, and the key it
+    /// derives: P_SHA-1(base, label + nonce).
+    pub fn for_context(
+        version: ScVersion,
+        id: &str,
+        identifier: &str,
+        base: &[u8],
+        length: usize,
+    ) -> Result<(Self, SecretBytes), Error> {
+        let bad = |_| Error::BadValue {
+            element: "DerivedKeyToken",
+        };
+        let nonce = crypto::random_bytes(16).map_err(bad)?;
+        let mut seed = DEFAULT_LABEL.as_bytes().to_vec();
+        seed.extend_from_slice(&nonce);
+        let derived = crypto::psha1(base, &seed, length).map_err(bad)?;
+        let mut w = Writer::new();
+        wss::write_reference(&mut w, identifier, Some(version.sct_token_type()));
+        let dkt = Self {
+            version,
+            id: Some(id.to_owned()),
+            security_token_reference: Some(Fragment::parse(&w.finish()?)?),
+            offset: Some(0),
+            length: u64::try_from(length).ok(),
+            nonce: Some(nonce),
+            ..Self::default()
+        };
+        Ok((dkt, derived))
+    }
+
     /// What the security token reference says.
     pub fn str_info(&self) -> Option<StrInfo> {
         let (doc, el) = self.security_token_reference.as_ref()?.first_element()?;

@@ -2,8 +2,11 @@
 //
 // usage: node verify_node.js RESPONSE PKI [CLIENT_ENTROPY_B64]
 //
-// With xml-crypto: the envelope signature in wsse:Security (wsu:Id references) and the
-// enveloped STS signature inside the SecurityContextToken verify with PKI/sts.pem.
+// With xml-crypto: the envelope signature in wsse:Security (wsu:Id references) verifies with
+// PKI/sts.pem; so does the enveloped signature of the SecurityContextToken's issuer key
+// (wsx:IssuerKey, checked as the document of its own the STS signed); the issuer key then
+// decrypts with PKI/rp.key and the SCT's enveloped HMAC-SHA256 signature verifies with it
+// (xml-crypto knows HMAC-SHA1 only: HMAC-SHA256 is added below with Node's crypto).
 // With xml-encryption: every EncryptedKey for the requester decrypts with PKI/client.key, the
 // SCT's EncryptedKey with PKI/rp.key, and the requester's key (proof key, or
 // P_SHA1(client entropy, server entropy)) equals the service's key.
@@ -25,6 +28,8 @@ const NS = {
 };
 const select = xpath.useNamespaces(NS);
 const TRUST = ['http://docs.oasis-open.org/ws-sx/ws-trust/200512', 'http://schemas.xmlsoap.org/ws/2005/02/trust'];
+const WSX = ['urn:wstrust:ext:2026'];
+const HMAC_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#hmac-sha256';
 const SC = ['http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512', 'http://schemas.xmlsoap.org/ws/2005/02/sc'];
 
 function fail(what) {
@@ -70,6 +75,32 @@ function verifySignature(xml, sigNode, cert) {
   return sig;
 }
 
+// HMAC-SHA256 (RFC 4051) for xml-crypto, which ships HMAC-SHA1 only.
+class HmacSha256 {
+  getSignature(signedInfo, key) {
+    return crypto.createHmac('sha256', key).update(signedInfo).digest('base64');
+  }
+
+  verifySignature(material, key, signatureValue) {
+    const mine = crypto.createHmac('sha256', key).update(material).digest();
+    const theirs = Buffer.from(signatureValue, 'base64');
+    return mine.length === theirs.length && crypto.timingSafeEqual(mine, theirs);
+  }
+
+  getAlgorithmName() {
+    return HMAC_SHA256;
+  }
+}
+
+function verifyHmac(xml, sigNode, key) {
+  const sig = new SignedXml({ publicCert: key, getCertFromKeyInfo: () => null });
+  sig.enableHMAC();
+  sig.SignatureAlgorithms = { [HMAC_SHA256]: HmacSha256 };
+  sig.loadSignature(sigNode);
+  check(sig.checkSignature(xml), 'xml-crypto: hmac signature verifies');
+  return sig;
+}
+
 // xml-encryption reads the EncryptedKey of a KeyInfo: hand it each EncryptedKey that way.
 function decryptKey(ekNode, keyPem) {
   const ek = new XMLSerializer().serializeToString(ekNode);
@@ -100,11 +131,22 @@ function main() {
   const scts = byName(doc, SC, 'SecurityContextToken');
   if (scts.length === 1) {
     const sct = scts[0];
+    // The issuer key, as the document of its own the STS signed (URI="").
+    const ik = child(sct, WSX, 'IssuerKey');
+    check(ik !== null, 'an issuer key in the SCT');
+    const ikXml = new XMLSerializer().serializeToString(ik);
+    const ikDoc = new DOMParser().parseFromString(ikXml, 'text/xml');
+    const ikSig = verifySignature(ikXml, child(ikDoc.documentElement, [NS.ds], 'Signature'), stsCert);
+    check(ikSig.getSignedReferences().length === 1, 'the issuer key signature has one reference');
+    console.log('issuer-key-signature=valid');
+    const issuerKey = decryptKey(child(ikDoc.documentElement, [NS.xenc], 'EncryptedKey'), rpKey);
+    check(issuerKey.length === 32, 'a 256-bit issuer key');
+    // The SCT's own signature: HMAC-SHA256 under the issuer key, over the whole token.
     const sctSig = child(sct, [NS.ds], 'Signature');
     check(sctSig !== null, 'an enveloped signature in the SCT');
     const sctXml = new XMLSerializer().serializeToString(sct);
     const standalone = new DOMParser().parseFromString(sctXml, 'text/xml');
-    const s = verifySignature(sctXml, child(standalone.documentElement, [NS.ds], 'Signature'), stsCert);
+    const s = verifyHmac(sctXml, child(standalone.documentElement, [NS.ds], 'Signature'), issuerKey);
     check(s.getSignedReferences().length === 1, 'the SCT signature has one reference');
     console.log('sct-signature=valid');
     const ek = child(sct, [NS.xenc], 'EncryptedKey');

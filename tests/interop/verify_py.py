@@ -5,7 +5,9 @@ usage: verify_py.py RESPONSE PKI [CLIENT_ENTROPY_B64]
 With python-xmlsec (libxmlsec1) and, separately, signxml:
   * the envelope signature in wsse:Security (wsu:Id references to Body, Timestamp,
     SignatureConfirmation and the WS-Addressing reply headers) verifies with PKI/sts.pem;
-  * the enveloped STS signature inside the SecurityContextToken verifies with PKI/sts.pem;
+  * the SecurityContextToken's issuer key (wsx:IssuerKey, a document of its own) carries an
+    enveloped STS signature that verifies with PKI/sts.pem, its EncryptedKey decrypts with
+    PKI/rp.key, and the SCT's enveloped HMAC-SHA256 signature verifies with that key;
 With python-xmlsec:
   * every EncryptedKey for the requester (proof token or server entropy) decrypts with
     PKI/client.key, the SCT's EncryptedKey decrypts with PKI/rp.key, and the requester's key
@@ -33,6 +35,7 @@ NS = {
     "wsc05": "http://schemas.xmlsoap.org/ws/2005/02/sc",
     "wst13": "http://docs.oasis-open.org/ws-sx/ws-trust/200512",
     "wst05": "http://schemas.xmlsoap.org/ws/2005/02/trust",
+    "wsx": "urn:wstrust:ext:2026",
 }
 
 
@@ -123,17 +126,38 @@ def main():
         sct = doc.find(".//wsc05:SecurityContextToken", NS)
     service_key = None
     if sct is not None:
-        sct_sig = sct.find("ds:Signature", NS)
-        check(sct_sig is not None, "an enveloped signature in the SCT")
-        xmlsec_verify(sct_sig, sts_pem)
-        sct_bytes = etree.tostring(sct)
-        sct_conf = SignatureConfiguration(
+        # The issuer key, checked as the document of its own the STS signed (URI="").
+        ik = sct.find("wsx:IssuerKey", NS)
+        check(ik is not None, "an issuer key in the SCT")
+        ik_bytes = etree.tostring(ik)
+        ik_doc = etree.fromstring(ik_bytes)
+        xmlsec_verify(ik_doc.find("ds:Signature", NS), sts_pem)
+        rsa_conf = SignatureConfiguration(
             signature_methods=frozenset([SignatureMethod.RSA_SHA256]),
             digest_algorithms=frozenset([DigestAlgorithm.SHA256]),
             require_x509=False,
             expect_references=1,
         )
-        r = XMLVerifier().verify(sct_bytes, x509_cert=sts_cert, id_attribute="Id", expect_config=sct_conf)
+        r = XMLVerifier().verify(ik_bytes, x509_cert=sts_cert, expect_config=rsa_conf)
+        signed = (r[0] if isinstance(r, list) else r).signed_xml
+        check(etree.QName(signed).localname == "IssuerKey", "signxml: the issuer key is what is signed")
+        print("issuer-key-signature=valid")
+        issuer_key = xmlsec_decrypt_key(ik_doc.find("xenc:EncryptedKey", NS), pki + "/rp.key")
+        check(len(issuer_key) == 32, "a 256-bit issuer key")
+        # The SCT's own signature: HMAC-SHA256 under the issuer key, covering the whole token.
+        sct_sig = sct.find("ds:Signature", NS)
+        check(sct_sig is not None, "an enveloped signature in the SCT")
+        ctx = xmlsec.SignatureContext()
+        ctx.key = xmlsec.Key.from_binary_data(xmlsec.constants.KeyDataHmac, issuer_key)
+        ctx.verify(sct_sig)
+        sct_bytes = etree.tostring(sct)
+        hmac_conf = SignatureConfiguration(
+            signature_methods=frozenset([SignatureMethod.HMAC_SHA256]),
+            digest_algorithms=frozenset([DigestAlgorithm.SHA256]),
+            require_x509=False,
+            expect_references=1,
+        )
+        r = XMLVerifier().verify(sct_bytes, hmac_key=issuer_key, id_attribute="Id", expect_config=hmac_conf)
         signed = (r[0] if isinstance(r, list) else r).signed_xml
         check(etree.QName(signed).localname == "SecurityContextToken", "signxml: the SCT is what is signed")
         print("sct-signature=valid")

@@ -11,10 +11,6 @@ use wstrust::pki::Certificate;
 use wstrust::soap::SoapVersion;
 use wstrust::trust::{KeyType, TrustVersion};
 use wstrust::xml::{ns, Document};
-use wstrust::xmlsec::{
-    decrypt_key, verify, EncryptedKey, KeyEncryptionKey, NoResolver, Policy, Signature,
-    VerificationKey,
-};
 
 use crate::client_front::{engine, FrontOptions, StsFront, RP};
 use crate::support::fixture_text;
@@ -66,26 +62,7 @@ pub fn service_key(token_xml: &str) -> Vec<u8> {
             || doc.is(sct, ns::WSC_2005, "SecurityContextToken"),
         "an SCT: {token_xml}"
     );
-    let sig = Signature::read(
-        &doc,
-        doc.child(sct, ns::DS, "Signature").unwrap(),
-        &Policy::default(),
-    )
-    .unwrap();
-    let v = verify(
-        &doc,
-        &sig,
-        VerificationKey::Rsa(cert("sts").public_key()),
-        &Policy::default(),
-        &NoResolver,
-    )
-    .unwrap();
-    assert!(v.references(sct));
-    let ek = EncryptedKey::read(&doc, doc.child(sct, ns::XENC, "EncryptedKey").unwrap()).unwrap();
-    decrypt_key(&ek, KeyEncryptionKey::Rsa(&key("rp")), &Policy::default())
-        .unwrap()
-        .expose()
-        .to_vec()
+    crate::support::open_sct(&doc, sct, &cert("sts"), &key("rp")).1
 }
 
 #[test]

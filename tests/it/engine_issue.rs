@@ -14,10 +14,7 @@ use wstrust::soap::{Envelope, SoapVersion};
 use wstrust::store::MemoryStore;
 use wstrust::wss::{self, Environment, FixedClock, InboundConfig};
 use wstrust::xml::{ns, Document, NodeId};
-use wstrust::xmlsec::{
-    base64_decode, decrypt_key, verify, EncryptedKey, KeyEncryptionKey, NoResolver, Policy,
-    Signature, VerificationKey,
-};
+use wstrust::xmlsec::{base64_decode, decrypt_key, EncryptedKey, KeyEncryptionKey, Policy};
 
 use crate::support::{fixture, fixture_text};
 use crate::wss_support::{recorded_sts_config, secret_users};
@@ -92,26 +89,9 @@ fn find(doc: &Document, ns_: &str, local: &str) -> Option<NodeId> {
 /// What the service does with the SCT: check the STS signature, decrypt its key.
 fn service_key(doc: &Document) -> Vec<u8> {
     let sct = find(doc, ns::WSC13, "SecurityContextToken").expect("an SCT");
-    let sig_node = doc
-        .child(sct, ns::DS, "Signature")
-        .expect("the STS signature inside the SCT");
     let sts = Certificate::from_pem(&fixture_text("clients/pki/sts.pem")).unwrap();
-    let sig = Signature::read(doc, sig_node, &Policy::default()).unwrap();
-    let v = verify(
-        doc,
-        &sig,
-        VerificationKey::Rsa(sts.public_key()),
-        &Policy::default(),
-        &NoResolver,
-    )
-    .unwrap();
-    assert!(v.references(sct), "the STS signature covers the SCT itself");
-    let ek = EncryptedKey::read(doc, doc.child(sct, ns::XENC, "EncryptedKey").unwrap()).unwrap();
     let rp = RsaPrivateKey::from_pem(&fixture_text("clients/pki/rp.key")).unwrap();
-    decrypt_key(&ek, KeyEncryptionKey::Rsa(&rp), &Policy::default())
-        .unwrap()
-        .expose()
-        .to_vec()
+    crate::support::open_sct(doc, sct, &sts, &rp).1
 }
 
 /// What the requester checks first: the response is signed by the STS.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use wstrust::xml::{ns, Document};
+use wstrust::xmlsec::{decrypt_key, EncryptedKey, KeyEncryptionKey, Policy};
 
 use crate::engine_support::*;
 use crate::support::{require_tool, shared};
@@ -235,6 +236,22 @@ fn every_rstr_we_emit_validates_against_the_oasis_schema() {
     }
 }
 
+/// xmlsec1 verifying the token's own (outer) signature with HMAC key `key_file`.
+fn xmlsec1_verify_hmac(file: &PathBuf, name: &str, key_file: &PathBuf) -> (bool, String) {
+    let o = Command::new("xmlsec1")
+        .args(["--verify", &format!("--hmackey:{name}")])
+        .arg(key_file)
+        .args(["--id-attr:Id", "SecurityContextToken"])
+        .args(["--node-xpath", "/*/*[local-name()='Signature']"])
+        .arg(file)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
 fn xmlsec1_verify(file: &PathBuf) -> (bool, String) {
     let mut c = Command::new("xmlsec1");
     c.args(["--verify", "--pubkey-cert-pem"])
@@ -248,6 +265,7 @@ fn xmlsec1_verify(file: &PathBuf) -> (bool, String) {
         "RelatesTo",
         "To",
         "SecurityContextToken",
+        "IssuerKey",
     ] {
         c.args(["--id-attr:Id", n]);
     }
@@ -267,8 +285,21 @@ fn xmlsec1_verifies_the_sts_signatures() {
     let mut assertions = 0;
     for (name, envelope, rstr) in responses() {
         // The response signature (the first ds:Signature: in the security header), when the
-        // reply is not encrypted.
-        if !envelope.contains("EncryptedData") {
+        // reply is not encrypted. A request signed under a security context is answered with
+        // HMAC-SHA256 under a key derived from it (engine_lifecycle checks those with the
+        // context key); every other answer carries the STS's RSA signature.
+        let env_doc = Document::parse(envelope.as_bytes()).unwrap();
+        let method = find_all(&env_doc, ns::DS, "SignatureMethod")
+            .first()
+            .and_then(|m| env_doc.attribute(*m, "", "Algorithm"))
+            .map(str::to_owned);
+        let symmetric = method
+            .as_deref()
+            .is_some_and(|m| m.ends_with("#hmac-sha256"));
+        if symmetric {
+            assert!(envelope.contains("DerivedKeyToken"), "{name}");
+        }
+        if !envelope.contains("EncryptedData") && !symmetric {
             let f = scratch(&format!("{name}-env.xml"), &envelope);
             let (ok, err) = xmlsec1_verify(&f);
             assert!(ok, "{name}: {err}");
@@ -278,12 +309,34 @@ fn xmlsec1_verifies_the_sts_signatures() {
             let f = scratch(&format!("{name}-bad.xml"), &tampered);
             assert!(!xmlsec1_verify(&f).0, "{name}: tampering not detected");
         }
-        // Each issued SCT's enveloped signature, standalone.
+        // Each issued SCT, standalone: the STS's RSA signature on its issuer key, then the
+        // token's HMAC-SHA256 signature under that key (which the service's key opens).
         let doc = Document::parse(rstr.as_bytes()).unwrap();
         for sct in find_all(&doc, ns::WSC13, "SecurityContextToken") {
-            let f = scratch(&format!("{name}-sct{scts}.xml"), &outer(&doc, sct));
+            let ik = doc
+                .child(sct, ns::WSX, "IssuerKey")
+                .expect("issuer-key protection is the default");
+            let f = scratch(&format!("{name}-ik{scts}.xml"), &outer(&doc, ik));
             let (ok, err) = xmlsec1_verify(&f);
+            assert!(ok, "{name} issuer key: {err}");
+            let ek =
+                EncryptedKey::read(&doc, doc.child(ik, ns::XENC, "EncryptedKey").unwrap()).unwrap();
+            let hmac_key =
+                decrypt_key(&ek, KeyEncryptionKey::Rsa(&key("rp")), &Policy::default()).unwrap();
+            let key_file = scratch(&format!("{name}-ik{scts}.bin"), "");
+            std::fs::write(&key_file, hmac_key.expose()).unwrap();
+            let sct_xml = outer(&doc, sct);
+            let f = scratch(&format!("{name}-sct{scts}.xml"), &sct_xml);
+            let name = doc
+                .text(doc.child(ik, ns::WSX, "Name").unwrap())
+                .into_owned();
+            let (ok, err) = xmlsec1_verify_hmac(&f, &name, &key_file);
             assert!(ok, "{name} sct: {err}");
+            // A changed principal fails the HMAC.
+            let tampered = sct_xml.replacen("Principal>", "Principal>x", 1);
+            let f = scratch(&format!("{name}-sct{scts}-bad.xml"), &tampered);
+            let bad = xmlsec1_verify_hmac(&f, &name, &key_file).0;
+            assert!(!bad, "sct tampering not detected");
             scts += 1;
         }
         // Each issued SAML assertion's enveloped signature, standalone.

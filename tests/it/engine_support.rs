@@ -365,6 +365,18 @@ pub fn read_reply(x: &Exchange, contexts: Vec<(String, Vec<u8>)>, now: i64) -> w
     let body = msg.envelope().unwrap().body();
     match &msg.signature_over(body).expect("reply signed").token {
         wss::SigningToken::X509(c) => assert_eq!(c.der(), cert("sts").der()),
+        // A request signed under a context is answered under a key derived from it.
+        wss::SigningToken::Symmetric {
+            source: wss::KeySource::Derived(base),
+        } => match &**base {
+            wss::KeySource::SecurityContext { identifier } => {
+                assert!(
+                    keys.contexts.iter().any(|(i, _)| i == identifier),
+                    "reply signed under an unknown context {identifier}"
+                )
+            }
+            other => panic!("reply signed with a key derived from {other:?}"),
+        },
         _ => panic!("reply not signed by the sts"),
     }
     msg

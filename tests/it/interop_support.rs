@@ -15,10 +15,6 @@ use wstrust::engine::Engine;
 use wstrust::pki::Certificate;
 use wstrust::store::MemoryStore;
 use wstrust::xml::{ns, Document, NodeId};
-use wstrust::xmlsec::{
-    decrypt_key, verify, EncryptedKey, KeyEncryptionKey, NoResolver, Policy, Signature,
-    VerificationKey,
-};
 
 use crate::support::{fixture_text, in_ci, shared};
 use crate::wss_support::recorded_sts_config;
@@ -71,26 +67,9 @@ pub fn service_key(doc: &Document) -> Vec<u8> {
     let sct = find(doc, ns::WSC13, "SecurityContextToken")
         .or_else(|| find(doc, ns::WSC_2005, "SecurityContextToken"))
         .expect("an SCT");
-    let sig_node = doc
-        .child(sct, ns::DS, "Signature")
-        .expect("the STS signature inside the SCT");
     let sts = Certificate::from_pem(&fixture_text("clients/pki/sts.pem")).unwrap();
-    let sig = Signature::read(doc, sig_node, &Policy::default()).unwrap();
-    let v = verify(
-        doc,
-        &sig,
-        VerificationKey::Rsa(sts.public_key()),
-        &Policy::default(),
-        &NoResolver,
-    )
-    .unwrap();
-    assert!(v.references(sct), "the STS signature covers the SCT itself");
-    let ek = EncryptedKey::read(doc, doc.child(sct, ns::XENC, "EncryptedKey").unwrap()).unwrap();
     let rp = RsaPrivateKey::from_pem(&fixture_text("clients/pki/rp.key")).unwrap();
-    decrypt_key(&ek, KeyEncryptionKey::Rsa(&rp), &Policy::default())
-        .unwrap()
-        .expose()
-        .to_vec()
+    crate::support::open_sct(doc, sct, &sts, &rp).1
 }
 
 /// Lower-case hex.

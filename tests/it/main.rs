@@ -48,6 +48,7 @@ mod saml_hostile;
 mod saml_interop;
 mod saml_issue;
 mod saml_support;
+mod sct_issuer_key;
 mod server_adfs;
 mod server_binary;
 mod server_http;

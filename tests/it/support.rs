@@ -46,3 +46,26 @@ pub(crate) fn require_tool(tool: &str) -> bool {
     }
     found
 }
+
+/// What the target service does with an SCT our STS issued (element `sct` of `doc`): checks
+/// the STS's word for the whole token with `sts` (its RSA signature, or the HMAC under an
+/// issuer key the STS signed), and decrypts the token's key with `service`. Returns what the
+/// token says and the key.
+pub(crate) fn open_sct(
+    doc: &wstrust::xml::Document,
+    sct: wstrust::xml::NodeId,
+    sts: &wstrust::pki::Certificate,
+    service: &wstrust::crypto::RsaPrivateKey,
+) -> (wstrust::service::sct::SctContent, Vec<u8>) {
+    let certs = [sts.clone()];
+    let policy = wstrust::xmlsec::Policy::default();
+    let keys = wstrust::service::sct::ServiceKeys {
+        sts_certs: &certs,
+        service_key: service,
+        policy: &policy,
+        cache: None,
+    };
+    let (content, key) = wstrust::service::sct::open(doc, sct, &keys)
+        .unwrap_or_else(|e| panic!("the service refuses the SCT: {e}"));
+    (content, key.expose().to_vec())
+}

@@ -10,9 +10,10 @@ use crate::xmlsec::{base64, Error};
 /// One reference to make.
 #[derive(Clone, Debug)]
 pub struct SignReference<'a> {
-    /// The element to cover; it must carry an Id attribute named in `uri`.
+    /// The element to cover; it must carry an Id attribute named in `uri`, or be the
+    /// document element when `uri` is empty.
     pub node: NodeId,
-    /// `#id` of the element.
+    /// `#id` of the element, or `""` for the whole document.
     pub uri: String,
     /// Add the enveloped-signature transform (the signature will be inserted inside `node`).
     pub enveloped: bool,
@@ -109,11 +110,18 @@ pub fn sign(
 ) -> Result<String, Error> {
     let mut digested = Vec::with_capacity(refs.len());
     for r in refs {
-        let id = r.uri.strip_prefix('#').ok_or(Error::ExternalReference)?;
-        match doc.element_by_id(id) {
-            Ok(Some(n)) if n == r.node => {}
-            Ok(_) => return Err(Error::ReferenceNotFound),
-            Err(_) => return Err(Error::DuplicateId),
+        if r.uri.is_empty() {
+            // The whole document: its element (we write nothing outside it).
+            if r.node != doc.root() {
+                return Err(Error::ReferenceNotFound);
+            }
+        } else {
+            let id = r.uri.strip_prefix('#').ok_or(Error::ExternalReference)?;
+            match doc.element_by_id(id) {
+                Ok(Some(n)) if n == r.node => {}
+                Ok(_) => return Err(Error::ReferenceNotFound),
+                Err(_) => return Err(Error::DuplicateId),
+            }
         }
         let mut opts = C14nOptions::exclusive();
         if let Some(p) = r.prefixes {

@@ -36,6 +36,7 @@ import java.util.List;
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
+import javax.crypto.spec.SecretKeySpec;
 import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.CallbackHandler;
 import javax.xml.XMLConstants;
@@ -74,6 +75,7 @@ public final class Wss4jPeer {
     static final String XENC = "http://www.w3.org/2001/04/xmlenc#";
     static final String WSU = WSConstants.WSU_NS;
     static final String WSC13 = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512";
+    static final String WSX = "urn:wstrust:ext:2026";
     static final String[] TRUST = {
         "http://docs.oasis-open.org/ws-sx/ws-trust/200512",
         "http://schemas.xmlsoap.org/ws/2005/02/trust",
@@ -362,28 +364,48 @@ public final class Wss4jPeer {
         }
         System.out.println("key=" + hex(key));
 
-        // The SCT as the target service sees it: the enveloped STS signature (Santuario), and
-        // the key encrypted for rp.pem (JCE RSA-OAEP, since WSS4J 1.6 cannot resolve an SKI of
-        // a v1 certificate).
+        // The SCT as the target service sees it (Santuario for the signatures, JCE RSA-OAEP for
+        // the keys, since WSS4J 1.6 cannot resolve an SKI of a v1 certificate): the STS's
+        // enveloped RSA signature on the issuer key, checked as the document of its own it was
+        // signed as (URI=""); the issuer key decrypted with rp.key; the SCT's enveloped
+        // HMAC-SHA256 signature under it; the token's key decrypted with rp.key.
         List<Element> scts = all(doc, WSC13, "SecurityContextToken");
         if (scts.size() == 1) {
             Element sct = scts.get(0);
             sct.setIdAttributeNS(WSU, "Id", true);
+            Element ik = child(sct, WSX, "IssuerKey");
+            check(ik != null, "the SCT carries an issuer key");
+            DocumentBuilderFactory dbf = DocumentBuilderFactory.newInstance();
+            dbf.setNamespaceAware(true);
+            Document ikDoc = dbf.newDocumentBuilder().newDocument();
+            ikDoc.appendChild(ikDoc.importNode(ik, true));
+            Element ikSig = child(ikDoc.getDocumentElement(), DS, "Signature");
+            check(ikSig != null, "the issuer key carries an enveloped signature");
+            check(new XMLSignature(ikSig, "").checkSignatureValue(cert(pki, "sts")),
+                "the issuer key signature verifies with sts.pem (Santuario)");
+            System.out.println("issuer-key-signature=valid");
+            byte[] issuerKey = rsaOaepDecrypt(child(ikDoc.getDocumentElement(), XENC, "EncryptedKey"), pki);
+            check(issuerKey.length == 32, "a 256-bit issuer key");
             Element sigEl = child(sct, DS, "Signature");
             check(sigEl != null, "the SCT carries an enveloped signature");
             XMLSignature xs = new XMLSignature(sigEl, "");
-            check(xs.checkSignatureValue(cert(pki, "sts")), "the SCT signature verifies with sts.pem (Santuario)");
+            check(xs.checkSignatureValue(new SecretKeySpec(issuerKey, "HmacSHA256")),
+                "the SCT signature verifies with the issuer key (Santuario)");
             System.out.println("sct-signature=valid");
-            Element ek = child(sct, XENC, "EncryptedKey");
-            String cipher = one(ek, XENC, "CipherValue").getTextContent().trim();
-            Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
-            c.init(Cipher.DECRYPT_MODE, key(pki, "rp"),
-                new OAEPParameterSpec("SHA-1", "MGF1", MGF1ParameterSpec.SHA1, PSource.PSpecified.DEFAULT));
-            byte[] service = c.doFinal(Base64.getMimeDecoder().decode(cipher));
+            byte[] service = rsaOaepDecrypt(child(sct, XENC, "EncryptedKey"), pki);
             System.out.println("service-key=" + hex(service));
             check(Arrays.equals(service, key), "requester and service hold one key");
         }
         System.out.println("ok");
+    }
+
+    /** Decrypts an RSA-OAEP (SHA-1) EncryptedKey with rp.key (JCE). */
+    static byte[] rsaOaepDecrypt(Element ek, File pki) throws Exception {
+        String cipher = one(ek, XENC, "CipherValue").getTextContent().trim();
+        Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
+        c.init(Cipher.DECRYPT_MODE, key(pki, "rp"),
+            new OAEPParameterSpec("SHA-1", "MGF1", MGF1ParameterSpec.SHA1, PSource.PSpecified.DEFAULT));
+        return c.doFinal(Base64.getMimeDecoder().decode(cipher));
     }
 
     /** Decrypts an EncryptedKey with WSS4J's own EncryptedKeyProcessor and the client key. */
