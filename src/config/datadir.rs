@@ -345,6 +345,9 @@ renewal_window_secs = 86400
 # stateful = false
 # Send SAML 2.0 assertions encrypted for the realm's certificate (EncryptedAssertion).
 # encrypt_assertion = false
+# Let the principal a security context was issued to renew or cancel it by password (over
+# TLS or loopback) or X.509 signature; false requires a signature with the context's key.
+# owner_renewal = true
 
 # Users for UsernameToken authentication: name and Argon2id PHC hash. The demo user's
 # password is in {CREDENTIALS_FILE}.

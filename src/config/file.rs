@@ -204,6 +204,9 @@ pub struct RealmSection {
     /// Issue SAML 2.0 assertions encrypted for the service (`EncryptedAssertion`). Default:
     /// false.
     pub encrypt_assertion: Option<bool>,
+    /// Let the principal a security context was issued to renew or cancel it by password or
+    /// certificate, not only the holder of its key. Default: true.
+    pub owner_renewal: Option<bool>,
 }
 
 /// How `applies_to` matches.

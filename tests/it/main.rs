@@ -17,6 +17,7 @@ mod engine_issue;
 mod engine_keyx;
 mod engine_keyx_support;
 mod engine_lifecycle;
+mod engine_owner;
 mod engine_request;
 mod engine_saml;
 mod engine_schema;
