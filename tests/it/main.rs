@@ -41,6 +41,7 @@ mod pattern_brokered;
 mod pattern_delegated;
 mod pattern_direct;
 mod realclient_adal;
+mod realclient_lifecycle;
 mod realclient_msal;
 mod realclient_nodesoap;
 mod realclient_support;
