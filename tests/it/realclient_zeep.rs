@@ -29,6 +29,8 @@
 //! STS accepts it as the context's owner (the principal the context was issued to, see
 //! `wstrust::engine` owner authentication, realm option `owner_renewal`). The RSTs carry the
 //! SCT zeep received, as an lxml element in the RenewTarget / CancelTarget / ValidateTarget.
+//! Where the realm sets `owner_renewal = false` (wstrust.toml), zeep's Renew raises
+//! `zeep.exceptions.Fault` with wst:FailedAuthentication.
 //! The follow-up request after Issue is made by our own test client with the key zeep
 //! obtained (in a separate zeep run, as the lifecycle run cancels its context).
 
@@ -206,4 +208,25 @@ fn zeep_binary_signature_on_both_bindings() {
             ("zeep", "4.3.3", &pattern),
         );
     }
+}
+
+#[test]
+fn zeep_renewal_is_refused_where_the_realm_requires_proof_of_possession() {
+    if python_clients().is_none() {
+        return;
+    }
+    let server = Server::start("zeep-pop", |c| {
+        let edited = c.replace("# owner_renewal = true", "owner_renewal = false");
+        assert_ne!(edited, c, "the generated config documents owner_renewal");
+        edited
+    });
+    let (facts, _) = zeep(&server, "Soap12", "text", &["--lifecycle"]);
+    assert_eq!(fact(&facts, "validate_status"), "valid");
+    assert_eq!(fact(&facts, "renew_outcome"), "fault");
+    assert_eq!(
+        fact(&facts, "renew_fault_subcodes"),
+        "{http://docs.oasis-open.org/ws-sx/ws-trust/200512}FailedAuthentication"
+    );
+    assert_eq!(fact(&facts, "renew_fault_message"), "Authentication failed");
+    assert!(get(&facts, "cancel_outcome").is_none(), "{facts:?}");
 }

@@ -274,6 +274,7 @@ def lifecycle(service, sct, record, key_file):
             record(step)
             print("%s_outcome=fault" % step)
             print("%s_fault_code=%s" % (step, fault.code))
+            print("%s_fault_subcodes=%s" % (step, " ".join(str(s) for s in (fault.subcodes or []))))
             print("%s_fault_message=%s" % (step, (fault.message or "").replace("\n", " ")))
             return None
         record(step)
