@@ -108,7 +108,7 @@ impl Engine {
         } else {
             Some(ReplyKey::Context {
                 key: old.key.clone(),
-                identifier: identifier.clone(),
+                identifier,
                 sc: rst.version.secure_conversation(),
             })
         };
