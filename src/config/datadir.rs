@@ -348,6 +348,9 @@ renewal_window_secs = 86400
 # How the STS vouches for its SCTs: "issuer-key" (HMAC-SHA256 under a key it signs once an
 # hour for the service) or "rsa-signature" (one RSA signature per token).
 # sct_protection = "issuer-key"
+# Let the principal a security context was issued to renew or cancel it by password (over
+# TLS or loopback) or X.509 signature; false requires a signature with the context's key.
+# owner_renewal = true
 
 # Users for UsernameToken authentication: name and Argon2id PHC hash. The demo user's
 # password is in {CREDENTIALS_FILE}.

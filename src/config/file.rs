@@ -207,6 +207,9 @@ pub struct RealmSection {
     /// How the STS vouches for the realm's SCTs: `issuer-key` (HMAC under a periodic key the
     /// STS signs once) or `rsa-signature` (an RSA signature per token). Default: `issuer-key`.
     pub sct_protection: Option<String>,
+    /// Let the principal a security context was issued to renew or cancel it by password or
+    /// certificate, not only the holder of its key. Default: true.
+    pub owner_renewal: Option<bool>,
 }
 
 /// How `applies_to` matches.

@@ -286,6 +286,9 @@ impl Builder<'_> {
                     }
                 };
             }
+            if let Some(b) = r.owner_renewal {
+                realm.owner_renewal = b;
+            }
             realms.push(realm);
         }
         if let Some(d) = &f.default_realm {
@@ -612,13 +615,13 @@ mod tests {
             load(&path)
         };
         let l =
-            with("token_types = [\"saml11\"]\nstateful = true\nencrypt_assertion = true").unwrap();
+            with("token_types = [\"saml11\"]\nstateful = true\nencrypt_assertion = true\nowner_renewal = false").unwrap();
         let r = l.engine.realms.iter().find(|r| r.name == "x").unwrap();
         assert!(!r.token_types.sct && r.token_types.saml11 && !r.token_types.saml20);
-        assert!(r.stateful && r.encrypt_assertion);
+        assert!(r.stateful && r.encrypt_assertion && !r.owner_renewal);
         let d = l.engine.realms.iter().find(|r| r.name != "x").unwrap();
         assert!(d.token_types.sct && d.token_types.saml11 && d.token_types.saml20);
-        assert!(!d.stateful && !d.encrypt_assertion);
+        assert!(!d.stateful && !d.encrypt_assertion && d.owner_renewal);
         let e = with("token_types = [\"jwt\"]").err().unwrap().to_string();
         assert!(e.contains("jwt") && e.contains("saml11"), "{e}");
         assert!(with("token_types = []").is_err());

@@ -1,7 +1,10 @@
-//! The Cancel binding (WS-Trust 1.3 §6): only the proof-key holder cancels (the request Body
-//! is signed with the context's key or a key derived from it). The identifier is marked
-//! cancelled in the token store, so every instance of the context is refused from then on, by
-//! this STS and by every service sharing the store.
+//! The Cancel binding (WS-Trust 1.3 §6): the proof-key holder cancels (the request Body is
+//! signed with the context's key or a key derived from it), or the context's owner does,
+//! authenticated by password or certificate as the principal the context was issued to (see
+//! [`owner`](super::owner); a realm may require proof of possession). An owner cancels the
+//! current instance of a context that is still valid or renewable (inside its renewal
+//! window). The identifier is marked cancelled in the token store, so every instance of the
+//! context is refused from then on, by this STS and by every service sharing the store.
 
 use crate::trust::{RequestSecurityToken, RequestSecurityTokenResponse};
 
@@ -17,6 +20,7 @@ impl Engine {
         req: &ParsedRequest,
         rst: &RequestSecurityToken,
         who: &Requester,
+        now: i64,
     ) -> Result<Outcome, Error> {
         let holder = rst
             .params
@@ -25,15 +29,18 @@ impl Engine {
             .ok_or(Error::InvalidRequest {
                 what: "cancel without CancelTarget",
             })?;
-        let (identifier, _) = target_of(req, holder)?;
-        let used = who
-            .context
-            .as_ref()
-            .filter(|c| c.identifier == identifier)
-            .ok_or(Error::Authentication {
-                what: "cancellation not signed with the target's key",
-            })?;
-        context::cancel(&*self.store, &identifier, &used.state)?;
+        let (identifier, instance) = target_of(req, holder)?;
+        // The key holder cancels the whole context whichever instance it names (as before
+        // owner authentication existed); an owner must name the current one.
+        let instance = instance.filter(|_| who.context.is_none());
+        let entitled = self.entitled(who, &identifier, instance)?;
+        let state = &entitled.state;
+        if entitled.by_owner && now >= state.expires_ms.max(state.renew_until_ms) {
+            return Err(Error::InvalidRequest {
+                what: "cancellation of a context expired beyond its renewal window",
+            });
+        }
+        context::cancel(&*self.store, &identifier, state)?;
         let mut rstr = RequestSecurityTokenResponse::new(rst.version);
         rstr.context = rst.context.clone();
         rstr.requested_token_cancelled = true;

@@ -52,6 +52,11 @@ pub struct Realm {
     pub stateful: bool,
     /// A renewal gives the context a new key (delivered as a new proof token). Default: true.
     pub rekey_on_renew: bool,
+    /// Besides the holder of a context's key, the principal the context was issued to may
+    /// renew or cancel it, authenticated by password (over a confidential channel) or by an
+    /// X.509 signature (see [`owner`](super::owner)). `false` requires proof of possession of
+    /// the context key. Default: true.
+    pub owner_renewal: bool,
     /// Claims (rights, by URI) a requester may ask for in `wst:Claims` (identity dialect) and
     /// delegate. Default: none.
     pub claims: Vec<String>,
@@ -78,6 +83,7 @@ impl Realm {
             encrypt_assertion: false,
             stateful: false,
             rekey_on_renew: true,
+            owner_renewal: true,
             claims: Vec::new(),
             sct_protection: SctProtection::default(),
         }

@@ -128,6 +128,23 @@ pub fn open(
     Ok(state)
 }
 
+/// Opens context `identifier` at exactly generation `instance`, where no instance means the
+/// first generation: unlike [`open`], a stateful context renewed since is then
+/// [`Refusal::Superseded`] rather than its current generation. For Validate and for owners
+/// naming a target, who must name what they hold.
+pub fn open_exact(
+    keys: &TokenKeys,
+    store: &dyn TokenStore,
+    identifier: &str,
+    instance: Option<&str>,
+) -> Result<ContextState, Refusal> {
+    let state = open(keys, store, identifier, instance)?;
+    if instance.is_none() && state.instance != 0 {
+        return Err(Refusal::Superseded);
+    }
+    Ok(state)
+}
+
 fn instance_number(state: &ContextState) -> String {
     state.instance.to_string()
 }

@@ -4,7 +4,8 @@
 //! ([`request`]), route it on the Body's WS-Trust message and RequestType ([`Engine`]), decide,
 //! and answer; [`fault`] is the single place any error becomes a SOAP fault. One file per
 //! binding: `issue`, `renew`, `cancel`, `validate`; `delegation` checks OnBehalfOf/ActAs,
-//! `direct` accepts direct key transfers. [`context`] says where context state lives
+//! `direct` accepts direct key transfers; `owner` decides who may renew or cancel a context (its
+//! key holder, or the principal it was issued to). [`context`] says where context state lives
 //! (sealed in the identifier or in the store) and how renewal and cancellation work; [`keys`]
 //! makes proof-key material, [`users`] authenticates UsernameTokens against Argon2 hashes,
 //! [`sealed`] seals context state, [`provider`] is the extension point for other token types.
@@ -32,6 +33,7 @@ mod issue;
 mod issuer_key;
 pub mod keys;
 pub mod keyx;
+mod owner;
 pub mod provider;
 mod renew;
 pub mod request;

@@ -1,13 +1,18 @@
-//! The Renew binding (WS-Trust 1.3 §5): only the proof-key holder renews (the request Body is
-//! signed with the context's key or a key derived from it), only until the end of the
-//! renewal window (an expired context may sign its own renewal; past the window the answer is
-//! `wst:UnableToRenew`). The renewed context keeps its identifier and gets a new instance and
-//! lifetime, and a new key unless the realm says otherwise; the old instance is superseded at
-//! once (see [`context`](super::context)).
+//! The Renew binding (WS-Trust 1.3 §5): the proof-key holder renews (the request Body is
+//! signed with the context's key or a key derived from it), or the context's owner does,
+//! authenticated by password or certificate as the principal the context was issued to (see
+//! [`owner`](super::owner) for why that is no weaker, and the realm option that turns it off).
+//! Either way only until the end of the renewal window (an expired context may sign its own
+//! renewal; past the window the answer is `wst:UnableToRenew`), and only from the current
+//! instance. The renewed context keeps its identifier, principal, `act_as`, claims and
+//! audience, and gets a new instance and lifetime, and a new key unless the realm says
+//! otherwise; the old instance is superseded at once (see [`context`](super::context)).
 //!
-//! The new key goes back as a proof token for the holder. The holder authenticated with the
-//! old key, not a certificate, so unless the channel is confidential the reply is encrypted
-//! with the old key (named by a reference to the context identifier).
+//! The new key goes back as a proof token. A key holder authenticated with the old key, not a
+//! certificate, so unless the channel is confidential the reply is encrypted with the old key
+//! (named by a reference to the context identifier). An owner gets the key encrypted for the
+//! certificate it signed with, or as a BinarySecret over a confidential channel; with neither
+//! the renewal is refused before the context changes.
 
 use crate::trust::{RequestSecurityToken, TokenType};
 
@@ -39,19 +44,8 @@ impl Engine {
                 });
             }
         }
-        let used = who
-            .context
-            .as_ref()
-            .filter(|c| c.identifier == identifier)
-            .ok_or(Error::Authentication {
-                what: "renewal not signed with the target's key",
-            })?;
-        if instance.is_some() && instance != used.instance {
-            return Err(Error::Authentication {
-                what: "renewal signed with another instance than the target",
-            });
-        }
-        let old = &used.state;
+        let entitled = self.entitled(who, &identifier, instance)?;
+        let old = &entitled.state;
         if old.renew_until_ms == 0 {
             return Err(Error::UnableToRenew {
                 what: "token issued as not renewable",
@@ -74,6 +68,13 @@ impl Engine {
         } else {
             None
         };
+        // How the new key reaches the requester, decided before anything changes.
+        let owner_cert = who.cert.as_ref().filter(|_| entitled.by_owner);
+        if entitled.by_owner && proof.is_some() && owner_cert.is_none() && !confidential {
+            return Err(Error::InvalidRequest {
+                what: "no way to deliver the renewed key to the owner confidentially",
+            });
+        }
         let expires = super::issue::lifetime_end(params, realm, now);
         let renew_until = if old.renew_until_ms == old.expires_ms {
             expires
@@ -96,24 +97,25 @@ impl Engine {
             &self.cfg.token_keys,
             &*self.store,
             &identifier,
-            used.instance.as_deref(),
+            entitled.instance.as_deref(),
             old,
             &new,
         )?;
         let mut rstr = self.token_rstr(rst, &identifier, Some(&new_instance), &new, realm)?;
         rstr.params.token_type = Some(TokenType::sct(rst.version));
-        let reply_key = if confidential {
+        let reply_key = if confidential || entitled.by_owner {
             None
         } else {
             Some(ReplyKey::Context {
                 key: old.key.clone(),
-                identifier: identifier.clone(),
+                identifier,
                 sc: rst.version.secure_conversation(),
             })
         };
         if let Some(p) = &proof {
-            // Confidential either way: TLS, or the reply encrypted with the old key.
-            self.deliver_proof(&mut rstr, p, None, true)?;
+            // Confidential either way: the owner's certificate, TLS, or the reply encrypted
+            // with the old key.
+            self.deliver_proof(&mut rstr, p, owner_cert, true)?;
         }
         Ok(Outcome { rstr, reply_key })
     }

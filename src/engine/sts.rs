@@ -312,7 +312,7 @@ impl Engine {
         match &rst.params.request_type {
             Some(RequestType::Issue) => self.issue(req, rst, who, confidential, now, options),
             Some(RequestType::Renew) => self.renew(req, rst, who, confidential, now),
-            Some(RequestType::Cancel) => self.cancel(req, rst, who),
+            Some(RequestType::Cancel) => self.cancel(req, rst, who, now),
             Some(RequestType::Validate) => self.validate(req, rst, who, confidential, now),
             None => Err(Error::InvalidRequest {
                 what: "request without RequestType",

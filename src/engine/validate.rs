@@ -37,7 +37,7 @@ impl Engine {
                 what: "validate without ValidateTarget",
             })?;
         let (identifier, instance) = target_of(req, holder)?;
-        let opened = context::open(
+        let opened = context::open_exact(
             &self.cfg.token_keys,
             &*self.store,
             &identifier,

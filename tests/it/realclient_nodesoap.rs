@@ -16,12 +16,23 @@
 //!   certificate (RSA-OAEP); node-soap has no XML Encryption, so the script opens it with
 //!   Node's crypto and the key equals the service's.
 //!
-//! Not done by node-soap: it does not verify response signatures (no API for it), and cannot
-//! sign with the SCT's symmetric proof key, so Renew/Cancel/Validate are out of its reach.
+//!
+//! Then, with `--lifecycle yes`, for each port and each way that yields a token
+//! (PasswordText, WSSecurityCert), node-soap goes on through the WSDL's other operations,
+//! authenticated the same way: Validate (status valid), Renew (the same identifier, a new
+//! instance, and a new key, as a BinarySecret or encrypted for the client certificate, equal
+//! to the key the service decrypts from the renewed SCT), Cancel (RequestedTokenCancelled)
+//! and Validate again (invalid, reason cancelled). The targets carry the SCT as received, as
+//! raw XML (cut out of the raw response with xml-crypto's @xmldom/xmldom, node-soap's own
+//! DOM). node-soap cannot sign with the SCT's symmetric proof key; the STS accepts it as the
+//! context's owner (the principal the context was issued to; realm option `owner_renewal`).
+//!
+//! Not done by node-soap: it does not verify response signatures (no API for it).
 
 use std::process::Command;
 
 use crate::interop_support::{fact, hex};
+use crate::realclient_lifecycle::assert_lifecycle;
 use crate::realclient_support::{
     clients_dir, envelope_ns, node_clients, record_fixture, run_client, service_view, Server,
 };
@@ -34,8 +45,9 @@ fn node_soap(
     server: &Server,
     port: &str,
     auth: &str,
+    lifecycle: bool,
 ) -> (Vec<(String, String)>, std::path::PathBuf) {
-    let rec = server.record_dir(&format!("nodesoap-{port}-{auth}"));
+    let rec = server.record_dir(&format!("nodesoap-{port}-{auth}-{lifecycle}"));
     let (_, _, applies_to) = crate::server_support::demo(&server.dir);
     let facts = run_client(
         Command::new("node")
@@ -59,6 +71,11 @@ fn node_soap(
             .arg(server.file("pki/client.pem"))
             .arg("--record")
             .arg(&rec)
+            .args(if lifecycle {
+                &["--lifecycle", "yes"][..]
+            } else {
+                &[]
+            })
             .current_dir(clients_dir()),
     );
     assert_eq!(fact(&facts, "soap_version"), "1.13.0");
@@ -86,7 +103,7 @@ fn node_soap_username_token_on_both_bindings() {
     }
     let server = Server::start("nodesoap-ut", |c| c);
     for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
-        let (facts, rec) = node_soap(&server, port, "text");
+        let (facts, rec) = node_soap(&server, port, "text", true);
         assert_eq!(envelope_ns(&rec.join("request.xml")), env);
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
         assert_token(&server, &facts, &rec, "binary_secret");
@@ -96,8 +113,11 @@ fn node_soap_username_token_on_both_bindings() {
             &format!("{port}-username-text"),
             &rec,
         );
+        let pattern = format!("{port}-username-text");
+        let fixture = ("node-soap", "1.13.0", pattern.as_str());
+        assert_lifecycle(&server, &facts, &rec, env, "binary_secret", fixture);
 
-        let (facts, rec) = node_soap(&server, port, "digest");
+        let (facts, rec) = node_soap(&server, port, "digest", false);
         assert_eq!(fact(&facts, "outcome"), "fault");
         assert_eq!(fact(&facts, "http_status"), "500");
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
@@ -117,7 +137,7 @@ fn node_soap_x509_signature_on_both_bindings() {
     }
     let server = Server::start("nodesoap-x509", |c| c);
     for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
-        let (facts, rec) = node_soap(&server, port, "x509");
+        let (facts, rec) = node_soap(&server, port, "x509", true);
         assert_eq!(envelope_ns(&rec.join("request.xml")), env);
         let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
         assert!(request.contains("BinarySecurityToken") && !request.contains("UsernameToken"));
@@ -127,5 +147,8 @@ fn node_soap_x509_signature_on_both_bindings() {
         );
         assert_token(&server, &facts, &rec, "encrypted_key");
         record_fixture("node-soap", "1.13.0", &format!("{port}-x509"), &rec);
+        let pattern = format!("{port}-x509");
+        let fixture = ("node-soap", "1.13.0", pattern.as_str());
+        assert_lifecycle(&server, &facts, &rec, env, "encrypted_key", fixture);
     }
 }

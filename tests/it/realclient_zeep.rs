@@ -19,14 +19,25 @@
 //!   own `verify_envelope` (zeep's BinarySignature.verify would use the client's own
 //!   certificate, so the script overrides `verify` to pass the STS certificate).
 //!
-//! Not possible with zeep: Renew, Cancel and Validate must be signed with the SCT's proof key
-//! (HMAC-SHA1/256, symmetric binding); zeep's wsse signs only with RSA key pairs, so zeep can
-//! call those operations only unauthenticated, which our STS refuses. The follow-up request
-//! here is therefore made by our own test client with the key zeep obtained.
+//! Then, with `--lifecycle`, for each binding and each way that yields a token (PasswordText
+//! UsernameToken, BinarySignature), zeep goes on through the WSDL's other operations,
+//! authenticated the same way: Validate (status valid), Renew (the same identifier, a new
+//! instance, and a new key, as a BinarySecret or encrypted for the client certificate, that
+//! equals the key the service decrypts from the renewed SCT), Cancel
+//! (RequestedTokenCancelled) and Validate again (invalid, reason cancelled). zeep's wsse
+//! signs only with RSA key pairs, so it cannot sign with the SCT's symmetric proof key; the
+//! STS accepts it as the context's owner (the principal the context was issued to, see
+//! `wstrust::engine` owner authentication, realm option `owner_renewal`). The RSTs carry the
+//! SCT zeep received, as an lxml element in the RenewTarget / CancelTarget / ValidateTarget.
+//! Where the realm sets `owner_renewal = false` (wstrust.toml), zeep's Renew raises
+//! `zeep.exceptions.Fault` with wst:FailedAuthentication.
+//! The follow-up request after Issue is made by our own test client with the key zeep
+//! obtained (in a separate zeep run, as the lifecycle run cancels its context).
 
 use std::process::Command;
 
 use crate::interop_support::{fact, hex};
+use crate::realclient_lifecycle::assert_lifecycle;
 use crate::realclient_support::{
     clients_dir, envelope_ns, get, python_clients, record_fixture, run_client, service_view, Server,
 };
@@ -121,6 +132,18 @@ fn zeep_username_token_on_both_bindings() {
         assert!(get(&facts, "response_signature").is_none());
         assert_token(&server, &facts, &rec, "binary_secret");
         record_fixture("zeep", "4.3.3", &format!("{port}-username-text"), &rec);
+
+        let (facts, rec) = zeep(&server, port, "text", &["--lifecycle"]);
+        assert_eq!(fact(&facts, "proof_key"), "binary_secret");
+        let pattern = format!("{port}-username-text");
+        assert_lifecycle(
+            &server,
+            &facts,
+            &rec,
+            env,
+            "binary_secret",
+            ("zeep", "4.3.3", &pattern),
+        );
     }
 }
 
@@ -172,5 +195,38 @@ fn zeep_binary_signature_on_both_bindings() {
         );
         assert_token(&server, &facts, &rec, "encrypted_key");
         record_fixture("zeep", "4.3.3", &format!("{port}-x509"), &rec);
+
+        let (facts, rec) = zeep(&server, port, "x509", &["--lifecycle"]);
+        assert_eq!(fact(&facts, "proof_key"), "encrypted_key");
+        let pattern = format!("{port}-x509");
+        assert_lifecycle(
+            &server,
+            &facts,
+            &rec,
+            env,
+            "encrypted_key",
+            ("zeep", "4.3.3", &pattern),
+        );
     }
+}
+
+#[test]
+fn zeep_renewal_is_refused_where_the_realm_requires_proof_of_possession() {
+    if python_clients().is_none() {
+        return;
+    }
+    let server = Server::start("zeep-pop", |c| {
+        let edited = c.replace("# owner_renewal = true", "owner_renewal = false");
+        assert_ne!(edited, c, "the generated config documents owner_renewal");
+        edited
+    });
+    let (facts, _) = zeep(&server, "Soap12", "text", &["--lifecycle"]);
+    assert_eq!(fact(&facts, "validate_status"), "valid");
+    assert_eq!(fact(&facts, "renew_outcome"), "fault");
+    assert_eq!(
+        fact(&facts, "renew_fault_subcodes"),
+        "{http://docs.oasis-open.org/ws-sx/ws-trust/200512}FailedAuthentication"
+    );
+    assert_eq!(fact(&facts, "renew_fault_message"), "Authentication failed");
+    assert!(get(&facts, "cancel_outcome").is_none(), "{facts:?}");
 }

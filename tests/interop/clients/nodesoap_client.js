@@ -8,9 +8,21 @@
 //   node nodesoap_client.js --wsdl URL --port Soap11|Soap12 --auth text|digest|x509 --applies-to URI
 //        [--user NAME --password-file FILE] [--key PEM --cert PEM] --record DIR
 //
+// With --lifecycle yes, after a token was issued the script goes on through the WSDL's other
+// operations, authenticated the same way (owner authentication: node-soap cannot sign with the
+// context's symmetric key): Validate (facts `validate_*`), Renew (`renew_*`: the renewed SCT's
+// identifier and instance and the new proof key), Cancel (`cancel_*`) and Validate again
+// (`revalidate_*`). Each Renew/Cancel/Validate RST carries the SCT as received, passed as raw
+// XML in its RenewTarget/CancelTarget/ValidateTarget: the SCT element is cut out of the raw
+// response with the DOM node-soap's own WSSecurityCert uses (xml-crypto's @xmldom/xmldom), whose
+// serializer declares the namespaces the element inherited.
+//
+//   node nodesoap_client.js ... [--lifecycle yes]
+//
 // Prints `key=value` facts on stdout (the Rust test reads them) and writes the envelopes sent
-// and received to DIR/request.xml and DIR/response.xml. Exits 0 when node-soap produced a
-// result or a SOAP fault (as node-soap reports it); anything else is a crash.
+// and received to DIR/request.xml and DIR/response.xml (Issue) and DIR/STEP/request.xml and
+// DIR/STEP/response.xml (STEP: validate, renew, cancel, revalidate). Exits 0 when node-soap
+// produced a result or a SOAP fault (as node-soap reports it); anything else is a crash.
 'use strict';
 
 const crypto = require('crypto');
@@ -18,8 +30,14 @@ const fs = require('fs');
 const path = require('path');
 const soap = require('soap');
 
+// node-soap's XML DOM: the @xmldom/xmldom its WSSecurityCert signs with (through xml-crypto).
+const xmldom = require(
+  require.resolve('@xmldom/xmldom', { paths: [path.dirname(require.resolve('xml-crypto'))] }),
+);
+
 const WST = 'http://docs.oasis-open.org/ws-sx/ws-trust/200512';
-const SCT_TYPE = 'http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct';
+const WSC = 'http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512';
+const SCT_TYPE = `${WSC}/sct`;
 
 function args() {
   const out = {};
@@ -39,6 +57,26 @@ function rstContent(appliesTo) {
     `<wsa:Address>${appliesTo}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>` +
     `<wst:KeySize xmlns:wst="${WST}">256</wst:KeySize>`
   );
+}
+
+// The RST content of a Renew, Cancel or Validate of the SCT `sctXml`.
+function targetingContent(kind, sctXml) {
+  const tokenType = {
+    Renew: SCT_TYPE,
+    Validate: `${WST}/RSTR/Status`,
+  }[kind];
+  return (
+    (tokenType ? `<wst:TokenType xmlns:wst="${WST}">${tokenType}</wst:TokenType>` : '') +
+    `<wst:RequestType xmlns:wst="${WST}">${WST}/${kind}</wst:RequestType>` +
+    `<wst:${kind}Target xmlns:wst="${WST}">${sctXml}</wst:${kind}Target>`
+  );
+}
+
+// The SCT element of a raw response, as standalone XML (inherited namespaces declared).
+function sctOf(raw) {
+  const doc = new xmldom.DOMParser().parseFromString(raw, 'text/xml');
+  const sct = doc.getElementsByTagNameNS(WSC, 'SecurityContextToken')[0];
+  return sct ? new xmldom.XMLSerializer().serializeToString(sct) : undefined;
 }
 
 function password(file) {
@@ -73,58 +111,111 @@ async function main() {
     );
   }
   const port = client.wstrust[`SecurityTokenService_${a.port}_Port`];
-  let result;
-  let fault;
-  try {
-    result = await new Promise((resolve, reject) => {
-      port.Issue({ $xml: rstContent(a['applies-to']) }, (err, res, raw) =>
-        err ? reject(err) : resolve([res, raw]),
-      );
-    });
-  } catch (err) {
-    fault = err;
+
+  // Calls `operation` with RST content `xml`, records the exchange in DIR[/step].
+  async function call(operation, xml, step) {
+    let result;
+    let fault;
+    try {
+      result = await new Promise((resolve, reject) => {
+        port[operation]({ $xml: xml }, (err, res, raw) => (err ? reject(err) : resolve([res, raw])));
+      });
+    } catch (err) {
+      fault = err;
+    }
+    const dir = step ? path.join(a.record, step) : a.record;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'request.xml'), client.lastRequest || '');
+    const received = fault ? (fault.body || '') : result[1];
+    fs.writeFileSync(path.join(dir, 'response.xml'), received || '');
+    if (fault) {
+      const f = fault.root && fault.root.Envelope && fault.root.Envelope.Body && fault.root.Envelope.Body.Fault;
+      if (!f) throw fault;
+      return { fault: f, status: fault.response && fault.response.status };
+    }
+    return { res: result[0], raw: result[1] };
   }
-  fs.writeFileSync(path.join(a.record, 'request.xml'), client.lastRequest || '');
-  const received = fault ? (fault.body || '') : result[1];
-  fs.writeFileSync(path.join(a.record, 'response.xml'), received || '');
-  if (fault) {
-    console.log('outcome=fault');
-    const f = fault.root && fault.root.Envelope && fault.root.Envelope.Body && fault.root.Envelope.Body.Fault;
-    if (!f) throw fault;
-    // SOAP 1.1: faultcode/faultstring; SOAP 1.2: Code/Value, Code/Subcode/Value.
+
+  // SOAP 1.1: faultcode/faultstring; SOAP 1.2: Code/Value, Code/Subcode/Value.
+  function reportFault(prefix, out) {
+    const f = out.fault;
     const code = f.faultcode || (f.Code && f.Code.Value);
     const sub = f.Code && f.Code.Subcode && f.Code.Subcode.Value;
-    console.log(`fault_code=${code}`);
-    console.log(`fault_subcodes=${sub || ''}`);
-    console.log(`http_status=${fault.response && fault.response.status}`);
+    console.log(`${prefix}fault_code=${code}`);
+    console.log(`${prefix}fault_subcodes=${sub || ''}`);
+    console.log(`${prefix}http_status=${out.status}`);
+  }
+
+  const issued = await call('Issue', rstContent(a['applies-to']));
+  if (issued.fault) {
+    console.log('outcome=fault');
+    reportFault('', issued);
     return;
   }
   console.log('outcome=token');
-  const rstrc = result[0];
+  const rstrc = issued.res;
   // What node-soap made of the RSTRC with its own object model.
   const rstrs = [].concat(rstrc.RequestSecurityTokenResponse || []);
   console.log(`rstr_count=${rstrs.length}`);
-  const r = rstrs[0] || {};
-  if (typeof r.TokenType === 'string') console.log(`token_type=${r.TokenType}`);
+  reportToken(rstrs[0] || {}, '', a.key);
+  if (a.lifecycle !== 'yes') return;
+
+  // Validate, Renew, Cancel, Validate; a fault stops the sequence (STEP_outcome=fault).
+  const sct = sctOf(issued.raw);
+  const steps = [
+    ['validate', 'Validate', () => sct],
+    ['renew', 'Renew', () => sct],
+    ['cancel', 'Cancel', (renewed) => renewed],
+    ['revalidate', 'Validate', (renewed) => renewed],
+  ];
+  let renewed;
+  for (const [step, operation, target] of steps) {
+    const out = await call(operation, targetingContent(operation, target(renewed)), step);
+    if (out.fault) {
+      console.log(`${step}_outcome=fault`);
+      reportFault(`${step}_`, out);
+      return;
+    }
+    console.log(`${step}_outcome=ok`);
+    // A single RSTR: node-soap hands over its content.
+    const r = out.res.RequestSecurityTokenResponse || out.res;
+    if (r.Status) {
+      console.log(`${step}_status=${String(r.Status.Code).split('/').pop()}`);
+      if (r.Status.Reason) console.log(`${step}_reason=${r.Status.Reason}`);
+    }
+    if (step === 'renew') {
+      reportToken(r, 'renew_', a.key);
+      renewed = sctOf(out.raw);
+    }
+    if (step === 'cancel' && r.RequestedTokenCancelled !== undefined) {
+      console.log('cancel_cancelled=true');
+    }
+  }
+}
+
+// Prints what an RSTR (node-soap's object) carrying a token holds, facts named PREFIX + ....
+function reportToken(r, prefix, keyFile) {
+  if (typeof r.TokenType === 'string') console.log(`${prefix}token_type=${r.TokenType}`);
   const sct = r.RequestedSecurityToken && r.RequestedSecurityToken.SecurityContextToken;
-  if (sct && sct.Identifier) console.log(`sct_identifier=${sct.Identifier}`);
+  if (sct && sct.Identifier) console.log(`${prefix}sct_identifier=${sct.Identifier}`);
+  if (sct && sct.Instance) console.log(`${prefix}sct_instance=${sct.Instance}`);
   const proof = r.RequestedProofToken;
   if (proof && proof.BinarySecret !== undefined) {
     const secret = typeof proof.BinarySecret === 'string' ? proof.BinarySecret : proof.BinarySecret.$value;
-    console.log('proof_key=binary_secret');
-    console.log(`proof_key_hex=${Buffer.from(secret.trim(), 'base64').toString('hex')}`);
+    console.log(`${prefix}proof_key=binary_secret`);
+    console.log(`${prefix}proof_key_hex=${Buffer.from(secret.trim(), 'base64').toString('hex')}`);
   } else if (proof && proof.EncryptedKey) {
-    console.log('proof_key=encrypted_key');
+    console.log(`${prefix}proof_key=encrypted_key`);
     // node-soap has no XML Encryption: the key encrypted for our certificate (RSA-OAEP,
     // SHA-1, as the EncryptionMethod says) is opened with Node's own crypto.
     const method = proof.EncryptedKey.EncryptionMethod.attributes.Algorithm;
-    console.log(`proof_key_method=${method}`);
+    console.log(`${prefix}proof_key_method=${method}`);
     const cipher = proof.EncryptedKey.CipherData.CipherValue;
     const key = crypto.privateDecrypt(
-      { key: fs.readFileSync(a.key), padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      { key: fs.readFileSync(keyFile), padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
       Buffer.from(String(cipher).trim(), 'base64'),
     );
-    console.log(`proof_key_hex=${key.toString('hex')}`);
+    console.log(`${prefix}proof_key_hex=${key.toString('hex')}`);
   }
 }
 

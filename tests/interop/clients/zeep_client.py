@@ -4,18 +4,29 @@ Loads the WSDL as the server serves it (GET /sts?wsdl), binds one of its two por
 Issue the way a zeep user would: the RST content is the open `xsd:any` of our WSDL, handed to
 zeep as lxml elements; WS-Security comes from zeep's own `zeep.wsse` classes.
 
+With --lifecycle, after a token was issued the script goes on through the WSDL's other
+operations, authenticated the same way (owner authentication: zeep cannot sign with the
+context's symmetric key): Validate (facts `validate_*`), Renew (`renew_*`: the renewed SCT's
+identifier and instance and the new proof key), Cancel (`cancel_*`) and Validate again
+(`revalidate_*`). Each Renew/Cancel/Validate RST carries the SCT zeep received (the lxml
+element from zeep's parse of the response) in its RenewTarget/CancelTarget/ValidateTarget.
+
     zeep_client.py --wsdl URL --port Soap11|Soap12 --auth text|digest|x509 --applies-to URI
                    [--user NAME --password-file FILE] [--key PEM --cert PEM --sts-cert PEM]
-                   --record DIR
+                   --record DIR [--lifecycle]
 
 Prints `key=value` facts on stdout (the Rust test reads them) and writes the envelopes zeep
-sent and received to DIR/request.xml and DIR/response.xml. Exits 0 whenever zeep behaved as
-a zeep user would see it (a token or a zeep.exceptions.Fault); anything else is a crash.
+sent and received to DIR/request.xml and DIR/response.xml (Issue) and DIR/STEP/request.xml
+and DIR/STEP/response.xml (STEP: validate, renew, cancel, revalidate). Exits 0 whenever zeep
+behaved as a zeep user would see it (a token or a zeep.exceptions.Fault); anything else is a
+crash.
 """
 
 import argparse
 import base64
+import copy
 import datetime
+import os
 import sys
 
 import xmlsec
@@ -77,12 +88,6 @@ class StsVerifiedSignature(BinarySignature):
 
 
 def rst_elements(applies_to):
-    def el(ns_, local, text=None):
-        e = etree.Element("{%s}%s" % (ns_, local))
-        if text is not None:
-            e.text = text
-        return e
-
     applies = el(WSP, "AppliesTo")
     epr = etree.SubElement(applies, "{%s}EndpointReference" % WSA)
     etree.SubElement(epr, "{%s}Address" % WSA).text = applies_to
@@ -92,6 +97,26 @@ def rst_elements(applies_to):
         applies,
         el(WST, "KeySize", "256"),
     ]
+
+
+def el(ns_, local, text=None):
+    e = etree.Element("{%s}%s" % (ns_, local))
+    if text is not None:
+        e.text = text
+    return e
+
+
+def targeting_elements(kind, sct):
+    """The RST content of a Renew, Cancel or Validate of `sct` (an lxml element): the
+    RequestType and `{kind}Target` holding a copy of the SCT as issued."""
+    target = el(WST, kind + "Target")
+    target.append(copy.deepcopy(sct))
+    content = [el(WST, "RequestType", WST + "/" + kind), target]
+    if kind == "Renew":
+        content.insert(0, el(WST, "TokenType", SCT_TYPE))
+    if kind == "Validate":
+        content.insert(0, el(WST, "TokenType", WST + "/RSTR/Status"))
+    return content
 
 
 def first(root, ns_, local):
@@ -127,6 +152,11 @@ def main():
     p.add_argument("--sts-cert")
     p.add_argument("--record", required=True)
     p.add_argument(
+        "--lifecycle",
+        action="store_true",
+        help="after Issue, call Validate, Renew, Cancel and Validate on the token",
+    )
+    p.add_argument(
         "--no-timestamp",
         action="store_true",
         help="send zeep's bare UsernameToken, without the wsu:Timestamp",
@@ -155,13 +185,18 @@ def main():
     print("zeep_version=%s" % zeep.__version__)
     print("endpoint=%s" % service._binding_options["address"])
 
-    def record():
+    def record(step=None):
+        folder = a.record if step is None else os.path.join(a.record, step)
+        os.makedirs(folder, exist_ok=True)
         if history.last_sent is not None:
-            with open(a.record + "/request.xml", "wb") as f:
+            with open(os.path.join(folder, "request.xml"), "wb") as f:
                 f.write(etree.tostring(history.last_sent["envelope"]))
-            print("request_soap_ns=%s" % etree.QName(history.last_sent["envelope"]).namespace)
+            if step is None:
+                print(
+                    "request_soap_ns=%s" % etree.QName(history.last_sent["envelope"]).namespace
+                )
         if history.last_received is not None:
-            with open(a.record + "/response.xml", "wb") as f:
+            with open(os.path.join(folder, "response.xml"), "wb") as f:
                 f.write(etree.tostring(history.last_received["envelope"]))
 
     try:
@@ -177,31 +212,96 @@ def main():
     print("outcome=token")
     rstrs = rstrs_of(result)
     print("rstr_count=%d" % len(rstrs))
-    children = child_elements(rstrs[0])
-    for c in children:
+    sct = report_token(rstrs[0], "", a.key)
+    if a.lifecycle and sct is not None:
+        lifecycle(service, sct, record, a.key)
+    return 0
+
+
+def report_token(rstr, prefix, key_file):
+    """Prints what an RSTR carrying a token holds (facts named PREFIX + ...); returns the SCT
+    element."""
+    found = None
+    for c in child_elements(rstr):
         q = etree.QName(c)
         if q.namespace == WST and q.localname == "TokenType":
-            print("token_type=%s" % c.text.strip())
+            print("%stoken_type=%s" % (prefix, c.text.strip()))
         if q.namespace == WST and q.localname == "RequestedSecurityToken":
             sct = first(c, WSC, "SecurityContextToken")
             if sct is not None:
-                print("sct_identifier=%s" % first(sct, WSC, "Identifier").text.strip())
+                found = sct
+                print("%ssct_identifier=%s" % (prefix, first(sct, WSC, "Identifier").text.strip()))
+                instance = first(sct, WSC, "Instance")
+                if instance is not None:
+                    print("%ssct_instance=%s" % (prefix, instance.text.strip()))
         if q.namespace == WST and q.localname == "RequestedProofToken":
             secret = first(c, WST, "BinarySecret")
             if secret is not None:
                 key = base64.b64decode(secret.text.strip())
-                print("proof_key=binary_secret")
-                print("proof_key_hex=%s" % key.hex())
+                print("%sproof_key=binary_secret" % prefix)
+                print("%sproof_key_hex=%s" % (prefix, key.hex()))
             ek = first(c, XENC, "EncryptedKey")
-            if ek is not None and a.key:
+            if ek is not None and key_file:
                 # zeep itself has no XML Encryption; python-xmlsec (zeep's signing
                 # dependency) decrypts the proof key encrypted for our certificate.
                 ctx = xmlsec.EncryptionContext()
-                ctx.key = xmlsec.Key.from_file(a.key, xmlsec.KeyFormat.PEM)
+                ctx.key = xmlsec.Key.from_file(key_file, xmlsec.KeyFormat.PEM)
                 key = ctx.decrypt(ek)
-                print("proof_key=encrypted_key")
-                print("proof_key_hex=%s" % bytes(key).hex())
-    return 0
+                print("%sproof_key=encrypted_key" % prefix)
+                print("%sproof_key_hex=%s" % (prefix, bytes(key).hex()))
+    return found
+
+
+def report_status(rstr, prefix):
+    for c in child_elements(rstr):
+        q = etree.QName(c)
+        if q.namespace == WST and q.localname == "Status":
+            code = first(c, WST, "Code").text.strip()
+            print("%sstatus=%s" % (prefix, code.rsplit("/", 1)[-1]))
+            reason = first(c, WST, "Reason")
+            if reason is not None:
+                print("%sreason=%s" % (prefix, reason.text.strip()))
+
+
+def lifecycle(service, sct, record, key_file):
+    """Validate, Renew, Cancel, Validate through the WSDL's operations. A fault stops the
+    sequence (reported as STEP_outcome=fault)."""
+
+    def call(step, operation, kind, token):
+        try:
+            result = operation(_value_1=targeting_elements(kind, token))
+        except Fault as fault:
+            record(step)
+            print("%s_outcome=fault" % step)
+            print("%s_fault_code=%s" % (step, fault.code))
+            print("%s_fault_subcodes=%s" % (step, " ".join(str(s) for s in (fault.subcodes or []))))
+            print("%s_fault_message=%s" % (step, (fault.message or "").replace("\n", " ")))
+            return None
+        record(step)
+        print("%s_outcome=ok" % step)
+        return rstrs_of(result)[0]
+
+    r = call("validate", service.Validate, "Validate", sct)
+    if r is None:
+        return
+    report_status(r, "validate_")
+    r = call("renew", service.Renew, "Renew", sct)
+    if r is None:
+        return
+    renewed = report_token(r, "renew_", key_file)
+    if renewed is None:
+        return
+    r = call("cancel", service.Cancel, "Cancel", renewed)
+    if r is None:
+        return
+    for c in child_elements(r):
+        q = etree.QName(c)
+        if q.namespace == WST and q.localname == "RequestedTokenCancelled":
+            print("cancel_cancelled=true")
+    r = call("revalidate", service.Validate, "Validate", renewed)
+    if r is None:
+        return
+    report_status(r, "revalidate_")
 
 
 if __name__ == "__main__":

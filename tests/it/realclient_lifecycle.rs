@@ -1,0 +1,82 @@
+//! What the zeep and node-soap tests check after a client ran Issue, Validate, Renew, Cancel
+//! and Validate through the operations of our WSDL as served (the client scripts' lifecycle
+//! mode): the facts the client printed, the envelopes it recorded under DIR/STEP/, and the
+//! service's view of the renewed token.
+
+use std::path::Path;
+
+use crate::interop_support::{fact, hex};
+use crate::realclient_support::{envelope_ns, record_fixture, service_view, Server};
+
+const SCT: &str = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct";
+
+/// The steps, as the scripts name their recording folders and facts.
+pub const STEPS: [&str; 4] = ["validate", "renew", "cancel", "revalidate"];
+
+/// Checks one lifecycle run: `env` is the SOAP envelope namespace of every step, `proof` the
+/// kind of proof token the renewal must carry (`binary_secret` or `encrypted_key`), and the
+/// recordings are filed as fixtures `PATTERN-STEP` of `client` `version`.
+pub fn assert_lifecycle(
+    server: &Server,
+    facts: &[(String, String)],
+    rec: &Path,
+    env: &str,
+    proof: &str,
+    fixture: (&str, &str, &str),
+) {
+    let id = fact(facts, "sct_identifier");
+    for step in STEPS {
+        assert_eq!(
+            fact(facts, &format!("{step}_outcome")),
+            "ok",
+            "{step}: {facts:?}"
+        );
+        assert_eq!(
+            envelope_ns(&rec.join(step).join("request.xml")),
+            env,
+            "{step}"
+        );
+        assert_eq!(
+            envelope_ns(&rec.join(step).join("response.xml")),
+            env,
+            "{step}"
+        );
+    }
+    assert_eq!(fact(facts, "validate_status"), "valid");
+    // Renew: the same context, a new instance and a new key, which the service sees too.
+    assert_eq!(fact(facts, "renew_token_type"), SCT);
+    assert_eq!(fact(facts, "renew_sct_identifier"), id);
+    assert!(
+        !fact(facts, "renew_sct_instance").is_empty(),
+        "a renewed context has an instance"
+    );
+    assert_eq!(fact(facts, "renew_proof_key"), proof);
+    let (renewed_id, key) = service_view(server, &rec.join("renew").join("response.xml"));
+    assert_eq!(renewed_id, id);
+    assert_eq!(key.len(), 32, "256-bit key");
+    assert_eq!(
+        fact(facts, "renew_proof_key_hex"),
+        hex(&key),
+        "client and service share the renewed key"
+    );
+    assert_ne!(
+        fact(facts, "renew_proof_key_hex"),
+        fact(facts, "proof_key_hex"),
+        "the renewal changed the key"
+    );
+    assert_eq!(fact(facts, "cancel_cancelled"), "true");
+    assert_eq!(fact(facts, "revalidate_status"), "invalid");
+    assert_eq!(
+        fact(facts, "revalidate_reason"),
+        "urn:wstrust:status:cancelled"
+    );
+    let (client, version, pattern) = fixture;
+    for step in STEPS {
+        record_fixture(
+            client,
+            version,
+            &format!("{pattern}-{step}"),
+            &rec.join(step),
+        );
+    }
+}
