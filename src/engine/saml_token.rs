@@ -33,7 +33,6 @@ use crate::trust::{
     RequestedReference, TokenHolder, TokenKind as HeldKind, TokenType, UseKey,
 };
 use crate::wss::{self, SigningToken};
-use crate::xml::Writer;
 use crate::xmlsec;
 
 use super::config::{AppliesToMatch, Realm};
@@ -187,10 +186,8 @@ impl Engine {
 /// `wst:RequestedAttachedReference` / `RequestedUnattachedReference` content: the SAML key
 /// identifier of the assertion.
 fn key_identifier(a: &saml::IssuedAssertion) -> Result<RequestedReference, Error> {
-    let mut w = Writer::new();
-    a.write_key_identifier(&mut w);
     Ok(RequestedReference {
-        security_token_reference: Fragment::parse(&w.finish()?)?,
+        security_token_reference: Fragment::build(|w| a.write_key_identifier(w))?,
     })
 }
 
