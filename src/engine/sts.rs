@@ -393,8 +393,7 @@ impl Engine {
         let action = Action::FinalResponse(binding).uri(version);
         // Written straight into the envelope's Body (no text in between to parse again).
         let mut rstrs = rstrs;
-        let body_element: Box<dyn ToXml> = if rstrs.len() == 1 && (single || version.is_feb2005())
-        {
+        let body_element: Box<dyn ToXml> = if rstrs.len() == 1 && (single || version.is_feb2005()) {
             Box::new(rstrs.pop().ok_or(Error::Internal {
                 what: "no response",
             })?)

@@ -374,9 +374,15 @@ mod tests {
         assert_eq!(f.elements().len(), 1);
         let parsed = Fragment::parse(text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(f, parsed);
-        assert_eq!(f.as_str(), parsed.as_str(), "the parse normalizes to the same text");
+        assert_eq!(
+            f.as_str(),
+            parsed.as_str(),
+            "the parse normalizes to the same text"
+        );
         assert!(Fragment::from_own_output(String::new()).is_empty());
-        assert!(Fragment::build(|_| {}).map(|f| f.is_empty()).unwrap_or(false));
+        assert!(Fragment::build(|_| {})
+            .map(|f| f.is_empty())
+            .unwrap_or(false));
         assert!(Fragment::build(|w| {
             w.start("urn:a", "unclosed");
         })

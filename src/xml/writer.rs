@@ -439,7 +439,10 @@ mod tests {
         );
         let mut w = Writer::new();
         w.start("urn:a", "b").end();
-        assert_eq!(w.finish().ok().as_deref(), Some(r#"<ns1:b xmlns:ns1="urn:a"/>"#));
+        assert_eq!(
+            w.finish().ok().as_deref(),
+            Some(r#"<ns1:b xmlns:ns1="urn:a"/>"#)
+        );
     }
 
     #[test]
@@ -453,14 +456,20 @@ mod tests {
         w.insert_own_output(&inner);
         w.end();
         let s = w.finish().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(s, format!(r#"<ns1:a xmlns:ns1="urn:a" k="v">{inner}</ns1:a>"#));
+        assert_eq!(
+            s,
+            format!(r#"<ns1:a xmlns:ns1="urn:a" k="v">{inner}</ns1:a>"#)
+        );
 
         let mut w = Writer::new();
         w.start_prefixed("urn:a", "a", Some(""));
         assert!(!w.can_insert_own_output());
         w.insert_own_output(&inner);
         w.end();
-        assert!(w.finish().is_err(), "the no-namespace x would fall into urn:a");
+        assert!(
+            w.finish().is_err(),
+            "the no-namespace x would fall into urn:a"
+        );
 
         let mut w = Writer::new();
         w.start_prefixed("urn:a", "a", Some(""));

@@ -274,7 +274,10 @@ mod tests {
             .map(|v| sig.text(v))
             .unwrap_or_default();
         assert_eq!(base64::decode(&sv), Some(made.value.clone()));
-        assert_eq!(made.xml, sign(&doc, &refs, spec, SigningKey::Hmac(&key), Some(&ki))
-            .unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(
+            made.xml,
+            sign(&doc, &refs, spec, SigningKey::Hmac(&key), Some(&ki))
+                .unwrap_or_else(|e| panic!("{e}"))
+        );
     }
 }
