@@ -168,7 +168,9 @@ impl Engine {
         rstr.params.lifetime =
             Lifetime::from_seconds(now / 1000, assertion.not_on_or_after_ms / 1000);
         rstr.params.applies_to = params.applies_to.clone();
-        rstr.requested_security_token = Some(TokenHolder::new(Fragment::parse(&token_xml)?));
+        // Both forms were written just above by `saml::issue` / `saml::encrypt`.
+        rstr.requested_security_token =
+            Some(TokenHolder::new(Fragment::from_own_output(token_xml)));
         let reference = key_identifier(&assertion)?;
         rstr.requested_attached_reference = Some(reference.clone());
         rstr.requested_unattached_reference = Some(reference);
