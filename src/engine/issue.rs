@@ -253,7 +253,7 @@ impl Engine {
             Lifetime::from_seconds(state.created_ms / 1000, state.expires_ms / 1000);
         rstr.params.key_size = u32::try_from(state.key.len() * 8).ok();
         rstr.params.applies_to = rst.params.applies_to.clone();
-        rstr.requested_security_token = Some(TokenHolder::new(Fragment::parse(&token)?));
+        rstr.requested_security_token = Some(TokenHolder::new(Fragment::from_own_output(token)));
         rstr.requested_attached_reference = Some(RequestedReference::by_reference(
             &format!("#{sct_id}"),
             Some(sc.sct_token_type()),
@@ -523,10 +523,10 @@ pub(crate) fn write_proof(
                 what: "computed key without server entropy",
             })?;
             rstr.params.entropy = Some(match cert {
-                Some(c) => Entropy::EncryptedKey(Fragment::parse(&encrypted_key_for(
+                Some(c) => Entropy::EncryptedKey(Fragment::from_own_output(encrypted_key_for(
                     c,
                     server_entropy.expose(),
-                )?)?),
+                )?)),
                 None => Entropy::BinarySecret(BinarySecret::new(
                     Some(BinarySecretType::Nonce),
                     server_entropy.expose().to_vec(),
@@ -540,10 +540,9 @@ pub(crate) fn write_proof(
         KeyMaterial::Requester => {}
         KeyMaterial::Server => {
             rstr.requested_proof_token = Some(match cert {
-                Some(c) => RequestedProofToken::EncryptedKey(Fragment::parse(&encrypted_key_for(
-                    c,
-                    key.key.expose(),
-                )?)?),
+                Some(c) => RequestedProofToken::EncryptedKey(Fragment::from_own_output(
+                    encrypted_key_for(c, key.key.expose())?,
+                )),
                 None => RequestedProofToken::BinarySecret(BinarySecret::new(
                     None,
                     key.key.expose().to_vec(),

@@ -25,7 +25,7 @@ use crate::trust::{
     TokenHolder, TokenType,
 };
 use crate::wss::{Clock, UsernameTokenInfo};
-use crate::xml::{ns, Document, NodeId, Writer};
+use crate::xml::{ns, Document, NodeId};
 
 use super::request::ParsedRequest;
 use super::{Engine, Error, Response, Transport};
@@ -405,10 +405,10 @@ fn key_rstr(
     let mut rstr = RequestSecurityTokenResponse::new(rst.version);
     rstr.context = rst.context.clone();
     rstr.params.token_type = Some(TokenType::from_uri(MASTER_TOKEN_TYPE));
-    let mut w = Writer::new();
     let id = format!("mt-{}-{}", claims.serial_number, claims.sequence_number);
-    keyx::xml::write_master_token(&mut w, token, Some(&id));
-    rstr.requested_security_token = Some(TokenHolder::new(Fragment::parse(&w.finish()?)?));
+    rstr.requested_security_token = Some(TokenHolder::new(Fragment::build(|w| {
+        keyx::xml::write_master_token(w, token, Some(&id))
+    })?));
     // Created: when the token was sealed (its expiration minus the policy lifetime).
     let created = claims
         .expiration
@@ -416,9 +416,9 @@ fn key_rstr(
         .min(claims.expiration);
     rstr.params.lifetime = Lifetime::from_seconds(created, claims.expiration);
     if let Some(data) = data {
-        let mut w = Writer::new();
-        keyx::xml::write_key_response_data(&mut w, data);
-        rstr.params.extensions.push(Fragment::parse(&w.finish()?)?);
+        rstr.params.extensions.push(Fragment::build(|w| {
+            keyx::xml::write_key_response_data(w, data)
+        })?);
     }
     Ok(rstr)
 }

@@ -33,7 +33,6 @@ use crate::trust::{
     RequestedReference, TokenHolder, TokenKind as HeldKind, TokenType, UseKey,
 };
 use crate::wss::{self, SigningToken};
-use crate::xml::Writer;
 use crate::xmlsec;
 
 use super::config::{AppliesToMatch, Realm};
@@ -169,7 +168,9 @@ impl Engine {
         rstr.params.lifetime =
             Lifetime::from_seconds(now / 1000, assertion.not_on_or_after_ms / 1000);
         rstr.params.applies_to = params.applies_to.clone();
-        rstr.requested_security_token = Some(TokenHolder::new(Fragment::parse(&token_xml)?));
+        // Both forms were written just above by `saml::issue` / `saml::encrypt`.
+        rstr.requested_security_token =
+            Some(TokenHolder::new(Fragment::from_own_output(token_xml)));
         let reference = key_identifier(&assertion)?;
         rstr.requested_attached_reference = Some(reference.clone());
         rstr.requested_unattached_reference = Some(reference);
@@ -187,10 +188,8 @@ impl Engine {
 /// `wst:RequestedAttachedReference` / `RequestedUnattachedReference` content: the SAML key
 /// identifier of the assertion.
 fn key_identifier(a: &saml::IssuedAssertion) -> Result<RequestedReference, Error> {
-    let mut w = Writer::new();
-    a.write_key_identifier(&mut w);
     Ok(RequestedReference {
-        security_token_reference: Fragment::parse(&w.finish()?)?,
+        security_token_reference: Fragment::build(|w| a.write_key_identifier(w))?,
     })
 }
 

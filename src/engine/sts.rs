@@ -29,7 +29,7 @@ use crate::trust::{
     TrustVersion,
 };
 use crate::wss::{self, Clock, Encryptor, Environment, Protection, Signer, SignerKeyInfo};
-use crate::xml::{ns, Document, Writer};
+use crate::xml::{ns, Writer};
 use crate::xmlsec::{SignatureMethod, SigningKey};
 
 use super::config::EngineConfig;
@@ -431,17 +431,15 @@ impl Engine {
             context,
         } = reply;
         let action = Action::FinalResponse(binding).uri(version);
-        let body_xml = match (single, rstrs.as_slice()) {
-            (true, [one]) => one.to_xml()?,
-            _ if version.is_feb2005() && rstrs.len() == 1 => rstrs
-                .first()
-                .ok_or(Error::Internal {
-                    what: "no response",
-                })?
-                .to_xml()?,
-            _ => RequestSecurityTokenResponseCollection::new(version, rstrs).to_xml()?,
+        // Written straight into the envelope's Body (no text in between to parse again).
+        let mut rstrs = rstrs;
+        let body_element: Box<dyn ToXml> = if rstrs.len() == 1 && (single || version.is_feb2005()) {
+            Box::new(rstrs.pop().ok_or(Error::Internal {
+                what: "no response",
+            })?)
+        } else {
+            Box::new(RequestSecurityTokenResponseCollection::new(version, rstrs))
         };
-        let body_doc = Document::parse(body_xml.as_bytes())?;
         let reply = req
             .addressing
             .reply(action, format!("urn:uuid:{}", uuid()?));
@@ -450,9 +448,7 @@ impl Engine {
                 reply.write(w, "r");
             }
         };
-        let body = |w: &mut Writer| {
-            w.copy(&body_doc, body_doc.root());
-        };
+        let body = |w: &mut Writer| body_element.write(w);
         let confirmations: Vec<Vec<u8>> = req
             .secured
             .signatures

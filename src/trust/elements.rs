@@ -690,7 +690,7 @@ impl TokenHolder {
 
     /// A holder of the serialization of `token`.
     pub fn from_token<T: ToXml>(token: &T) -> Result<Self, Error> {
-        Ok(Self::new(Fragment::parse(&token.to_xml()?)?))
+        Ok(Self::new(Fragment::build(|w| token.write(w))?))
     }
 
     /// Reads the content of a container element.
@@ -776,20 +776,21 @@ impl RequestedReference {
         value_type: Option<&str>,
         token_type: Option<&str>,
     ) -> Result<Self, Error> {
-        let mut w = Writer::new();
-        w.start(ns::WSSE, "SecurityTokenReference");
-        if let Some(t) = token_type {
-            w.attr(ns::WSSE11, "TokenType", t);
-        }
-        w.start(ns::WSSE, "Reference");
-        w.attr("", "URI", uri);
-        if let Some(v) = value_type {
-            w.attr("", "ValueType", v);
-        }
-        w.end();
-        w.end();
+        let security_token_reference = Fragment::build(|w| {
+            w.start(ns::WSSE, "SecurityTokenReference");
+            if let Some(t) = token_type {
+                w.attr(ns::WSSE11, "TokenType", t);
+            }
+            w.start(ns::WSSE, "Reference");
+            w.attr("", "URI", uri);
+            if let Some(v) = value_type {
+                w.attr("", "ValueType", v);
+            }
+            w.end();
+            w.end();
+        })?;
         Ok(Self {
-            security_token_reference: Fragment::parse(&w.finish()?)?,
+            security_token_reference,
         })
     }
 
@@ -799,18 +800,19 @@ impl RequestedReference {
         value: &str,
         token_type: Option<&str>,
     ) -> Result<Self, Error> {
-        let mut w = Writer::new();
-        w.start(ns::WSSE, "SecurityTokenReference");
-        if let Some(t) = token_type {
-            w.attr(ns::WSSE11, "TokenType", t);
-        }
-        w.start(ns::WSSE, "KeyIdentifier");
-        w.attr("", "ValueType", value_type);
-        w.text(value);
-        w.end();
-        w.end();
+        let security_token_reference = Fragment::build(|w| {
+            w.start(ns::WSSE, "SecurityTokenReference");
+            if let Some(t) = token_type {
+                w.attr(ns::WSSE11, "TokenType", t);
+            }
+            w.start(ns::WSSE, "KeyIdentifier");
+            w.attr("", "ValueType", value_type);
+            w.text(value);
+            w.end();
+            w.end();
+        })?;
         Ok(Self {
-            security_token_reference: Fragment::parse(&w.finish()?)?,
+            security_token_reference,
         })
     }
 

@@ -291,12 +291,10 @@ pub fn secure_envelope(
             digest: signer.digest,
             id: None,
         };
-        let sig = xmlsec::sign(&doc, &refs, spec, signer.key, Some(ki)).map_err(xs)?;
-        // Read back the value we produced (for SignatureConfirmation checks by the caller).
-        let sig_doc = Document::parse(sig.as_bytes())?;
-        signature_value = sig_doc
-            .child(sig_doc.root(), ns::DS, "SignatureValue")
-            .and_then(|v| xmlsec::base64_decode(&sig_doc.text(v)));
+        let made = xmlsec::sign_with_value(&doc, &refs, spec, signer.key, Some(ki)).map_err(xs)?;
+        // Our value, for the caller's SignatureConfirmation checks.
+        signature_value = Some(made.value);
+        let sig = made.xml;
         if p.order == Order::SignThenEncrypt && p.encrypt_signature && p.encrypt.is_some() {
             let (Some((_, cipher)), Some(key)) = (&p.encrypt, &content_key) else {
                 return Err(Error::Malformed { what: "encryption" });

@@ -20,6 +20,8 @@ pub struct Writer {
     in_start_tag: bool,
     error: Option<Error>,
     generated: u32,
+    /// Write empty elements as a start-tag and an end-tag (as canonical XML does).
+    expand_empty: bool,
 }
 
 #[derive(Debug)]
@@ -54,6 +56,17 @@ impl Writer {
     pub fn with_capacity(cap: usize) -> Self {
         Self {
             out: String::with_capacity(cap),
+            ..Self::default()
+        }
+    }
+
+    /// A writer that writes empty elements as `<a></a>`, never `<a/>`, as canonical XML
+    /// does. Text and attribute values are escaped by the Canonical XML rules in either mode,
+    /// so a document written this way with each namespace declared on the element that first
+    /// uses it, and at most one attribute per element, is its own exclusive canonical form.
+    pub fn canonical_empty_elements() -> Self {
+        Self {
+            expand_empty: true,
             ..Self::default()
         }
     }
@@ -292,10 +305,11 @@ impl Writer {
             self.fail("end without an open element");
             return self;
         };
-        if self.in_start_tag {
+        if self.in_start_tag && !self.expand_empty {
             self.out.push_str("/>");
             self.in_start_tag = false;
         } else {
+            self.close_start_tag();
             self.out.push_str("</");
             self.out.push_str(&open.qname);
             self.out.push('>');
@@ -367,6 +381,29 @@ impl Writer {
         self.end();
     }
 
+    /// Inserts `xml`, text an earlier [`Writer`] produced, as it is (no parse, no copy).
+    ///
+    /// `xml` must be content written by a fresh `Writer` (so it is well-formed, escaped, and
+    /// declares every prefix it uses itself); never text from outside. Such content keeps its
+    /// meaning wherever it goes, except that its unprefixed no-namespace elements carry no
+    /// `xmlns=""`: so it may only go where no default namespace is bound, which
+    /// [`Writer::can_insert_own_output`] tells.
+    pub(crate) fn insert_own_output(&mut self, xml: &str) -> &mut Self {
+        if !self.can_insert_own_output() {
+            self.fail("own output inserted under a default namespace");
+            return self;
+        }
+        self.close_start_tag();
+        self.out.push_str(xml);
+        self
+    }
+
+    /// True when no default namespace is bound here, so that [`Writer::insert_own_output`]
+    /// keeps the meaning of what it inserts.
+    pub(crate) fn can_insert_own_output(&self) -> bool {
+        self.bound("").is_none_or(str::is_empty)
+    }
+
     /// The bytes written so far (for signing a fragment in place).
     pub fn as_str(&self) -> &str {
         &self.out
@@ -381,5 +418,65 @@ impl Writer {
             return Err(Error::Write("unclosed element"));
         }
         Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_mode_expands_empty_elements_only() {
+        let mut w = Writer::canonical_empty_elements();
+        w.start("urn:a", "a").attr("", "x", "1");
+        w.start("urn:a", "b").end();
+        w.element_text("urn:a", "c", "t");
+        w.end();
+        let s = w.finish().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s,
+            r#"<ns1:a xmlns:ns1="urn:a" x="1"><ns1:b></ns1:b><ns1:c>t</ns1:c></ns1:a>"#
+        );
+        let mut w = Writer::new();
+        w.start("urn:a", "b").end();
+        assert_eq!(
+            w.finish().ok().as_deref(),
+            Some(r#"<ns1:b xmlns:ns1="urn:a"/>"#)
+        );
+    }
+
+    #[test]
+    fn own_output_goes_in_as_it_is_but_never_under_a_default_namespace() {
+        let mut inner = Writer::new();
+        inner.start("", "x").attr("urn:p", "y", "1").end();
+        let inner = inner.finish().unwrap_or_else(|e| panic!("{e}"));
+
+        let mut w = Writer::new();
+        w.start("urn:a", "a").attr("", "k", "v");
+        w.insert_own_output(&inner);
+        w.end();
+        let s = w.finish().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s,
+            format!(r#"<ns1:a xmlns:ns1="urn:a" k="v">{inner}</ns1:a>"#)
+        );
+
+        let mut w = Writer::new();
+        w.start_prefixed("urn:a", "a", Some(""));
+        assert!(!w.can_insert_own_output());
+        w.insert_own_output(&inner);
+        w.end();
+        assert!(
+            w.finish().is_err(),
+            "the no-namespace x would fall into urn:a"
+        );
+
+        let mut w = Writer::new();
+        w.start_prefixed("urn:a", "a", Some(""));
+        w.start("", "n");
+        assert!(w.can_insert_own_output(), "xmlns=\"\" undoes the default");
+        w.end();
+        w.end();
+        assert!(w.finish().is_ok());
     }
 }

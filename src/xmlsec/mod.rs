@@ -21,7 +21,9 @@ mod verified;
 pub use algorithm::{C14nAlgorithm, SignatureMethod};
 pub use base64::{decode as base64_decode, encode as base64_encode};
 pub use dsig::model::{Reference, Signature, Transform};
-pub use dsig::sign::{sign, SignReference, SignatureSpec, SigningKey};
+pub use dsig::sign::{
+    sign, sign_with_value, MadeSignature, SignReference, SignatureSpec, SigningKey,
+};
 pub use dsig::verify::{verify, VerificationKey};
 pub use enc::decrypt::{
     decrypt_data, decrypt_key, replace_encrypted_data, Decrypted, KeyEncryptionKey,

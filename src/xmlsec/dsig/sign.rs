@@ -99,6 +99,16 @@ fn write_signed_info(
     w.end();
 }
 
+/// A signature made by [`sign_with_value`]: the `ds:Signature` element text, and the raw
+/// SignatureValue in it (what a peer's `wsse11:SignatureConfirmation` must echo).
+#[derive(Clone, Debug)]
+pub struct MadeSignature {
+    /// The `ds:Signature` element (declares the namespaces it uses).
+    pub xml: String,
+    /// The signature value (the bytes base64-encoded in `ds:SignatureValue`).
+    pub value: Vec<u8>,
+}
+
 /// Builds the `ds:Signature` element text. `key_info` writes the content of `ds:KeyInfo`
 /// (e.g. a `wsse:SecurityTokenReference`); `None` leaves KeyInfo out.
 pub fn sign(
@@ -108,6 +118,17 @@ pub fn sign(
     key: SigningKey<'_>,
     key_info: Option<&dyn Fn(&mut Writer)>,
 ) -> Result<String, Error> {
+    Ok(sign_with_value(doc, refs, spec, key, key_info)?.xml)
+}
+
+/// As [`sign`], also returning the signature value, so the caller need not read it back.
+pub fn sign_with_value(
+    doc: &Document,
+    refs: &[SignReference<'_>],
+    spec: SignatureSpec<'_>,
+    key: SigningKey<'_>,
+    key_info: Option<&dyn Fn(&mut Writer)>,
+) -> Result<MadeSignature, Error> {
     let mut digested = Vec::with_capacity(refs.len());
     for r in refs {
         if r.uri.is_empty() {
@@ -137,19 +158,7 @@ pub fn sign(
         });
     }
 
-    // Canonical SignedInfo: written standalone, parsed, canonicalized. Exclusive c14n makes
-    // it equal to its canonical form once inside the Signature element.
-    let mut si = Writer::with_capacity(1024);
-    write_signed_info(&mut si, spec.method, spec.digest, &digested);
-    let si_text = si.finish()?;
-    let si_doc = Document::parse(si_text.as_bytes())?;
-    let mut canonical = Vec::with_capacity(si_text.len());
-    canonicalize(
-        &si_doc,
-        si_doc.root(),
-        &C14nOptions::exclusive(),
-        &mut canonical,
-    )?;
+    let canonical = canonical_signed_info(spec.method, spec.digest, &digested)?;
 
     let value = match (spec.method, key) {
         (SignatureMethod::Rsa(alg), SigningKey::Rsa(k)) => k.sign(alg, &canonical)?,
@@ -157,7 +166,7 @@ pub fn sign(
         _ => return Err(Error::WrongKeyType),
     };
 
-    let mut w = Writer::with_capacity(si_text.len() + 1024);
+    let mut w = Writer::with_capacity(canonical.len() + 1024);
     w.start_prefixed(ns::DS, "Signature", Some("ds"));
     if let Some(id) = spec.id {
         w.attr("", "Id", id);
@@ -170,5 +179,113 @@ pub fn sign(
         w.end();
     }
     w.end();
-    Ok(w.finish()?)
+    Ok(MadeSignature {
+        xml: w.finish()?,
+        value,
+    })
+}
+
+/// The exclusive canonical form of the SignedInfo [`write_signed_info`] writes, without
+/// parsing it: written stand-alone, the writer declares `ds` on SignedInfo and `ec` on each
+/// InclusiveNamespaces (the only elements using them), every element has at most one
+/// attribute, and text and attribute values are escaped by the Canonical XML rules; so with
+/// empty elements written as start and end tags, the text is its own canonical form. Exclusive
+/// c14n makes it equal to the canonical form of the SignedInfo inside the Signature element.
+fn canonical_signed_info(
+    method: SignatureMethod,
+    digest: DigestAlgorithm,
+    refs: &[Digested],
+) -> Result<Vec<u8>, Error> {
+    let mut si = Writer::canonical_empty_elements();
+    write_signed_info(&mut si, method, digest, refs);
+    let canonical = si.finish()?.into_bytes();
+    debug_assert_eq!(
+        Some(&canonical),
+        parsed_canonical_signed_info(&canonical).as_ref(),
+        "SignedInfo written is not its own canonical form"
+    );
+    Ok(canonical)
+}
+
+/// The canonical form of `si` by parsing it (the check of [`canonical_signed_info`] in debug
+/// builds and tests; `debug_assert` never runs it in release builds).
+fn parsed_canonical_signed_info(si: &[u8]) -> Option<Vec<u8>> {
+    let doc = Document::parse(si).ok()?;
+    let mut out = Vec::with_capacity(si.len());
+    canonicalize(&doc, doc.root(), &C14nOptions::exclusive(), &mut out).ok()?;
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::HmacAlgorithm;
+
+    /// The SignedInfo signed is the exclusive canonical form of the SignedInfo written into
+    /// the Signature, also with values that need escaping in attributes.
+    #[test]
+    fn signed_info_signed_is_the_canonical_form_of_the_one_written() {
+        let doc = Document::parse(
+            br#"<r xmlns:p="urn:p"><p:a Id="x&amp;&lt;&gt;&quot;&#x9;&#xA;&#xD;'y">t</p:a><b Id="b1"/></r>"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let a = doc
+            .element_by_id("x&<>\"\t\n\r'y")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("a"));
+        let b = doc
+            .element_by_id("b1")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("b"));
+        let refs = [
+            SignReference {
+                node: a,
+                uri: "#x&<>\"\t\n\r'y".to_owned(),
+                enveloped: false,
+                prefixes: Some("p #default"),
+            },
+            SignReference {
+                node: b,
+                uri: "#b1".to_owned(),
+                enveloped: true,
+                prefixes: None,
+            },
+        ];
+        let key = [7u8; 32];
+        let spec = SignatureSpec {
+            method: SignatureMethod::Hmac(HmacAlgorithm::Sha256),
+            digest: DigestAlgorithm::Sha256,
+            id: Some("sig&1"),
+        };
+        let ki = |w: &mut Writer| {
+            w.element_text("urn:k", "K", "k");
+        };
+        let made = sign_with_value(&doc, &refs, spec, SigningKey::Hmac(&key), Some(&ki))
+            .unwrap_or_else(|e| panic!("{e}"));
+
+        let sig = Document::parse(made.xml.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let si = sig
+            .child(sig.root(), ns::DS, "SignedInfo")
+            .unwrap_or_else(|| panic!("SignedInfo"));
+        let mut canonical = Vec::new();
+        canonicalize(&sig, si, &C14nOptions::exclusive(), &mut canonical)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            made.value,
+            crypto::hmac_sign(HmacAlgorithm::Sha256, &key, &canonical),
+            "the value signs the canonical SignedInfo as written"
+        );
+        let sv = sig
+            .child(sig.root(), ns::DS, "SignatureValue")
+            .map(|v| sig.text(v))
+            .unwrap_or_default();
+        assert_eq!(base64::decode(&sv), Some(made.value.clone()));
+        assert_eq!(
+            made.xml,
+            sign(&doc, &refs, spec, SigningKey::Hmac(&key), Some(&ki))
+                .unwrap_or_else(|e| panic!("{e}"))
+        );
+    }
 }
