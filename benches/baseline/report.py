@@ -122,6 +122,16 @@ def callgrind_top(run, workload, iterations, top=15):
     return total, rows
 
 
+def soak_rss(run):
+    """(seconds, VmRSS KiB) samples of the server during the W-sct soak."""
+    try:
+        with open(os.path.join(run, "soak-rss.txt")) as f:
+            rows = [tuple(int(x) for x in line.split()) for line in f if line.strip()]
+    except (OSError, ValueError):
+        return None
+    return rows or None
+
+
 def build(run, note):
     m = machine(run)
     cores = int(m.get("cores", "1") or 1)
@@ -275,6 +285,23 @@ def build(run, note):
         )
     else:
         out.append(f"| W-idle: 1 000 idle keep-alive connections | {pending} | 64 MiB | | < 1× | pending |")
+    soak = soak_rss(run)
+    lsoak = load("http-W-sct-soak")
+    if soak and lsoak:
+        # Growth over the second half of the run (by then the replay memory holds a full
+        # window of timestamps and the caches are warm); under 5 % counts as none.
+        end_t = soak[-1][0]
+        mid = [kib for t, kib in soak if t >= end_t / 2] or [soak[-1][1]]
+        growth = (soak[-1][1] - mid[0]) / mid[0]
+        out.append(
+            f"| W-idle: W-sct soak over HTTP, {end_t} s at {lsoak.get('rate') or 0:.0f} req/s "
+            f"({lsoak['completed']} RSTRs, no fault) | server RSS {soak[0][1] / 1024:.1f} MiB at the start, "
+            f"{mid[0] / 1024:.1f} MiB at half time, {soak[-1][1] / 1024:.1f} MiB at the end "
+            f"(max {max(k for _, k in soak) / 1024:.1f} MiB) | no growth | second half {growth * 100:+.1f} % | < 5 % | "
+            f"{status(growth, 0.05, less=True)} |"
+        )
+    else:
+        out.append(f"| W-idle: W-sct soak, server RSS over time | {pending} | | | no growth | pending |")
     out.append("")
 
     # --- primitives

@@ -317,7 +317,7 @@ impl Engine {
                 let at = std::cell::Cell::new(None);
                 let copy = |w: &mut Writer| {
                     at.set(Some(w.as_str().len()));
-                    w.copy(&ik.element, ik.element.root());
+                    w.insert_own_output(&ik.xml);
                 };
                 sct::write_unsigned(
                     &mut w,

@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::crypto::{self, hex, SecretBytes};
 use crate::service::sct::{self, IssuerKeyContent};
-use crate::xml::{Document, Writer};
+use crate::xml::Writer;
 
 use super::config::Realm;
 use super::sts::{random8, Engine};
@@ -24,8 +24,9 @@ pub(crate) struct IssuerKey {
     pub(crate) name: String,
     /// The HMAC key.
     pub(crate) key: SecretBytes,
-    /// The signed `wsx:IssuerKey` element (parsed once, copied into each token).
-    pub(crate) element: Document,
+    /// The signed `wsx:IssuerKey` element, as our writer wrote it (inserted into each token
+    /// as it is).
+    pub(crate) xml: String,
     /// Start of the period, ms.
     created_ms: i64,
 }
@@ -97,12 +98,11 @@ impl IssuerKeys {
         };
         let mut w = Writer::new();
         sct::write_issuer_key_unsigned(&mut w, &content, key.expose(), &realm.encryption_cert)?;
-        let signed = engine.sign_document(w.finish()?)?;
-        let element = Document::parse(signed.as_bytes())?;
+        let xml = engine.sign_document(w.finish()?)?;
         Ok(IssuerKey {
             name,
             key,
-            element,
+            xml,
             created_ms: now,
         })
     }
