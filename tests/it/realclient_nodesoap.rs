@@ -91,6 +91,7 @@ fn node_soap_username_token_on_both_bindings() {
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
         assert_token(&server, &facts, &rec, "binary_secret");
         record_fixture(
+            &server,
             "node-soap",
             "1.13.0",
             &format!("{port}-username-text"),
@@ -107,6 +108,13 @@ fn node_soap_username_token_on_both_bindings() {
             assert!(fact(&facts, "fault_code").ends_with(":Sender"), "{facts:?}");
             assert_eq!(fact(&facts, "fault_subcodes"), "wst:FailedAuthentication");
         }
+        record_fixture(
+            &server,
+            "node-soap",
+            "1.13.0",
+            &format!("{port}-username-digest"),
+            &rec,
+        );
     }
 }
 
@@ -126,6 +134,6 @@ fn node_soap_x509_signature_on_both_bindings() {
             "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
         );
         assert_token(&server, &facts, &rec, "encrypted_key");
-        record_fixture("node-soap", "1.13.0", &format!("{port}-x509"), &rec);
+        record_fixture(&server, "node-soap", "1.13.0", &format!("{port}-x509"), &rec);
     }
 }

@@ -9,7 +9,8 @@
 //        [--user NAME --password-file FILE] [--key PEM --cert PEM] --record DIR
 //
 // Prints `key=value` facts on stdout (the Rust test reads them) and writes the envelopes sent
-// and received to DIR/request.xml and DIR/response.xml. Exits 0 when node-soap produced a
+// and received to DIR/request.xml and DIR/response.xml (and how it was posted to
+// DIR/request.http.json, see recording.js). Exits 0 when node-soap produced a
 // result or a SOAP fault (as node-soap reports it); anything else is a crash.
 'use strict';
 
@@ -17,6 +18,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const soap = require('soap');
+const { writeHttp } = require('./recording');
 
 const WST = 'http://docs.oasis-open.org/ws-sx/ws-trust/200512';
 const SCT_TYPE = 'http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct';
@@ -85,6 +87,7 @@ async function main() {
     fault = err;
   }
   fs.writeFileSync(path.join(a.record, 'request.xml'), client.lastRequest || '');
+  writeHttp(a.record, client.lastEndpoint, client.lastRequestHeaders);
   const received = fault ? (fault.body || '') : result[1];
   fs.writeFileSync(path.join(a.record, 'response.xml'), received || '');
   if (fault) {

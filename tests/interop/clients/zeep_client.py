@@ -9,7 +9,8 @@ zeep as lxml elements; WS-Security comes from zeep's own `zeep.wsse` classes.
                    --record DIR
 
 Prints `key=value` facts on stdout (the Rust test reads them) and writes the envelopes zeep
-sent and received to DIR/request.xml and DIR/response.xml. Exits 0 whenever zeep behaved as
+sent and received to DIR/request.xml and DIR/response.xml (and how it was posted to
+DIR/request.http.json, see recording.py). Exits 0 whenever zeep behaved as
 a zeep user would see it (a token or a zeep.exceptions.Fault); anything else is a crash.
 """
 
@@ -28,6 +29,8 @@ from zeep.wsse import utils as wsse_utils
 from zeep.wsse.compose import Compose
 from zeep.wsse.signature import BinarySignature, verify_envelope
 from zeep.wsse.username import UsernameToken
+
+from recording import write_http
 
 WST = "http://docs.oasis-open.org/ws-sx/ws-trust/200512"
 WSC = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512"
@@ -160,6 +163,7 @@ def main():
             with open(a.record + "/request.xml", "wb") as f:
                 f.write(etree.tostring(history.last_sent["envelope"]))
             print("request_soap_ns=%s" % etree.QName(history.last_sent["envelope"]).namespace)
+            write_http(a.record, service._binding_options["address"], history.last_sent["http_headers"])
         if history.last_received is not None:
             with open(a.record + "/response.xml", "wb") as f:
                 f.write(etree.tostring(history.last_received["envelope"]))
