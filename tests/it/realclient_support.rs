@@ -334,7 +334,8 @@ pub struct Sidecar {
     pub pattern: Pattern,
     /// How the request was posted, as the client sent it.
     pub http: HttpSent,
-    /// The fixed clock of the replay: the request's first wsu:Created.
+    /// The fixed clock of the replay: the request's first wsu:Created (the time of
+    /// recording when the request has none).
     pub clock: String,
     /// The data directory (under fixtures/realclients/) the server ran on.
     pub datadir: String,
@@ -606,7 +607,8 @@ pub fn record_fixture_after(
     let doc = Document::parse(&request).unwrap();
     let clock = find(&doc, ns::WSU, "Created")
         .map(|n| doc.text(n).trim().to_owned())
-        .expect("a wsu:Created in the request");
+        // A request without a timestamp: the time of recording.
+        .unwrap_or_else(|| wstrust::xml::datetime::format(SystemClock.now_ms()));
     let soap = match Envelope::read(&doc, None).unwrap().version() {
         wstrust::soap::SoapVersion::V11 => "1.1",
         _ => "1.2",
