@@ -397,26 +397,6 @@ pub struct Outcome {
     pub fault: Option<String>,
 }
 
-impl Outcome {
-    /// A one-line description for the interop matrix.
-    pub fn label(&self) -> String {
-        if let Some(f) = &self.fault {
-            return format!("fault `{f}`");
-        }
-        let mut s = match &self.token_type {
-            Some(t) => format!("issued `{t}`"),
-            None => "answered".to_owned(),
-        };
-        if let Some(p) = self.proof.as_deref().filter(|p| *p != "none") {
-            s.push_str(&format!(", proof {p}; keys agree"));
-        }
-        if let Some(a) = &self.answer {
-            s.push_str(&format!(" ({a})"));
-        }
-        s
-    }
-}
-
 /// A QName's text in element `el` with its prefix replaced by the namespace's usual one.
 fn normalized_qname(doc: &Document, el: NodeId) -> String {
     let text = doc.text(el);
