@@ -212,7 +212,13 @@ fn adal_python_adfs_username_password_steps() {
         &rec,
         "AdalError: WS-Trust RST request returned http error: 500 and server response: <s:Envelope",
     );
-    record_fixture(&server, "adal", "1.2.7", "Soap12-username-wrong-password", &rec);
+    record_fixture(
+        &server,
+        "adal",
+        "1.2.7",
+        "Soap12-username-wrong-password",
+        &rec,
+    );
 }
 
 #[test]

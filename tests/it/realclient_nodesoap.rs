@@ -134,6 +134,12 @@ fn node_soap_x509_signature_on_both_bindings() {
             "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
         );
         assert_token(&server, &facts, &rec, "encrypted_key");
-        record_fixture(&server, "node-soap", "1.13.0", &format!("{port}-x509"), &rec);
+        record_fixture(
+            &server,
+            "node-soap",
+            "1.13.0",
+            &format!("{port}-x509"),
+            &rec,
+        );
     }
 }

@@ -424,7 +424,9 @@ fn normalized_qname(doc: &Document, el: NodeId) -> String {
 pub fn first_rstr(doc: &Document) -> Option<(NodeId, &'static str)> {
     find(doc, ns::WST13, "RequestSecurityTokenResponse")
         .map(|r| (r, ns::WST13))
-        .or_else(|| find(doc, ns::WST_2005, "RequestSecurityTokenResponse").map(|r| (r, ns::WST_2005)))
+        .or_else(|| {
+            find(doc, ns::WST_2005, "RequestSecurityTokenResponse").map(|r| (r, ns::WST_2005))
+        })
 }
 
 /// The token element inside an RSTR's RequestedSecurityToken, if any.
@@ -506,10 +508,17 @@ pub fn auth_of_request(doc: &Document) -> String {
         let kind = doc
             .child(ut, ns::WSSE, "Password")
             .and_then(|p| doc.attribute(p, "", "Type").map(str::to_owned))
-            .map_or("text", |t| if t.ends_with("#PasswordDigest") { "digest" } else { "text" });
+            .map_or("text", |t| {
+                if t.ends_with("#PasswordDigest") {
+                    "digest"
+                } else {
+                    "text"
+                }
+            });
         return format!("username ({kind})");
     }
-    if find(doc, ns::WSSE, "BinarySecurityToken").is_some() && find(doc, ns::DS, "Signature").is_some()
+    if find(doc, ns::WSSE, "BinarySecurityToken").is_some()
+        && find(doc, ns::DS, "Signature").is_some()
     {
         return "X.509 signature".to_owned();
     }
@@ -597,7 +606,10 @@ pub fn record_fixture_after(
         wstrust::crypto::DigestAlgorithm::Sha256,
         server.config.as_bytes(),
     );
-    let config = format!("config-{}.wstrust.toml", &wstrust::crypto::hex(&digest)[..12]);
+    let config = format!(
+        "config-{}.wstrust.toml",
+        &wstrust::crypto::hex(&digest)[..12]
+    );
     std::fs::write(out.join(&config), &server.config).unwrap();
     let car = Sidecar {
         client: client.to_owned(),

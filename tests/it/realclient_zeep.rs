@@ -156,7 +156,11 @@ fn zeep_refusals_are_soap_faults_zeep_raises() {
                 !response.contains("Argon2") && !response.contains("argon2"),
                 "{response}"
             );
-            let case = if extra.is_empty() { auth } else { "text-no-timestamp" };
+            let case = if extra.is_empty() {
+                auth
+            } else {
+                "text-no-timestamp"
+            };
             record_fixture(
                 &server,
                 "zeep",

@@ -83,8 +83,7 @@ fn read(stem: &str, ext: &str) -> Vec<u8> {
 }
 
 fn client_key(dir: &std::path::Path) -> RsaPrivateKey {
-    RsaPrivateKey::from_pem(&std::fs::read_to_string(dir.join("pki/client.key")).unwrap())
-        .unwrap()
+    RsaPrivateKey::from_pem(&std::fs::read_to_string(dir.join("pki/client.key")).unwrap()).unwrap()
 }
 
 /// The requester's key from a response: the proof token read as it says (`None` without
@@ -94,17 +93,22 @@ fn requester_key(dir: &std::path::Path, request: &Document, resp: &Document) -> 
     let proof = resp.child(rstr, t, "RequestedProofToken")?;
     let open = |ek| {
         let ek = EncryptedKey::read(resp, ek).unwrap();
-        decrypt_key(&ek, KeyEncryptionKey::Rsa(&client_key(dir)), &Policy::default())
-            .unwrap()
-            .expose()
-            .to_vec()
+        decrypt_key(
+            &ek,
+            KeyEncryptionKey::Rsa(&client_key(dir)),
+            &Policy::default(),
+        )
+        .unwrap()
+        .expose()
+        .to_vec()
     };
     if resp.child(proof, t, "ComputedKey").is_some() {
         let entropy = resp.child(rstr, t, "Entropy").expect("server entropy");
         let server = match resp.child(entropy, ns::XENC, "EncryptedKey") {
             Some(ek) => open(ek),
-            None => base64_decode(&resp.text(resp.child(entropy, t, "BinarySecret").unwrap()))
-                .unwrap(),
+            None => {
+                base64_decode(&resp.text(resp.child(entropy, t, "BinarySecret").unwrap())).unwrap()
+            }
         };
         let mine = find(request, t, "Entropy")
             .and_then(|e| request.child(e, t, "BinarySecret"))
@@ -159,17 +163,29 @@ fn assert_keys_agree(stem: &str, dir: &std::path::Path, request: &[u8], response
     } else if name.ns == ns::SAML1 || name.ns == ns::SAML2 {
         service.saml(&resp, token, &address, now)
     } else {
-        panic!("{stem}: a token the replay cannot check: {{{}}}{}", name.ns, name.local)
+        panic!(
+            "{stem}: a token the replay cannot check: {{{}}}{}",
+            name.ns, name.local
+        )
     };
     if let Some(user) = username(&req) {
-        assert_eq!(validated.principal, user, "{stem}: the token names the requester");
+        assert_eq!(
+            validated.principal, user,
+            "{stem}: the token names the requester"
+        );
     } else {
-        assert!(!validated.principal.is_empty(), "{stem}: the token names a requester");
+        assert!(
+            !validated.principal.is_empty(),
+            "{stem}: the token names a requester"
+        );
     }
     match requester_key(dir, &req, &resp) {
         Some(mine) => {
             let theirs = validated.key.expect("a token with a key").expose().to_vec();
-            assert_eq!(mine, theirs, "{stem}: requester and service disagree on the key");
+            assert_eq!(
+                mine, theirs,
+                "{stem}: requester and service disagree on the key"
+            );
         }
         None => {
             // No proof token: a bearer assertion, or a token keeping the key it had.
@@ -211,7 +227,10 @@ fn replay(r: &Replayer, stem: &str, car: &Sidecar) {
     let now = clock_ms(car);
 
     let outcome = outcome_of(&recorded);
-    assert_eq!(outcome, car.expect, "{stem}: the recorded response's outcome");
+    assert_eq!(
+        outcome, car.expect,
+        "{stem}: the recorded response's outcome"
+    );
     if outcome.fault.is_none() {
         assert_keys_agree(stem, &r.dir, &request, &recorded, now + 1000);
     }
