@@ -342,3 +342,49 @@ fn a_replayed_request_changed_in_its_body_is_refused() {
     assert_eq!(reply.status, 500, "{stem}");
     assert!(outcome_of(&reply.body).fault.is_some());
 }
+
+#[test]
+fn in_process_handling_routes_as_the_server_does() {
+    let all = sidecars();
+    let (_, car) = all
+        .iter()
+        .find(|(_, c)| c.http.path.starts_with("/adfs/"))
+        .expect("a recording on an AD FS alias");
+    let r = Replayer::new(car);
+    let get = |target: &str| {
+        r.handler.handle(
+            &HttpRequest {
+                method: "GET",
+                target,
+                headers: &[],
+                body: b"",
+            },
+            Transport::default(),
+            &FixedClock(clock_ms(car)),
+        )
+    };
+    let health = get("/healthz");
+    assert_eq!((health.status, health.body.as_slice()), (200, &b"ok\n"[..]));
+    assert_eq!(get("/nowhere").status, 404);
+    let wsdl = get("/sts?wsdl");
+    assert_eq!(wsdl.status, 200);
+    assert!(String::from_utf8_lossy(&wsdl.body).contains("wsdl:definitions"));
+    assert_eq!(get("/sts").status, 405, "GET /sts without ?wsdl");
+    let mex = get("/adfs/services/trust/mex");
+    assert_eq!(mex.status, 200, "the AD FS metadata alias");
+    assert!(String::from_utf8_lossy(&mex.body).contains(&car.http.path));
+    let plain = r.handler.handle(
+        &HttpRequest {
+            method: "POST",
+            target: &car.http.path,
+            headers: &[("Content-Type", "text/plain")],
+            body: &read(
+                &format!("{}-{}", car.client, car.pattern.name),
+                "request.xml",
+            ),
+        },
+        Transport { confidential: true },
+        &FixedClock(clock_ms(car)),
+    );
+    assert_eq!(plain.status, 415, "a SOAP endpoint wants a SOAP media type");
+}
