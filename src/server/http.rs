@@ -16,7 +16,7 @@ use super::metadata::Metadata;
 use super::metrics::{fault_code, Action, Metrics, Outcome};
 use super::settings::{Endpoint, ServerSettings};
 use crate::engine::request::Incoming;
-use crate::engine::{Engine, RequestOptions, Transport};
+use crate::engine::{Engine, RequestOptions, Response as EngineResponse, Transport};
 use crate::soap::SoapVersion;
 use crate::wss::SystemClock;
 
@@ -89,7 +89,7 @@ impl Shared {
 }
 
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
-enum Route {
+pub(super) enum Route {
     AdfsMex,
     Health,
     Keyx,
@@ -119,17 +119,22 @@ pub(super) fn service(
 }
 
 /// What the pipeline produced, before logging.
-struct Answer {
-    status: StatusCode,
-    content_type: &'static str,
-    body: Bytes,
+pub(super) struct Answer {
+    pub(super) status: StatusCode,
+    pub(super) content_type: &'static str,
+    pub(super) body: Bytes,
     action: Action,
     outcome: Outcome,
     reason: Option<String>,
 }
 
 impl Answer {
-    fn plain(status: StatusCode, action: Action, outcome: Outcome, text: &'static str) -> Self {
+    pub(super) fn plain(
+        status: StatusCode,
+        action: Action,
+        outcome: Outcome,
+        text: &'static str,
+    ) -> Self {
         Self {
             status,
             content_type: "text/plain; charset=utf-8",
@@ -208,16 +213,109 @@ async fn handle(
 }
 
 async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport) -> Answer {
-    let Some(route) = shared.route(req.uri().path()) else {
-        return Answer::plain(
+    let planned = plan(
+        shared,
+        req.method(),
+        req.uri().path(),
+        req.uri().query(),
+        &|name: &str| header(&req, name),
+    );
+    match planned {
+        Plan::Done(a) => a,
+        Plan::Soap {
+            route,
+            content_type,
+            soap_action,
+            default_action,
+        } => {
+            let body =
+                match read_body(req, shared.settings.limits.max_body_bytes, default_action).await {
+                    Ok(b) => b,
+                    Err(a) => return a,
+                };
+            let (action, options) =
+                match soap_work(shared, route, &content_type, soap_action.as_deref(), &body) {
+                    SoapWork::Done(a) => return a,
+                    SoapWork::Engine { action, options } => (action, options),
+                };
+            // The engine is synchronous and CPU-bound (signatures, Argon2): it runs on the
+            // blocking pool so the I/O workers stay free; each request is independent (no
+            // shared lock).
+            let engine = Arc::clone(&shared.engine);
+            let r = tokio::task::spawn_blocking(move || {
+                engine.handle_with(
+                    Incoming {
+                        body: &body,
+                        content_type: Some(content_type.as_str()),
+                        soap_action: soap_action.as_deref(),
+                    },
+                    transport,
+                    &SystemClock,
+                    &options,
+                )
+            })
+            .await;
+            match r {
+                Ok(r) => engine_answer(shared, action, r),
+                Err(_) => task_failed(action),
+            }
+        }
+        Plan::Keyx => {
+            let body = match read_body(req, keyx_max_body(shared), Action::Keyx).await {
+                Ok(b) => b,
+                Err(a) => return a,
+            };
+            let engine = Arc::clone(&shared.engine);
+            let r = tokio::task::spawn_blocking(move || {
+                engine.handle_keyx_json(&body, transport, &SystemClock)
+            })
+            .await;
+            match r {
+                Ok(r) => keyx_answer(shared, r),
+                Err(_) => task_failed(Action::Keyx),
+            }
+        }
+    }
+}
+
+/// What the request line and headers decide, before any body is read.
+pub(super) enum Plan {
+    /// Answered without reading the body.
+    Done(Answer),
+    /// A SOAP POST to the token service or a metadata endpoint, with an accepted media type.
+    Soap {
+        /// Where it goes.
+        route: Route,
+        /// Its `Content-Type` (a SOAP one).
+        content_type: String,
+        /// Its `SOAPAction`, unquoted.
+        soap_action: Option<String>,
+        /// The action counted when the body is refused.
+        default_action: Action,
+    },
+    /// A JSON key exchange POST.
+    Keyx,
+}
+
+/// Routes a request by method and path (`query` only matters for `GET /sts?wsdl`); `header`
+/// reads a request header by lower-case name. The one routing of both the socket server and
+/// [`super::InProcess`].
+pub(super) fn plan(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    header: &dyn Fn(&str) -> Option<String>,
+) -> Plan {
+    let Some(route) = shared.route(path) else {
+        return Plan::Done(Answer::plain(
             StatusCode::NOT_FOUND,
             Action::Other,
             Outcome::Rejected,
             "not found\n",
-        );
+        ));
     };
-    let method = req.method();
-    match (route, method) {
+    Plan::Done(match (route, method) {
         (Route::Health, &Method::GET) => {
             Answer::plain(StatusCode::OK, Action::Health, Outcome::Ok, "ok\n")
         }
@@ -227,11 +325,7 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
             ..Answer::plain(StatusCode::OK, Action::Metrics, Outcome::Ok, "")
         },
         (Route::Sts(_), &Method::GET) => {
-            if req
-                .uri()
-                .query()
-                .is_some_and(|q| q.eq_ignore_ascii_case("wsdl"))
-            {
+            if query.is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
                 Answer {
                     content_type: "text/xml; charset=utf-8",
                     body: Bytes::from(shared.metadata.wsdl().to_owned()),
@@ -256,9 +350,45 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
             body: Bytes::from(shared.metadata.adfs_wsdl().to_owned()),
             ..Answer::plain(StatusCode::OK, Action::Metadata, Outcome::Ok, "")
         },
-        (Route::Keyx, &Method::POST) => keyx(shared, req, transport).await,
+        (Route::Keyx, &Method::POST) => {
+            let json = header("content-type").is_some_and(|c| {
+                c.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+            if json {
+                return Plan::Keyx;
+            }
+            Answer::plain(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Action::Keyx,
+                Outcome::Rejected,
+                "send application/json\n",
+            )
+        }
         (Route::Sts(_) | Route::Mex | Route::AdfsMex, &Method::POST) => {
-            soap(shared, route, req, transport).await
+            let default_action = if route == Route::Mex || route == Route::AdfsMex {
+                Action::Metadata
+            } else {
+                Action::Other
+            };
+            match header("content-type") {
+                Some(content_type) if SoapVersion::from_content_type(&content_type).is_some() => {
+                    return Plan::Soap {
+                        route,
+                        content_type,
+                        soap_action: header("soapaction")
+                            .map(|a| a.trim().trim_matches('"').to_owned()),
+                        default_action,
+                    }
+                }
+                _ => Answer::plain(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    default_action,
+                    Outcome::Rejected,
+                    "send text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)\n",
+                ),
+            }
         }
         _ => Answer::plain(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -266,7 +396,7 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
             Outcome::Rejected,
             "method not allowed\n",
         ),
-    }
+    })
 }
 
 fn header(req: &Request<HyperBody>, name: &str) -> Option<String> {
@@ -276,43 +406,34 @@ fn header(req: &Request<HyperBody>, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn soap(
+/// What a SOAP request needs once its body is read.
+pub(super) enum SoapWork {
+    /// A metadata answer.
+    Done(Answer),
+    /// An engine call with these options, counted as this action.
+    Engine {
+        /// The action, for the log and the counters.
+        action: Action,
+        /// The endpoint's options (an alias's default token type).
+        options: RequestOptions,
+    },
+}
+
+/// Answers a metadata request, or says how the engine is to be called.
+pub(super) fn soap_work(
     shared: &Shared,
     route: Route,
-    req: Request<HyperBody>,
-    transport: Transport,
-) -> Answer {
-    let limits = shared.settings.limits;
-    let content_type = header(&req, "content-type");
-    let soap_action = header(&req, "soapaction").map(|a| a.trim().trim_matches('"').to_owned());
-    let default_action = if route == Route::Mex || route == Route::AdfsMex {
-        Action::Metadata
-    } else {
-        Action::Other
-    };
-    if content_type
-        .as_deref()
-        .and_then(SoapVersion::from_content_type)
-        .is_none()
-    {
-        return Answer::plain(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            default_action,
-            Outcome::Rejected,
-            "send text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)\n",
-        );
-    }
-    let body = match read_body(req, limits.max_body_bytes, default_action).await {
-        Ok(b) => b,
-        Err(a) => return a,
-    };
-
+    content_type: &str,
+    soap_action: Option<&str>,
+    body: &[u8],
+) -> SoapWork {
     if route == Route::Mex || route == Route::AdfsMex {
-        let (ct, sa) = (content_type.as_deref(), soap_action.as_deref());
         let a = if route == Route::Mex {
-            shared.metadata.soap(&body, ct, sa)
+            shared.metadata.soap(body, Some(content_type), soap_action)
         } else {
-            shared.metadata.adfs_soap(&body, ct, sa)
+            shared
+                .metadata
+                .adfs_soap(body, Some(content_type), soap_action)
         };
         let outcome = if a.status == 200 {
             Outcome::Ok
@@ -320,53 +441,28 @@ async fn soap(
             shared.metrics.fault(fault_code(&a.body));
             Outcome::Fault
         };
-        return Answer {
+        return SoapWork::Done(Answer {
             status: StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             content_type: a.content_type,
             body: Bytes::from(a.body),
             action: Action::Metadata,
             outcome,
             reason: a.log.map(str::to_owned),
-        };
+        });
     }
-
-    let action_uri = soap_action.clone().or_else(|| {
-        content_type
-            .as_deref()
-            .and_then(SoapVersion::action_parameter)
-    });
-    let action = Action::of_request(action_uri.as_deref(), &body);
-    // The engine is synchronous and CPU-bound (signatures, Argon2): it runs on the blocking
-    // pool so the I/O workers stay free; each request is independent (no shared lock).
-    let engine = Arc::clone(&shared.engine);
+    let action_uri = soap_action
+        .map(str::to_owned)
+        .or_else(|| SoapVersion::action_parameter(content_type));
+    let action = Action::of_request(action_uri.as_deref(), body);
     let options = match route {
         Route::Sts(alias) => shared.options(alias),
         _ => RequestOptions::new(),
     };
-    let r = tokio::task::spawn_blocking(move || {
-        engine.handle_with(
-            Incoming {
-                body: &body,
-                content_type: content_type.as_deref(),
-                soap_action: soap_action.as_deref(),
-            },
-            transport,
-            &SystemClock,
-            &options,
-        )
-    })
-    .await;
-    let Ok(r) = r else {
-        return Answer {
-            reason: Some("the engine task failed".into()),
-            ..Answer::plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                action,
-                Outcome::Error,
-                "internal error\n",
-            )
-        };
-    };
+    SoapWork::Engine { action, options }
+}
+
+/// The answer to an engine response, counted.
+pub(super) fn engine_answer(shared: &Shared, action: Action, r: EngineResponse) -> Answer {
     let outcome = if r.status == 200 {
         if r.body.contains("RequestedSecurityToken") {
             shared.metrics.token_issued();
@@ -389,78 +485,8 @@ async fn soap(
     }
 }
 
-/// Reads the body within `max` bytes; a refusal is the answer to send.
-async fn read_body(req: Request<HyperBody>, max: usize, action: Action) -> Result<Bytes, Answer> {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let too_large = || Answer {
-        reason: Some("body over the size limit".into()),
-        ..Answer::plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            action,
-            Outcome::Rejected,
-            "request body too large\n",
-        )
-    };
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large());
-    }
-    match Limited::new(req.into_body(), max).collect().await {
-        Ok(b) => Ok(b.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(_) => Err(Answer {
-            reason: Some("request body could not be read".into()),
-            ..Answer::plain(
-                StatusCode::BAD_REQUEST,
-                action,
-                Outcome::Rejected,
-                "request body could not be read\n",
-            )
-        }),
-    }
-}
-
-/// `POST /keyx`: a JSON key exchange request (`docs/msl.md`), answered by the engine on the
-/// blocking pool (Argon2, RSA and DH are CPU-bound).
-async fn keyx(shared: &Shared, req: Request<HyperBody>, transport: Transport) -> Answer {
-    let json = header(&req, "content-type").is_some_and(|c| {
-        c.split(';')
-            .next()
-            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-    });
-    if !json {
-        return Answer::plain(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Action::Keyx,
-            Outcome::Rejected,
-            "send application/json\n",
-        );
-    }
-    // Key exchange documents are small (the engine refuses more than 64 KiB).
-    let max = shared.settings.limits.max_body_bytes.min(KEYX_MAX_BODY);
-    let body = match read_body(req, max, Action::Keyx).await {
-        Ok(b) => b,
-        Err(a) => return a,
-    };
-    let engine = Arc::clone(&shared.engine);
-    let r = tokio::task::spawn_blocking(move || {
-        engine.handle_keyx_json(&body, transport, &SystemClock)
-    })
-    .await;
-    let Ok(r) = r else {
-        return Answer {
-            reason: Some("the engine task failed".into()),
-            ..Answer::plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Action::Keyx,
-                Outcome::Error,
-                "internal error\n",
-            )
-        };
-    };
+/// The answer to a key exchange response, counted.
+pub(super) fn keyx_answer(shared: &Shared, r: EngineResponse) -> Answer {
     let outcome = match r.status {
         200 => {
             shared.metrics.token_issued();
@@ -477,6 +503,62 @@ async fn keyx(shared: &Shared, req: Request<HyperBody>, transport: Transport) ->
         outcome,
         reason: r.log,
     }
+}
+
+fn task_failed(action: Action) -> Answer {
+    Answer {
+        reason: Some("the engine task failed".into()),
+        ..Answer::plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            action,
+            Outcome::Error,
+            "internal error\n",
+        )
+    }
+}
+
+/// The refusal of a body over the size limit.
+pub(super) fn too_large(action: Action) -> Answer {
+    Answer {
+        reason: Some("body over the size limit".into()),
+        ..Answer::plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            action,
+            Outcome::Rejected,
+            "request body too large\n",
+        )
+    }
+}
+
+/// Reads the body within `max` bytes; a refusal is the answer to send.
+async fn read_body(req: Request<HyperBody>, max: usize, action: Action) -> Result<Bytes, Answer> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large(action));
+    }
+    match Limited::new(req.into_body(), max).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(action)),
+        Err(_) => Err(Answer {
+            reason: Some("request body could not be read".into()),
+            ..Answer::plain(
+                StatusCode::BAD_REQUEST,
+                action,
+                Outcome::Rejected,
+                "request body could not be read\n",
+            )
+        }),
+    }
+}
+
+/// The largest `POST /keyx` body read: the configured limit, at most the key exchange's own
+/// document limit (the engine refuses more than 64 KiB).
+pub(super) fn keyx_max_body(shared: &Shared) -> usize {
+    shared.settings.limits.max_body_bytes.min(KEYX_MAX_BODY)
 }
 
 /// The largest `POST /keyx` body read (the key exchange's own document limit).

@@ -3,13 +3,15 @@
 //! Responsibility: accept connections within limits (connection count, header and request
 //! timeouts, body size), route (`/sts`, `/sts?wsdl`, `/sts/mex`, `/keyx`, aliases, `/healthz`,
 //! `/metrics`), hand SOAP requests to the engine on tokio's blocking pool, log one line per
-//! request, count, and shut down gracefully. No SOAP logic beyond dispatch: the engine
+//! request, count, and shut down gracefully. [`InProcess`] runs the same routing and engine
+//! calls on buffered requests, without a socket, at a given clock. No SOAP logic beyond dispatch: the engine
 //! decides and writes every STS answer and fault.
 //!
 //! May use: crypto, xml, soap, wss (the clock), trust (token type URIs), engine.
 
 mod adfs;
 mod http;
+mod inprocess;
 pub mod metadata;
 pub mod metrics;
 mod settings;
@@ -24,6 +26,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+pub use inprocess::{HttpReply, HttpRequest, InProcess};
 pub use settings::{AdfsPolicy, Alias, Endpoint, Limits, ServerSettings, TlsFiles};
 
 use crate::engine::Engine;
@@ -111,8 +114,7 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("{}://{local}", if plain { "http" } else { "https" }));
-        let metadata = Metadata::new(&format!("{base}/sts"))?
-            .with_adfs(&adfs::wsdl(&base, &settings.aliases)?)?;
+        let metadata = metadata_for(&settings, &base)?;
         let shared = Arc::new(Shared::new(engine, settings, metadata, base));
         Ok(Self {
             listener,
@@ -233,6 +235,11 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// The WSDL, MEX and AD FS metadata documents for the base address `base`.
+fn metadata_for(settings: &ServerSettings, base: &str) -> Result<Metadata, ServerError> {
+    Ok(Metadata::new(&format!("{base}/sts"))?.with_adfs(&adfs::wsdl(base, &settings.aliases)?)?)
 }
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C).

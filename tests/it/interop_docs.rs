@@ -11,6 +11,7 @@ use crate::interop_support::{repo, Recorded};
 use crate::interop_thirdparty::THIRD_PARTY;
 use crate::interop_verifiers::{VERIFIERS, VERIFIER_CASES};
 use crate::interop_wss4j::WSS4J_CASES;
+use crate::realclient_support::{sidecars, Outcome as LiveOutcome};
 
 const CLIENTS: [(&str, &str); 5] = [
     ("adal-node-", "adal-node 0.2.4"),
@@ -81,6 +82,8 @@ fn render() -> String {
         s,
         "\n{issued} issued, {faulted} refused with a fault (features not built yet).\n"
     );
+
+    s.push_str(&real_clients());
 
     s.push_str(
         "## Apache WSS4J as the requester (live)\n\n\
@@ -156,6 +159,73 @@ fn render() -> String {
     for (rec, what, result) in THIRD_PARTY {
         let _ = writeln!(s, "| {rec} | {what} | {result} |");
     }
+    s
+}
+
+/// A token type URI by its usual name.
+fn token_label(uri: &str) -> String {
+    match uri {
+        "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct" => "SCT".to_owned(),
+        "urn:oasis:names:tc:SAML:1.0:assertion" => "SAML 1.1".to_owned(),
+        "urn:oasis:names:tc:SAML:2.0:assertion"
+        | "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0" => {
+            "SAML 2.0".to_owned()
+        }
+        u => format!("`{u}`"),
+    }
+}
+
+fn live_result(o: &LiveOutcome) -> String {
+    if let Some(f) = &o.fault {
+        return format!("HTTP {}, fault `{f}`", o.status);
+    }
+    let mut r = match &o.token_type {
+        Some(t) => format!("issued: {}", token_label(t)),
+        None => "answered".to_owned(),
+    };
+    match o.proof.as_deref() {
+        Some("none") if o.token_type.as_deref().is_some_and(|t| t.contains("SAML")) => {
+            r.push_str(", bearer; the service validates it");
+        }
+        Some("none") | None => {}
+        Some(p) => r.push_str(&format!(", proof key as {p}; keys agree")),
+    }
+    if let Some(a) = &o.answer {
+        r.push_str(&format!(", `{a}`"));
+    }
+    r
+}
+
+/// The section of the real clients run live against `wstrust serve` and replayed from their
+/// recordings: one row per sidecar under fixtures/realclients/.
+fn real_clients() -> String {
+    let mut s = String::from(
+        "## Real clients against `wstrust serve` (live, recorded, replayed)\n\n\
+         `tests/it/realclient_*.rs` drive each client library live against `wstrust serve` \
+         (`WSTRUST_RECORD_FIXTURES=1` files each exchange under `fixtures/realclients/` once its \
+         live assertions passed); `tests/it/replay_realclients.rs` replays every recording on \
+         each test run through the server's request handling in-process at the recorded clock \
+         and checks this outcome, on the recorded response and on the replayed one: the fault \
+         code, or the token type and that the requester's proof key equals the key the service \
+         gets from the token (`wstrust::service::Validator`).\n\n\
+         | client | SOAP | authentication | operation | endpoint | recording | result |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for (stem, car) in sidecars() {
+        let _ = writeln!(
+            s,
+            "| {} {} | {} | {} | {} | `{}` over {} | `{stem}` | {} |",
+            car.client,
+            car.version,
+            car.pattern.soap,
+            car.pattern.auth,
+            car.pattern.operation,
+            car.http.path,
+            car.http.scheme.to_uppercase(),
+            live_result(&car.expect)
+        );
+    }
+    s.push('\n');
     s
 }
 

@@ -46,6 +46,7 @@ mod realclient_msal;
 mod realclient_nodesoap;
 mod realclient_support;
 mod realclient_zeep;
+mod replay_realclients;
 mod saml_hostile;
 mod saml_interop;
 mod saml_issue;

@@ -35,7 +35,8 @@ use wstrust::wss::{Clock, SystemClock};
 use crate::interop_support::fact;
 use crate::realclient_support::Server;
 use crate::realclient_support::{
-    clients_dir, get, node_clients, python_clients, run_client, tls_config, AUDIENCE,
+    clients_dir, get, node_clients, python_clients, record_fixture, run_client, tls_config,
+    AUDIENCE,
 };
 use crate::support::in_ci;
 
@@ -203,12 +204,20 @@ fn adal_python_adfs_username_password_steps() {
     assert_eq!(fact(&facts, "adal_version"), "1.2.7");
     assert_steps(&server, &facts, &rec);
     assert_token_validates(&server, &rec);
+    record_fixture(&server, "adal", "1.2.7", "Soap12-username-text", &rec);
 
     let (facts, rec) = adal("adal-python-wrong", true);
     assert_refused(
         &facts,
         &rec,
         "AdalError: WS-Trust RST request returned http error: 500 and server response: <s:Envelope",
+    );
+    record_fixture(
+        &server,
+        "adal",
+        "1.2.7",
+        "Soap12-username-wrong-password",
+        &rec,
     );
 }
 
@@ -234,11 +243,19 @@ fn adal_node_adfs_username_password_steps() {
     assert_eq!(fact(&facts, "adal_node_version"), "0.2.4");
     assert_steps(&server, &facts, &rec);
     assert_token_validates(&server, &rec);
+    record_fixture(&server, "adal-node", "0.2.4", "Soap12-username-text", &rec);
 
     let (facts, rec) = adal("adal-node-wrong", true);
     assert_refused(
         &facts,
         &rec,
         "Error: WS-Trust RST request returned http error: 500 and server response: \"<s:Envelope",
+    );
+    record_fixture(
+        &server,
+        "adal-node",
+        "0.2.4",
+        "Soap12-username-wrong-password",
+        &rec,
     );
 }

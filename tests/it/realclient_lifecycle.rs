@@ -6,7 +6,9 @@
 use std::path::Path;
 
 use crate::interop_support::{fact, hex};
-use crate::realclient_support::{envelope_ns, record_fixture, service_view, Server};
+use crate::realclient_support::{
+    envelope_ns, record_fixture, record_fixture_after, service_view, Server,
+};
 
 const SCT: &str = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct";
 
@@ -70,13 +72,15 @@ pub fn assert_lifecycle(
         fact(facts, "revalidate_reason"),
         "urn:wstrust:status:cancelled"
     );
+    // Recorded as a chain: the Issue of this run, then each step after the one before it
+    // (the replay runs the chain on one store, so Renew and Cancel find their context).
     let (client, version, pattern) = fixture;
+    let issue = format!("{pattern}-lifecycle");
+    record_fixture(server, client, version, &issue, rec);
+    let mut before = format!("{client}-{issue}");
     for step in STEPS {
-        record_fixture(
-            client,
-            version,
-            &format!("{pattern}-{step}"),
-            &rec.join(step),
-        );
+        let p = format!("{pattern}-{step}");
+        record_fixture_after(server, client, version, &p, &rec.join(step), Some(&before));
+        before = format!("{client}-{p}");
     }
 }

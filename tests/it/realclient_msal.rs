@@ -26,7 +26,7 @@ use wstrust::wss::{Clock, SystemClock};
 
 use crate::interop_support::fact;
 use crate::realclient_support::{
-    clients_dir, get, python_clients, run_client, tls_config, Server, AUDIENCE,
+    clients_dir, get, python_clients, record_fixture, run_client, tls_config, Server, AUDIENCE,
 };
 
 #[test]
@@ -97,4 +97,5 @@ fn msal_adfs_username_password_steps() {
     let mut other = ValidationPolicy::new(&trusted, ["urn:other"], SystemClock.now_ms());
     other.skew_ms = 0;
     assert!(wstrust::saml::validate_xml(&token, &other).is_err());
+    record_fixture(&server, "msal", "1.39.0", "Soap12-username-text", &rec);
 }

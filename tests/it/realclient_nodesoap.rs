@@ -108,6 +108,7 @@ fn node_soap_username_token_on_both_bindings() {
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
         assert_token(&server, &facts, &rec, "binary_secret");
         record_fixture(
+            &server,
             "node-soap",
             "1.13.0",
             &format!("{port}-username-text"),
@@ -127,6 +128,13 @@ fn node_soap_username_token_on_both_bindings() {
             assert!(fact(&facts, "fault_code").ends_with(":Sender"), "{facts:?}");
             assert_eq!(fact(&facts, "fault_subcodes"), "wst:FailedAuthentication");
         }
+        record_fixture(
+            &server,
+            "node-soap",
+            "1.13.0",
+            &format!("{port}-username-digest"),
+            &rec,
+        );
     }
 }
 
@@ -146,7 +154,13 @@ fn node_soap_x509_signature_on_both_bindings() {
             "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
         );
         assert_token(&server, &facts, &rec, "encrypted_key");
-        record_fixture("node-soap", "1.13.0", &format!("{port}-x509"), &rec);
+        record_fixture(
+            &server,
+            "node-soap",
+            "1.13.0",
+            &format!("{port}-x509"),
+            &rec,
+        );
         let pattern = format!("{port}-x509");
         let fixture = ("node-soap", "1.13.0", pattern.as_str());
         assert_lifecycle(&server, &facts, &rec, env, "encrypted_key", fixture);

@@ -131,7 +131,13 @@ fn zeep_username_token_on_both_bindings() {
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
         assert!(get(&facts, "response_signature").is_none());
         assert_token(&server, &facts, &rec, "binary_secret");
-        record_fixture("zeep", "4.3.3", &format!("{port}-username-text"), &rec);
+        record_fixture(
+            &server,
+            "zeep",
+            "4.3.3",
+            &format!("{port}-username-text"),
+            &rec,
+        );
 
         let (facts, rec) = zeep(&server, port, "text", &["--lifecycle"]);
         assert_eq!(fact(&facts, "proof_key"), "binary_secret");
@@ -173,6 +179,18 @@ fn zeep_refusals_are_soap_faults_zeep_raises() {
                 !response.contains("Argon2") && !response.contains("argon2"),
                 "{response}"
             );
+            let case = if extra.is_empty() {
+                auth
+            } else {
+                "text-no-timestamp"
+            };
+            record_fixture(
+                &server,
+                "zeep",
+                "4.3.3",
+                &format!("{port}-username-{case}"),
+                &rec,
+            );
         }
     }
 }
@@ -194,7 +212,7 @@ fn zeep_binary_signature_on_both_bindings() {
             "zeep's verify_envelope with DIR/pki/sts.pem"
         );
         assert_token(&server, &facts, &rec, "encrypted_key");
-        record_fixture("zeep", "4.3.3", &format!("{port}-x509"), &rec);
+        record_fixture(&server, "zeep", "4.3.3", &format!("{port}-x509"), &rec);
 
         let (facts, rec) = zeep(&server, port, "x509", &["--lifecycle"]);
         assert_eq!(fact(&facts, "proof_key"), "encrypted_key");

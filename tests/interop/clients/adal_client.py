@@ -22,7 +22,8 @@ exercised either way.
 
 TLS: ADAL calls requests with `verify=None`, so requests trusts REQUESTS_CA_BUNDLE (the test
 sets it to the data dir's pki/ca.pem). Prints `key=value` facts; writes DIR/request.xml (the
-RST ADAL posted), DIR/response.xml (the RSTR it parsed) and DIR/token.xml (its token).
+RST ADAL posted), DIR/request.http.json (its URL and headers, see recording.py),
+DIR/response.xml (the RSTR it parsed) and DIR/token.xml (its token).
 """
 
 import argparse
@@ -34,6 +35,8 @@ import adal
 from adal import log, mex, wstrust_request
 from adal.constants import WSTrustVersion
 
+from recording import write_http
+
 _POSTED = {}
 _real_post = requests.post
 
@@ -42,6 +45,8 @@ def recording_post(url, **kwargs):
     """ADAL posts through `requests.post`; this keeps the exchange and reports its status."""
     resp = _real_post(url, **kwargs)
     _POSTED["request"] = kwargs.get("data")
+    _POSTED["url"] = url
+    _POSTED["headers"] = kwargs.get("headers")
     _POSTED["response"] = resp.text
     print("post_status=%d" % resp.status_code)
     print("post_content_type=%s" % resp.headers.get("Content-Type", ""))
@@ -119,6 +124,7 @@ def main():
     if "request" in _POSTED:
         with open(a.record + "/request.xml", "w", encoding="utf-8") as f:
             f.write(_POSTED["request"])
+        write_http(a.record, _POSTED["url"], _POSTED["headers"])
         with open(a.record + "/response.xml", "w", encoding="utf-8") as f:
             f.write(_POSTED["response"])
     return 0

@@ -21,11 +21,13 @@
 //
 // TLS: Node's https (through axios) trusts NODE_EXTRA_CA_CERTS (the test sets the data dir's
 // pki/ca.pem). Prints `key=value` facts; writes DIR/request.xml (the RST adal-node posted),
+// DIR/request.http.json (its URL and headers, see recording.js),
 // DIR/response.xml (the RSTR it parsed) and DIR/token.xml (its token).
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
+const { writeHttp } = require('./recording');
 
 // The package entry point first, as an application loads it: it runs adal-node's init
 // (util.adalInit, which reads the version its request headers carry).
@@ -57,6 +59,8 @@ function record(response) {
   const method = (response.config.method || '').toUpperCase();
   if (method === 'POST') {
     posted.request = response.config.data;
+    posted.url = response.config.url;
+    posted.headers = response.config.headers;
     posted.response = response.data;
     console.log(`post_status=${response.status}`);
     console.log(`post_content_type=${response.headers['content-type'] || ''}`);
@@ -133,6 +137,7 @@ async function main() {
   }
   if (posted.request !== undefined) {
     fs.writeFileSync(path.join(a.record, 'request.xml'), posted.request, 'utf8');
+    writeHttp(a.record, posted.url, posted.headers);
     fs.writeFileSync(path.join(a.record, 'response.xml'), String(posted.response), 'utf8');
   }
 }

@@ -18,7 +18,9 @@ Step 2 runs against the endpoint step 1 chose, or, when step 1 chose none, again
                    --audience URN --record DIR
 
 TLS: requests trusts REQUESTS_CA_BUNDLE (the test sets it to the data dir's pki/ca.pem).
-Prints `key=value` facts; writes DIR/response.xml (the RSTR MSAL parsed) and DIR/token.xml.
+Prints `key=value` facts; writes DIR/request.xml (the RST MSAL posted), DIR/request.http.json
+(its URL and headers, see recording.py), DIR/response.xml (the RSTR MSAL parsed) and
+DIR/token.xml.
 """
 
 import argparse
@@ -29,16 +31,22 @@ import requests
 import msal
 from msal import mex, wstrust_request
 
+from recording import write_http
+
 
 class RecordingSession(requests.Session):
     """A requests session (MSAL's default HTTP client) that keeps the last POST exchange."""
 
     last_request = None
     last_response = None
+    last_url = None
+    last_headers = None
 
     def post(self, url, **kwargs):
         resp = super().post(url, **kwargs)
         RecordingSession.last_request = kwargs.get("data")
+        RecordingSession.last_url = url
+        RecordingSession.last_headers = kwargs.get("headers")
         RecordingSession.last_response = resp.text
         print("post_status=%d" % resp.status_code)
         print("post_content_type=%s" % resp.headers.get("Content-Type", ""))
@@ -96,6 +104,7 @@ def main():
     if RecordingSession.last_request is not None:
         with open(a.record + "/request.xml", "w", encoding="utf-8") as f:
             f.write(RecordingSession.last_request)
+        write_http(a.record, RecordingSession.last_url, RecordingSession.last_headers)
         with open(a.record + "/response.xml", "w", encoding="utf-8") as f:
             f.write(RecordingSession.last_response)
     return 0

@@ -21,14 +21,16 @@
 //
 // Prints `key=value` facts on stdout (the Rust test reads them) and writes the envelopes sent
 // and received to DIR/request.xml and DIR/response.xml (Issue) and DIR/STEP/request.xml and
-// DIR/STEP/response.xml (STEP: validate, renew, cancel, revalidate). Exits 0 when node-soap
-// produced a result or a SOAP fault (as node-soap reports it); anything else is a crash.
+// DIR/STEP/response.xml (STEP: validate, renew, cancel, revalidate), and how each was posted to
+// request.http.json beside it (see recording.js). Exits 0 when node-soap produced a result or a
+// SOAP fault (as node-soap reports it); anything else is a crash.
 'use strict';
 
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const soap = require('soap');
+const { writeHttp } = require('./recording');
 
 // node-soap's XML DOM: the @xmldom/xmldom its WSSecurityCert signs with (through xml-crypto).
 const xmldom = require(
@@ -126,6 +128,7 @@ async function main() {
     const dir = step ? path.join(a.record, step) : a.record;
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'request.xml'), client.lastRequest || '');
+    writeHttp(dir, client.lastEndpoint, client.lastRequestHeaders);
     const received = fault ? (fault.body || '') : result[1];
     fs.writeFileSync(path.join(dir, 'response.xml'), received || '');
     if (fault) {

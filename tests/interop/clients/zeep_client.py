@@ -17,9 +17,9 @@ element from zeep's parse of the response) in its RenewTarget/CancelTarget/Valid
 
 Prints `key=value` facts on stdout (the Rust test reads them) and writes the envelopes zeep
 sent and received to DIR/request.xml and DIR/response.xml (Issue) and DIR/STEP/request.xml
-and DIR/STEP/response.xml (STEP: validate, renew, cancel, revalidate). Exits 0 whenever zeep
-behaved as a zeep user would see it (a token or a zeep.exceptions.Fault); anything else is a
-crash.
+and DIR/STEP/response.xml (STEP: validate, renew, cancel, revalidate), and how each was posted
+to request.http.json beside it (see recording.py). Exits 0 whenever zeep behaved as a zeep
+user would see it (a token or a zeep.exceptions.Fault); anything else is a crash.
 """
 
 import argparse
@@ -39,6 +39,8 @@ from zeep.wsse import utils as wsse_utils
 from zeep.wsse.compose import Compose
 from zeep.wsse.signature import BinarySignature, verify_envelope
 from zeep.wsse.username import UsernameToken
+
+from recording import write_http
 
 WST = "http://docs.oasis-open.org/ws-sx/ws-trust/200512"
 WSC = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512"
@@ -195,6 +197,7 @@ def main():
                 print(
                     "request_soap_ns=%s" % etree.QName(history.last_sent["envelope"]).namespace
                 )
+            write_http(folder, service._binding_options["address"], history.last_sent["http_headers"])
         if history.last_received is not None:
             with open(os.path.join(folder, "response.xml"), "wb") as f:
                 f.write(etree.tostring(history.last_received["envelope"]))
