@@ -262,6 +262,27 @@ impl ServiceSide {
                     .map(|(_, r)| r)
             })
             .unwrap_or_else(|| panic!("no realm of {} serves {applies_to}", dir.display()));
+        Self::of(dir, realm, &loaded)
+    }
+
+    /// The realm named `name` of data directory `dir` (a renewed token names its realm in
+    /// its `wsx:Audience`; a Renew request has no AppliesTo).
+    pub fn load_named(dir: &Path, name: &str) -> Self {
+        let loaded = wstrust::config::load(&dir.join(datadir::CONFIG_FILE)).unwrap();
+        let realm = loaded
+            .engine
+            .realms
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("no realm {name} in {}", dir.display()));
+        Self::of(dir, realm, &loaded)
+    }
+
+    fn of(
+        dir: &Path,
+        realm: &wstrust::engine::config::Realm,
+        loaded: &wstrust::config::Loaded,
+    ) -> Self {
         let cert = realm.encryption_cert.clone();
         let key_file = std::fs::read_dir(dir.join("pki"))
             .unwrap()

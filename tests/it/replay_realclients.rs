@@ -126,16 +126,15 @@ fn requester_key(dir: &std::path::Path, request: &Document, resp: &Document) -> 
     Some(base64_decode(&resp.text(bs)).unwrap())
 }
 
-/// The AppliesTo address of a request.
-fn applies_to(request: &Document) -> String {
-    let at = find(request, ns::WSP, "AppliesTo")
-        .or_else(|| find(request, ns::WSP15, "AppliesTo"))
-        .expect("an AppliesTo");
+/// The AppliesTo address of a request, if it has one.
+fn applies_to(request: &Document) -> Option<String> {
+    let at =
+        find(request, ns::WSP, "AppliesTo").or_else(|| find(request, ns::WSP15, "AppliesTo"))?;
     let addr = request
         .descendants_or_self(at)
         .find(|n| request.name(*n).local == "Address")
         .expect("an address");
-    request.text(addr).trim().to_owned()
+    Some(request.text(addr).trim().to_owned())
 }
 
 /// The UsernameToken's user of a request, if it has one.
@@ -155,9 +154,20 @@ fn assert_keys_agree(stem: &str, dir: &std::path::Path, request: &[u8], response
     let Some(token) = issued_token(&resp, rstr, t) else {
         return;
     };
-    let address = applies_to(&req);
-    let service = ServiceSide::load(dir, &address);
     let name = resp.name(token);
+    // A Renew names no AppliesTo: the renewed SCT names its realm.
+    let audience = || {
+        let a = resp
+            .child(token, ns::WSX, "Audience")
+            .expect("the SCT's audience");
+        resp.text(a).trim().to_owned()
+    };
+    let address = applies_to(&req);
+    let service = match &address {
+        Some(a) => ServiceSide::load(dir, a),
+        None => ServiceSide::load_named(dir, &audience()),
+    };
+    let address = address.unwrap_or_default();
     let validated = if name.local == "SecurityContextToken" {
         service.sct(&resp, token, now)
     } else if name.ns == ns::SAML1 || name.ns == ns::SAML2 {
