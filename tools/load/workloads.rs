@@ -493,11 +493,21 @@ pub(crate) fn pool(
 
 /// Whether a response is a success (HTTP 200 and no SOAP Fault element).
 pub(crate) fn is_success(status: u16, body: &[u8]) -> bool {
-    status == 200 && !contains(body, b":Fault>") && !contains(body, b"<Fault")
+    status == 200 && !has_fault_element(body)
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+/// True when some start tag is a `Fault` (any prefix): one pass over the tags, so checking a
+/// response costs the load tool little next to what the server spent on it.
+fn has_fault_element(body: &[u8]) -> bool {
+    body.split(|&b| b == b'<').skip(1).any(|tag| {
+        let name_end = tag
+            .iter()
+            .position(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
+            .unwrap_or(tag.len());
+        let name = &tag[..name_end];
+        let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+        local == b"Fault"
+    })
 }
 
 /// In-process handling of one request by `engine` at the system clock.
