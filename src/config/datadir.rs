@@ -357,6 +357,11 @@ renewal_window_secs = 86400
 [[users]]
 name = "{DEMO_USER}"
 password_hash = "{hash}"
+# Clients sending PasswordDigest (zeep use_digest=True, node-soap PasswordDigest) need the
+# password itself, which a hash cannot give: DANGER, a user with `digest_password_file`
+# (a file with the password, readable by the STS alone) instead of `password_hash`.
+# For example, a user whose [[users]] entry says: name = "legacy-client" and
+# digest_password_file = "legacy-client.password".
 
 # MSL-style key exchange: POST /keyx (JSON) and master tokens over WS-Trust (docs/msl.md).
 [keyx]

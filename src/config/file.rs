@@ -230,8 +230,14 @@ pub enum MatchKind {
 pub struct UserSection {
     /// The user name (exact, case-sensitive).
     pub name: String,
-    /// Argon2id PHC string (`wstrust init` writes one for the demo user).
-    pub password_hash: String,
+    /// Argon2id PHC string (`wstrust init` writes one for the demo user). Give this or
+    /// `digest_password_file`.
+    pub password_hash: Option<String>,
+    /// DANGER: a file holding the user's password itself (one line), for clients that send
+    /// `PasswordDigest` (a digest can only be checked against the password, never against a
+    /// hash). Keep the file readable by the STS alone. Such a user may also send the password
+    /// as text.
+    pub digest_password_file: Option<String>,
 }
 
 /// One `[[aliases]]`.

@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 pub use error::ConfigError;
 use file::{FileConfig, MatchKind};
 
-use crate::crypto::RsaPrivateKey;
+use crate::crypto::{RsaPrivateKey, SecretBytes};
 use crate::engine::config::{AppliesToMatch, EngineConfig, Realm, SctProtection};
 use crate::engine::keyx::KeyxSettings;
 use crate::engine::users::{Argon2Params, PasswordRecord, UserStore};
@@ -377,7 +377,26 @@ impl Builder<'_> {
         let mut params: Option<Argon2Params> = None;
         let mut entries = Vec::with_capacity(f.users.len());
         for (i, u) in f.users.iter().enumerate() {
-            let p = phc_params(&u.password_hash).ok_or_else(|| {
+            let hash = match (&u.password_hash, &u.digest_password_file) {
+                (Some(h), None) => h,
+                (None, Some(file)) => {
+                    let text = self.read(&format!("users[{i}].digest_password_file"), file)?;
+                    let password = text.trim_end_matches(['\r', '\n']);
+                    entries.push((
+                        u.name.clone(),
+                        PasswordRecord::DigestCapable(SecretBytes::from_slice(password.as_bytes())),
+                    ));
+                    continue;
+                }
+                _ => {
+                    return Err(self.invalid(
+                        &format!("users[{i}]"),
+                        "needs exactly one of password_hash and digest_password_file",
+                        "give `password_hash` (an Argon2id PHC string, `wstrust hash-password`), or, for PasswordDigest clients, `digest_password_file`",
+                    ))
+                }
+            };
+            let p = phc_params(hash).ok_or_else(|| {
                 self.invalid(
                     &format!("users[{i}].password_hash"),
                     "not an Argon2id PHC string",
@@ -392,10 +411,7 @@ impl Builder<'_> {
                 ));
             }
             params = Some(p);
-            entries.push((
-                u.name.clone(),
-                PasswordRecord::Argon2(u.password_hash.clone()),
-            ));
+            entries.push((u.name.clone(), PasswordRecord::Argon2(hash.clone())));
         }
         UserStore::new(entries, &params.unwrap_or_default()).map_err(|e| {
             self.invalid(
@@ -638,6 +654,37 @@ mod tests {
         assert_eq!(realm_x(&rsa), SctProtection::RsaSignature);
         let e = with("sct_protection = \"none\"").err().unwrap().to_string();
         assert!(e.contains("sct_protection"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_user_has_a_hash_or_a_digest_password_file() {
+        let dir = std::env::temp_dir().join(format!("wstrust-config-users-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        datadir::init(&dir, "127.0.0.1:0").unwrap();
+        let path = dir.join("wstrust.toml");
+        let base = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(dir.join("legacy.password"), "s3cret\n").unwrap();
+        let with = |user: &str| {
+            std::fs::write(
+                &path,
+                format!("{base}\n[[users]]\nname = \"legacy\"\n{user}\n"),
+            )
+            .unwrap();
+            load(&path)
+        };
+        assert!(with("digest_password_file = \"legacy.password\"").is_ok());
+        let hash = base
+            .lines()
+            .find(|l| l.starts_with("password_hash"))
+            .unwrap()
+            .to_owned();
+        let both = with(&format!(
+            "{hash}\ndigest_password_file = \"legacy.password\""
+        ));
+        assert!(both.err().unwrap().to_string().contains("exactly one"));
+        assert!(with("").err().unwrap().to_string().contains("exactly one"));
+        assert!(with("digest_password_file = \"missing.password\"").is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

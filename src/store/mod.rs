@@ -45,7 +45,7 @@ impl Space {
 
 /// A store failure. Callers fail closed: a message whose replay check cannot be made is
 /// refused; a token whose revocation cannot be checked is not accepted.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("token store: {0}")]
 pub struct StoreError(pub String);
 

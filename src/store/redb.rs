@@ -1,18 +1,27 @@
 //! The default durable store: one redb file in the data directory.
 //!
-//! Every write is one redb write transaction committed with `Durability::Immediate` (fsync
-//! before `commit` returns), so a replay record or a cancellation that was acknowledged
-//! survives a crash or `kill -9`. redb admits one writer at a time, which is what makes
-//! [`TokenStore::insert_if_absent`] and [`TokenStore::advance`] atomic across the threads of
-//! one process; two processes cannot open one file (use Redis for many nodes).
+//! Every write is committed with `Durability::Immediate` (fsync before the call returns), so a
+//! replay record or a cancellation that was acknowledged survives a crash or `kill -9`. redb
+//! admits one writer at a time, which is what makes [`TokenStore::insert_if_absent`] and
+//! [`TokenStore::advance`] atomic across the threads of one process; two processes cannot open
+//! one file (use Redis for many nodes).
+//!
+//! Group commit: writes that arrive while a commit is under way queue up, and the thread that
+//! finds the store idle applies every queued write in order in one transaction and pays one
+//! fsync for all of them (then wakes their callers with their results). Under load the cost
+//! of durability is shared by the whole batch instead of serializing every request behind its
+//! own fsync; alone, a write costs what it did. A batch whose write fails is undone and its
+//! writes are retried one transaction each, so one failure is nobody else's.
 //!
 //! Layout: per [`Space`] a table `name` (key → expiry (i64, big endian) || value) and an
 //! index table `name.expiry` ((expiry with the sign bit flipped, big endian) || key → ()),
 //! so each write transaction can drop a bounded batch of expired entries in order.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Condvar, Mutex};
 
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{ReadableTable, TableDefinition};
 
 use super::{now_ms, number, Space, StoreError, TokenStore};
 
@@ -26,6 +35,10 @@ const REVOKED: Table = TableDefinition::new("revoked");
 const REVOKED_EXP: Table = TableDefinition::new("revoked.expiry");
 const SEQUENCE: Table = TableDefinition::new("sequence");
 const SEQUENCE_EXP: Table = TableDefinition::new("sequence.expiry");
+
+/// redb's page cache (its default is 1 GiB): the store holds small, short-lived records, and
+/// a server's memory should not grow with the file.
+const CACHE_BYTES: usize = 32 << 20;
 
 /// Expired entries dropped per write transaction, at most.
 const SWEEP_BATCH: usize = 64;
@@ -48,7 +61,61 @@ const ALL: [Space; 4] = [
 
 /// A [`TokenStore`] in a redb file; see the module documentation.
 pub struct RedbStore {
-    db: Database,
+    db: redb::Database,
+    queue: Mutex<Queue>,
+    turn: Condvar,
+    /// Transactions committed (for tests and diagnostics).
+    commits: std::sync::atomic::AtomicU64,
+}
+
+/// One write, owning what it writes (it may be applied by another caller's thread).
+enum Op {
+    InsertIfAbsent(Space, Vec<u8>, Vec<u8>, i64),
+    Put(Space, Vec<u8>, Vec<u8>, i64),
+    Remove(Space, Vec<u8>),
+    Advance(Space, Vec<u8>, u64, i64),
+}
+
+impl Op {
+    fn space(&self) -> Space {
+        match self {
+            Self::InsertIfAbsent(s, ..) | Self::Put(s, ..) | Self::Remove(s, ..) => *s,
+            Self::Advance(s, ..) => *s,
+        }
+    }
+
+    /// Applies the write; `true` means done (false: the key was present, or not advanced).
+    fn apply(&self, w: &mut Writer<'_>) -> Result<bool, StoreError> {
+        match self {
+            Self::InsertIfAbsent(_, key, value, exp) => {
+                if w.live(key)?.is_some() {
+                    return Ok(false);
+                }
+                w.set(key, value, *exp)?;
+                Ok(true)
+            }
+            Self::Put(_, key, value, exp) => w.set(key, value, *exp).map(|()| true),
+            Self::Remove(_, key) => w.remove(key).map(|()| true),
+            Self::Advance(_, key, value, exp) => {
+                if let Some((_, v)) = w.live(key)? {
+                    if number(&v).is_some_and(|s| s >= *value) {
+                        return Ok(false);
+                    }
+                }
+                w.set(key, &value.to_be_bytes(), *exp)?;
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// Writes waiting for a commit, and the results of committed ones not yet collected.
+#[derive(Default)]
+struct Queue {
+    next: u64,
+    waiting: Vec<(u64, Op)>,
+    committing: bool,
+    done: HashMap<u64, Result<bool, StoreError>>,
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -159,13 +226,16 @@ impl RedbStore {
     /// Opens (or creates) the store file at `path`. The file is locked: a second process
     /// opening it fails with an error saying so.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::create(path).map_err(|e| {
-            StoreError(format!(
-                "cannot open the redb store `{}`: {e} (is another wstrust process using it? \
+        let db = redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| {
+                StoreError(format!(
+                    "cannot open the redb store `{}`: {e} (is another wstrust process using it? \
                  each node needs its own file, or a shared Redis store)",
-                path.display()
-            ))
-        })?;
+                    path.display()
+                ))
+            })?;
         let tx = db.begin_write().map_err(|e| err("begin")(e.into()))?;
         for space in ALL {
             let (data, index) = tables(space);
@@ -175,18 +245,73 @@ impl RedbStore {
                 .map_err(|e| err("create table")(e.into()))?;
         }
         tx.commit().map_err(|e| err("commit")(e.into()))?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            queue: Mutex::new(Queue::default()),
+            turn: Condvar::new(),
+            commits: std::sync::atomic::AtomicU64::new(0),
+        })
     }
 
-    /// Runs `f` in one durable write transaction on `space`, sweeping expired entries first.
-    fn write<T>(
-        &self,
-        space: Space,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let (data, index) = tables(space);
+    /// Queues `op` and returns its result once it is committed (see "Group commit").
+    fn write(&self, op: Op) -> Result<bool, StoreError> {
+        let poisoned = || StoreError("redb write queue poisoned".into());
+        let mut q = self.queue.lock().map_err(|_| poisoned())?;
+        let id = q.next;
+        q.next = q.next.wrapping_add(1);
+        q.waiting.push((id, op));
+        loop {
+            if let Some(r) = q.done.remove(&id) {
+                return r;
+            }
+            if q.committing {
+                q = self.turn.wait(q).map_err(|_| poisoned())?;
+                continue;
+            }
+            // Our turn: commit everything queued (ours included) in one transaction.
+            q.committing = true;
+            let batch = std::mem::take(&mut q.waiting);
+            drop(q);
+            let results = self.commit_batch(&batch);
+            q = self.queue.lock().map_err(|_| poisoned())?;
+            q.committing = false;
+            q.done.extend(results);
+            self.turn.notify_all();
+        }
+    }
+
+    /// Applies `batch` in order in one durable transaction; if a write fails, the transaction
+    /// is dropped and each write is committed on its own.
+    fn commit_batch(&self, batch: &[(u64, Op)]) -> Vec<(u64, Result<bool, StoreError>)> {
+        match self.transaction(batch.iter().map(|(_, op)| op)) {
+            Ok(out) => batch
+                .iter()
+                .map(|(id, _)| *id)
+                .zip(out.into_iter().map(Ok))
+                .collect(),
+            Err(_) if batch.len() > 1 => batch
+                .iter()
+                .map(|(id, op)| {
+                    let r = self.transaction(std::iter::once(op)).and_then(|v| {
+                        v.into_iter()
+                            .next()
+                            .ok_or_else(|| StoreError("redb: no result".into()))
+                    });
+                    (*id, r)
+                })
+                .collect(),
+            Err(e) => batch.iter().map(|(id, _)| (*id, Err(e.clone()))).collect(),
+        }
+    }
+
+    /// One durable write transaction applying `ops` in order, each after sweeping a bounded
+    /// batch of expired entries of its space.
+    fn transaction<'o>(&self, ops: impl Iterator<Item = &'o Op>) -> Result<Vec<bool>, StoreError> {
         let tx = self.db.begin_write().map_err(|e| err("begin")(e.into()))?;
-        let out = {
+        let now = now_ms();
+        let mut out = Vec::new();
+        for op in ops {
+            let (data, index) = tables(op.space());
             let mut w = Writer {
                 data: tx
                     .open_table(data)
@@ -194,12 +319,14 @@ impl RedbStore {
                 index: tx
                     .open_table(index)
                     .map_err(|e| err("open table")(e.into()))?,
-                now: now_ms(),
+                now,
             };
             w.sweep()?;
-            f(&mut w)?
-        };
+            out.push(op.apply(&mut w)?);
+        }
         tx.commit().map_err(|e| err("commit")(e.into()))?;
+        self.commits
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(out)
     }
 }
@@ -212,13 +339,12 @@ impl TokenStore for RedbStore {
         value: &[u8],
         expires_ms: i64,
     ) -> Result<bool, StoreError> {
-        self.write(space, |w| {
-            if w.live(key)?.is_some() {
-                return Ok(false);
-            }
-            w.set(key, value, expires_ms)?;
-            Ok(true)
-        })
+        self.write(Op::InsertIfAbsent(
+            space,
+            key.to_vec(),
+            value.to_vec(),
+            expires_ms,
+        ))
     }
 
     fn get(&self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
@@ -241,11 +367,12 @@ impl TokenStore for RedbStore {
         value: &[u8],
         expires_ms: i64,
     ) -> Result<(), StoreError> {
-        self.write(space, |w| w.set(key, value, expires_ms))
+        self.write(Op::Put(space, key.to_vec(), value.to_vec(), expires_ms))
+            .map(|_| ())
     }
 
     fn remove(&self, space: Space, key: &[u8]) -> Result<(), StoreError> {
-        self.write(space, |w| w.remove(key))
+        self.write(Op::Remove(space, key.to_vec())).map(|_| ())
     }
 
     fn advance(
@@ -255,15 +382,7 @@ impl TokenStore for RedbStore {
         value: u64,
         expires_ms: i64,
     ) -> Result<bool, StoreError> {
-        self.write(space, |w| {
-            if let Some((_, v)) = w.live(key)? {
-                if number(&v).is_some_and(|s| s >= value) {
-                    return Ok(false);
-                }
-            }
-            w.set(key, &value.to_be_bytes(), expires_ms)?;
-            Ok(true)
-        })
+        self.write(Op::Advance(space, key.to_vec(), value, expires_ms))
     }
 }
 
@@ -315,6 +434,43 @@ mod tests {
         let i = tx.open_table(REVOKED_EXP).unwrap();
         assert_eq!(i.len().unwrap(), 1);
         drop((t, i, tx, s));
+        std::fs::remove_dir_all(p.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn concurrent_writers_share_commits_and_keep_their_results() {
+        let p = temp("group");
+        let s = std::sync::Arc::new(RedbStore::open(&p).unwrap());
+        let far = now_ms() + 60_000;
+        // Collected first: all threads must run at once (a lazy iterator would join each
+        // before spawning the next).
+        #[allow(clippy::needless_collect)]
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let s = s.clone();
+                std::thread::spawn(move || {
+                    let mut won = 0;
+                    for i in 0..40u32 {
+                        // Every key is raced by two threads: exactly one insert wins.
+                        let key = format!("k{}-{i}", t / 2);
+                        if s.insert_if_absent(Space::Replay, key.as_bytes(), b"", far)
+                            .unwrap()
+                        {
+                            won += 1;
+                        }
+                    }
+                    won
+                })
+            })
+            .collect();
+        let won: u32 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(won, 4 * 40, "one winner per key");
+        let commits = s.commits.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            commits < 8 * 40,
+            "{commits} commits for 320 writes: no write shared one"
+        );
+        drop(s);
         std::fs::remove_dir_all(p.parent().unwrap()).unwrap();
     }
 

@@ -9,7 +9,8 @@
 //! - `soap.WSSecurity(user, pass, {passwordType: 'PasswordText'})` (it adds a Timestamp and
 //!   a Nonce): an RSTRC with an SCT; node-soap's own parse of the RSTRC yields the
 //!   BinarySecret proof key, equal to the key the service decrypts from the SCT;
-//! - `passwordType: 'PasswordDigest'`: refused (Argon2-hashed user) with a SOAP fault
+//! - `passwordType: 'PasswordDigest'` for a user configured with `digest_password_file`: an SCT;
+//!   for the zero-config (Argon2-hashed) user: refused with a SOAP fault
 //!   node-soap reports as a fault (wst:FailedAuthentication, HTTP 500);
 //! - `soap.WSSecurityCert(DIR/pki/client.key, DIR/pki/client.pem)` (RSA-SHA256 over Body and
 //!   Timestamp via xml-crypto): an SCT whose proof key comes encrypted for the client
@@ -34,7 +35,8 @@ use std::process::Command;
 use crate::interop_support::{fact, hex};
 use crate::realclient_lifecycle::assert_lifecycle;
 use crate::realclient_support::{
-    clients_dir, envelope_ns, node_clients, record_fixture, run_client, service_view, Server,
+    clients_dir, digest_demo_user, envelope_ns, node_clients, record_fixture, run_client,
+    service_view, Server,
 };
 
 const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -133,6 +135,29 @@ fn node_soap_username_token_on_both_bindings() {
             "node-soap",
             "1.13.0",
             &format!("{port}-username-digest"),
+            &rec,
+        );
+    }
+}
+
+#[test]
+fn node_soap_password_digest_for_a_user_configured_for_it() {
+    if !node_clients() {
+        return;
+    }
+    // The demo user with `digest_password_file` instead of an Argon2 hash.
+    let server = Server::start_in("nodesoap-digest", digest_demo_user);
+    for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
+        let (facts, rec) = node_soap(&server, port, "digest", false);
+        let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
+        assert!(request.contains("#PasswordDigest"), "{request}");
+        assert_eq!(envelope_ns(&rec.join("response.xml")), env);
+        assert_token(&server, &facts, &rec, "binary_secret");
+        record_fixture(
+            &server,
+            "node-soap",
+            "1.13.0",
+            &format!("{port}-username-digest-user"),
             &rec,
         );
     }

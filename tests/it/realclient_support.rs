@@ -170,6 +170,12 @@ impl Server {
     /// Initializes a data directory (a copy of [`recording_datadir`] in record mode), lets
     /// `edit` change its wstrust.toml, and serves it on a free loopback port.
     pub fn start(tag: &str, edit: impl FnOnce(String) -> String) -> Self {
+        Self::start_in(tag, |_, text| edit(text))
+    }
+
+    /// [`Server::start`] with the data directory's path handed to `edit` as well (to put
+    /// files beside the configuration).
+    pub fn start_in(tag: &str, edit: impl FnOnce(&Path, String) -> String) -> Self {
         let tmp = TempDir::new(tag);
         let dir = tmp.path().join("data");
         if recording() {
@@ -179,7 +185,7 @@ impl Server {
         }
         let cfg = dir.join(datadir::CONFIG_FILE);
         let text = std::fs::read_to_string(&cfg).unwrap();
-        let config = edit(text);
+        let config = edit(&dir, text);
         std::fs::write(&cfg, &config).unwrap();
         let bin = Binary::start(&[
             "--data-dir",
@@ -679,5 +685,33 @@ pub fn tls_config(c: String) -> String {
     );
     format!(
         "{c}\n[[realms]]\nname = \"office365\"\napplies_to = \"{AUDIENCE}\"\ncert = \"pki/service.pem\"\n"
+    )
+}
+
+/// The file [`digest_demo_user`] keeps the demo password in.
+pub const DEMO_PASSWORD_FILE: &str = "demo.password";
+
+/// A configuration edit for [`Server::start_in`]: the zero-config demo user becomes a
+/// `PasswordDigest` user, its password in DIR/demo.password (`digest_password_file`) instead
+/// of its Argon2 hash. In record mode the file also goes into the committed data directory,
+/// so that the recordings replay.
+pub fn digest_demo_user(dir: &Path, text: String) -> String {
+    let (_, password, _) = crate::server_support::demo(dir);
+    std::fs::write(dir.join(DEMO_PASSWORD_FILE), format!("{password}\n")).unwrap();
+    if recording() {
+        std::fs::write(
+            recording_datadir().join(DEMO_PASSWORD_FILE),
+            format!("{password}\n"),
+        )
+        .unwrap();
+    }
+    let start = text
+        .find("password_hash = \"")
+        .expect("the demo user's hash");
+    let end = start + text[start..].find('\n').unwrap();
+    format!(
+        "{}digest_password_file = \"{DEMO_PASSWORD_FILE}\"{}",
+        &text[..start],
+        &text[end..]
     )
 }

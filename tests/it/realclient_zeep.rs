@@ -9,8 +9,10 @@
 //!   and that key then signs a follow-up request the STS accepts;
 //! - with zeep's bare UsernameToken (no Timestamp): our STS requires a Timestamp, and zeep
 //!   raises `zeep.exceptions.Fault` with wst:FailedAuthentication;
-//! - with `use_digest=True`: the zero-config user has an Argon2 hash, so PasswordDigest
-//!   cannot be checked; zeep raises `zeep.exceptions.Fault`, wst:FailedAuthentication (SOAP
+//! - with `use_digest=True` for a user configured with `digest_password_file`: an SCT, as
+//!   with the text password;
+//! - with `use_digest=True` for the zero-config user, who has an Argon2 hash: PasswordDigest
+//!   cannot be checked against a hash; zeep raises `zeep.exceptions.Fault`, wst:FailedAuthentication (SOAP
 //!   1.1 faultcode; SOAP 1.2 env:Sender with the wst subcode);
 //! - with `zeep.wsse.signature.BinarySignature` (DIR/pki/client.key/.pem, signing Body and
 //!   Timestamp): an SCT whose proof key comes encrypted for the client certificate (zeep
@@ -39,7 +41,8 @@ use std::process::Command;
 use crate::interop_support::{fact, hex};
 use crate::realclient_lifecycle::assert_lifecycle;
 use crate::realclient_support::{
-    clients_dir, envelope_ns, get, python_clients, record_fixture, run_client, service_view, Server,
+    clients_dir, digest_demo_user, envelope_ns, get, python_clients, record_fixture, run_client,
+    service_view, Server,
 };
 use crate::server_support::{post_soap11, rst_signed_by_context, ISSUE_SCT};
 
@@ -149,6 +152,30 @@ fn zeep_username_token_on_both_bindings() {
             env,
             "binary_secret",
             ("zeep", "4.3.3", &pattern),
+        );
+    }
+}
+
+#[test]
+fn zeep_password_digest_for_a_user_configured_for_it() {
+    if python_clients().is_none() {
+        return;
+    }
+    // The demo user with `digest_password_file` instead of an Argon2 hash.
+    let server = Server::start_in("zeep-digest", digest_demo_user);
+    for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
+        let (facts, rec) = zeep(&server, port, "digest", &[]);
+        let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
+        assert!(request.contains("#PasswordDigest"), "{request}");
+        assert!(request.contains("Nonce") && request.contains("Created"));
+        assert_eq!(envelope_ns(&rec.join("response.xml")), env);
+        assert_token(&server, &facts, &rec, "binary_secret");
+        record_fixture(
+            &server,
+            "zeep",
+            "4.3.3",
+            &format!("{port}-username-digest-user"),
+            &rec,
         );
     }
 }
