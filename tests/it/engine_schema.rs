@@ -366,3 +366,74 @@ fn xmlsec1_verifies_the_sts_signatures() {
     assert!(scts >= 5, "only {scts} tokens checked");
     assert_eq!(assertions, 2, "both SAML assertions checked");
 }
+
+/// A request signed under a security context is answered with HMAC-SHA256 under a
+/// DerivedKeyToken of that context: xmlsec1 verifies the reply with the key the requester
+/// derives (P_SHA-1 of the context key, the default label and the token's nonce), and a
+/// changed Body fails.
+#[test]
+fn xmlsec1_verifies_a_reply_signed_under_the_requesters_context() {
+    if !require_tool("xmlsec1") {
+        return;
+    }
+    let sts = sts(false);
+    let ctx = issue_to_client(&sts, "", NOW);
+    let r = rst(
+        "Renew",
+        &format!(
+            "<wst:RenewTarget>{}</wst:RenewTarget>",
+            by_identifier(&ctx.identifier)
+        ),
+    );
+    let by = By::Context {
+        ctx: &ctx,
+        derived: true,
+    };
+    let x = send_at(&sts, &envelope(&r, &by, NOW), true, NOW);
+    let doc = x.ok();
+    let dkt = find(doc, ns::WSC13, "DerivedKeyToken").expect("a DerivedKeyToken in the reply");
+    let text = |local: &str| {
+        doc.text(doc.child(dkt, ns::WSC13, local).unwrap())
+            .into_owned()
+    };
+    assert_eq!(text("Offset").trim(), "0");
+    let len: usize = text("Length").trim().parse().unwrap();
+    let nonce = wstrust::xmlsec::base64_decode(&text("Nonce")).unwrap();
+    let mut seed = b"WS-SecureConversationWS-SecureConversation".to_vec();
+    seed.extend_from_slice(&nonce);
+    let key = wstrust::crypto::psha1(&ctx.key, &seed, len).unwrap();
+    let key_file = scratch("ctx-reply.bin", "");
+    std::fs::write(&key_file, key.expose()).unwrap();
+    let verify = |xml: &str| {
+        let f = scratch("ctx-reply.xml", xml);
+        let mut c = Command::new("xmlsec1");
+        c.args(["--verify", "--hmackey"]).arg(&key_file);
+        for n in [
+            "Body",
+            "Timestamp",
+            "SignatureConfirmation",
+            "Action",
+            "MessageID",
+            "RelatesTo",
+            "To",
+        ] {
+            c.args(["--id-attr:Id", n]);
+        }
+        c.args([
+            "--node-xpath",
+            "//*[local-name()='Security']/*[local-name()='Signature']",
+        ]);
+        let o = c.arg(f).output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let reply = doc.source().to_owned();
+    assert!(reply.contains("#hmac-sha256"), "{reply}");
+    let (ok, err) = verify(&reply);
+    assert!(ok, "{err}");
+    let tampered = reply.replacen(" Context=\"", " Context=\"x", 1);
+    assert_ne!(tampered, reply);
+    assert!(!verify(&tampered).0, "tampering not detected");
+}
