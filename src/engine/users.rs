@@ -238,9 +238,58 @@ fn check_phc(phc: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Verifies with the parameters written in `phc`; any failure is `false`.
+/// Verifies with the parameters written in `phc`; any failure is `false`. At most one hash
+/// per core runs at once ([`HashGate`]).
 fn argon2_verify(phc: &str, password: &[u8]) -> bool {
+    let _turn = HASH_GATE.enter();
     Argon2::default().verify_password(password, phc).is_ok()
+}
+
+/// Bounds the Argon2 computations running at once to the number of cores. More would not
+/// finish sooner (each is CPU-bound), but each holds its memory cost (19 MiB by default)
+/// while it runs, and the allocator keeps the high-water mark: a burst of logins on every
+/// blocking thread would leave the server that much larger, and a password flood could take
+/// all of them. Waiting here costs a caller no more than the hashes ahead of it.
+struct HashGate {
+    running: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+static HASH_GATE: HashGate = HashGate {
+    running: std::sync::Mutex::new(0),
+    freed: std::sync::Condvar::new(),
+};
+
+/// A turn at hashing; ends on drop.
+struct HashTurn;
+
+impl HashGate {
+    fn enter(&self) -> HashTurn {
+        let max = std::thread::available_parallelism().map_or(1, usize::from);
+        let mut n = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *n >= max {
+            n = self
+                .freed
+                .wait(n)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *n += 1;
+        HashTurn
+    }
+}
+
+impl Drop for HashTurn {
+    fn drop(&mut self) {
+        let mut n = HASH_GATE
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *n = n.saturating_sub(1);
+        HASH_GATE.freed.notify_one();
+    }
 }
 
 #[cfg(test)]
@@ -255,6 +304,27 @@ mod test_hook {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn no_more_hashes_run_at_once_than_there_are_cores() {
+        let max = std::thread::available_parallelism().map_or(1, usize::from);
+        let turns: Vec<_> = (0..max).map(|_| HASH_GATE.enter()).collect();
+        let entered = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let e = entered.clone();
+        let waiter = std::thread::spawn(move || {
+            let _t = HASH_GATE.enter();
+            e.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(
+            !entered.load(std::sync::atomic::Ordering::SeqCst),
+            "a hash started while every core was hashing"
+        );
+        drop(turns);
+        waiter.join().unwrap();
+        assert!(entered.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
     use std::cell::Cell;
 
     use base64::Engine as _;

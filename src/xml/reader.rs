@@ -165,6 +165,15 @@ fn is_name_char(c: char, first: bool) -> bool {
 }
 
 fn is_ncname(s: &str) -> bool {
+    // The usual case, ASCII, without Unicode tables.
+    if s.is_ascii() {
+        let b = s.as_bytes();
+        return b
+            .first()
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+            && b.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+    }
     let mut it = s.chars();
     match it.next() {
         Some(c) if is_name_char(c, true) => it.all(|c| is_name_char(c, false)),
@@ -399,7 +408,18 @@ impl<'s> Builder<'s> {
             return Err(self.limit("max_text_len", self.limits.max_text_len));
         }
         let mut has_cr = false;
-        for c in s.chars() {
+        // ASCII needs no decoding: only controls other than TAB, LF and CR are refused.
+        let ascii_end = s.bytes().position(|b| !b.is_ascii()).unwrap_or(s.len());
+        for b in s.bytes().take(ascii_end) {
+            if b < 0x20 {
+                match b {
+                    b'\r' => has_cr = true,
+                    b'\t' | b'\n' => {}
+                    _ => return Err(syntax(pos, "character not allowed in xml")),
+                }
+            }
+        }
+        for c in s.get(ascii_end..).unwrap_or("").chars() {
             if c == '\r' {
                 has_cr = true;
             } else if !is_xml_char(c) {
