@@ -5,6 +5,7 @@ comes from the run directory; nothing is typed in by hand.
 
 import argparse
 import json
+import glob
 import os
 import re
 import sys
@@ -286,7 +287,11 @@ def build(run, note):
     else:
         out.append(f"| W-idle: 1 000 idle keep-alive connections | {pending} | 64 MiB | | < 1× | pending |")
     soak = soak_rss(run)
-    lsoak = load("http-W-sct-soak")
+    rounds = sorted(glob.glob(os.path.join(run, "http-W-sct-soak-*.json")))
+    parts = [load(os.path.basename(r)[:-5]) for r in rounds]
+    lsoak = None
+    if parts and all(parts):
+        lsoak = {"completed": sum(p["completed"] for p in parts), "rate": parts[0].get("rate")}
     if soak and lsoak:
         # Growth over the second half of the run (by then the replay memory holds a full
         # window of timestamps and the caches are warm); under 5 % counts as none.
