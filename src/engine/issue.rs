@@ -3,7 +3,8 @@
 //! type through a [`TokenProvider`](super::provider::TokenProvider).
 //!
 //! The STS makes the key (or computes it from both parties' entropy), the token carries it
-//! encrypted for the target service inside the STS-signed SCT, and the proof token carries it
+//! encrypted for the target service inside the SCT the STS vouches for (an HMAC under the
+//! realm's issuer key, or an RSA signature: `service::sct`), and the proof token carries it
 //! for the requester: encrypted for its certificate, as `CK/PSHA1` with the server entropy, or
 //! as a plain `BinarySecret` only when the reply is confidential (TLS or an encrypted reply).
 
@@ -221,8 +222,8 @@ impl Engine {
         })
     }
 
-    /// The RSTR for context `identifier` in `state`: token type, the STS-signed SCT, the
-    /// attached and unattached references, lifetime, key size.
+    /// The RSTR for context `identifier` in `state`: token type, the SCT the STS vouches for,
+    /// the attached and unattached references, lifetime, key size.
     pub(crate) fn token_rstr(
         &self,
         rst: &RequestSecurityToken,

@@ -126,10 +126,12 @@ fn render() -> String {
          `tests/it/interop_verifiers.rs` with `tests/interop/verify_py.py` and \
          `tests/interop/verify_node.js`: each response below is checked by every verifier: the \
          envelope signature (RSA-SHA256 over Body, Timestamp, SignatureConfirmation and the \
-         WS-Addressing reply headers, referenced by `wsu:Id`) and the enveloped STS signature \
-         inside the SCT verify with the STS certificate; every EncryptedKey decrypts with its \
-         addressee's key (client.key for the proof key or server entropy, rp.key for the \
-         SCT's key, and not with the other); the requester's key equals the service's. A \
+         WS-Addressing reply headers, referenced by `wsu:Id`) and the STS's enveloped \
+         signature on the SCT's issuer key verify with the STS certificate; the issuer key \
+         decrypts with rp.key and the SCT's HMAC-SHA256 signature verifies with it; every \
+         EncryptedKey decrypts with its addressee's key (client.key for the proof key or \
+         server entropy, rp.key for the SCT's key, and not with the other); the requester's \
+         key equals the service's. A \
          response changed in one signed byte is refused by all of them.\n\n\
          | verifier | checks |\n|---|---|\n",
     );

@@ -1,10 +1,10 @@
 //! Independent verifiers of what the engine emits: python-xmlsec (libxmlsec1), signxml, and
 //! node's xml-crypto + xml-encryption check every signature in our responses (the envelope
 //! signature over Body, Timestamp, SignatureConfirmation and the WS-Addressing reply headers by
-//! wsu:Id; the enveloped STS signature inside the SCT) and decrypt every EncryptedKey we emit
-//! with the addressee's key (proof key or server entropy with client.key, the SCT's key with
-//! rp.key); the requester's key must equal the service's key, and both must equal what our
-//! own service-side reading of the SCT says.
+//! wsu:Id; the STS's signature on the SCT's issuer key, and the SCT's HMAC under that key) and
+//! decrypt every EncryptedKey we emit with the addressee's key (proof key or server entropy
+//! with client.key, the SCT's key with rp.key); the requester's key must equal the service's
+//! key, and both must equal what our own service-side reading of the SCT says.
 
 use std::path::Path;
 use std::process::Command;
@@ -61,12 +61,12 @@ pub const VERIFIER_CASES: &[VerifierCase] = &[
 pub const VERIFIERS: &[(&str, &str)] = &[
     (
         "python-xmlsec 1.3.17 (libxmlsec1)",
-        "envelope + SCT signatures, every EncryptedKey",
+        "envelope, issuer key and SCT signatures, every EncryptedKey",
     ),
-    ("signxml 5.2.0", "envelope + SCT signatures"),
+    ("signxml 5.2.0", "envelope, issuer key and SCT signatures"),
     (
         "xml-crypto 6.3.2 + xml-encryption 3.1.0 (node)",
-        "envelope + SCT signatures, every EncryptedKey",
+        "envelope, issuer key and SCT signatures, every EncryptedKey",
     ),
 ];
 
