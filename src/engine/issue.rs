@@ -296,57 +296,50 @@ impl Engine {
         realm: &Realm,
         key: &[u8],
     ) -> Result<String, Error> {
-        let mut w = Writer::new();
-        match realm.sct_protection {
-            SctProtection::RsaSignature => {
-                let none = |_: &mut Writer| {};
-                sct::write_unsigned(
-                    &mut w,
-                    sc,
-                    sct_id,
-                    content,
-                    key,
-                    &realm.encryption_cert,
-                    &none,
-                )?;
-                self.sign_enveloped(w.finish()?, sct_id)
-            }
+        let ik = match realm.sct_protection {
+            SctProtection::RsaSignature => None,
             SctProtection::IssuerKey => {
-                let ik = self.issuer_keys.current(self, realm, content.created_ms)?;
-                // The token's signature goes before the issuer key, so that it is the first
-                // signature in the token (where generic verifiers look).
-                let at = std::cell::Cell::new(None);
-                let copy = |w: &mut Writer| {
-                    at.set(Some(w.as_str().len()));
-                    w.insert_own_output(&ik.xml);
-                };
-                sct::write_unsigned(
-                    &mut w,
-                    sc,
-                    sct_id,
-                    content,
-                    key,
-                    &realm.encryption_cert,
-                    &copy,
-                )?;
-                let at = at.get().ok_or(Error::Internal { what: "token text" })?;
-                let ki = |w: &mut Writer| {
-                    w.element_text(ns::DS, "KeyName", &ik.name);
-                };
-                let spec = SignatureSpec {
-                    method: SignatureMethod::Hmac(HmacAlgorithm::Sha256),
-                    ..SignatureSpec::default()
-                };
-                self.sign_enveloped_with(
-                    w.finish()?,
-                    &format!("#{sct_id}"),
-                    spec,
-                    SigningKey::Hmac(ik.key.expose()),
-                    &ki,
-                    Some(at),
-                )
+                Some(self.issuer_keys.current(self, realm, content.created_ms)?)
             }
-        }
+        };
+        // The token's signature goes before the issuer key, so that it is the first signature
+        // in the token (where generic verifiers look); without one, it is the last child.
+        let at = std::cell::Cell::new(None);
+        let extra = |w: &mut Writer| {
+            if let Some(ik) = &ik {
+                at.set(Some(w.as_str().len()));
+                w.insert_own_output(&ik.xml);
+            }
+        };
+        let mut w = Writer::new();
+        sct::write_unsigned(
+            &mut w,
+            sc,
+            sct_id,
+            content,
+            key,
+            &realm.encryption_cert,
+            &extra,
+        )?;
+        let unsigned = w.finish()?;
+        let Some(ik) = &ik else {
+            return self.sign_enveloped(unsigned, sct_id);
+        };
+        let ki = |w: &mut Writer| {
+            w.element_text(ns::DS, "KeyName", &ik.name);
+        };
+        let spec = SignatureSpec {
+            method: SignatureMethod::Hmac(HmacAlgorithm::Sha256),
+            ..SignatureSpec::default()
+        };
+        self.sign_enveloped_with(
+            unsigned,
+            &format!("#{sct_id}"),
+            spec,
+            SigningKey::Hmac(ik.key.expose()),
+            &ki,
+            at.get(),
+        )
     }
 
     /// Signs the document element of `unsigned` (whose Id is `id`) enveloped, with the STS

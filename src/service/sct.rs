@@ -381,14 +381,7 @@ fn issuer_key(
 }
 
 fn one(doc: &Document, el: NodeId, ns_: &str, local: &'static str) -> Result<String, Error> {
-    let mut it = doc.children_named(el, ns_, local);
-    let first = it.next().ok_or(Error::Token { what: local })?;
-    if it.next().is_some() {
-        return Err(Error::Token {
-            what: "duplicate element in sct",
-        });
-    }
-    Ok(doc.text(first).trim().to_owned())
+    Ok(doc.text(only_child(doc, el, ns_, local)?).trim().to_owned())
 }
 
 fn opt(

@@ -4,7 +4,8 @@
 //! xmllint, and the STS signatures (over the response, and inside each issued SCT) verify with
 //! xmlsec1.
 
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use wstrust::xml::{ns, Document};
@@ -177,7 +178,7 @@ fn every_rstr_we_emit_validates_against_the_oasis_schema() {
     let schemas = shared().join("schemas");
     // WS-Trust 1.3 with the SAML assertion schemas beside it, so issued assertions (which
     // WS-Trust takes laxly) are checked by their own schema, `xsi:type`s included.
-    let opensaml = std::path::Path::new("/usr/share/xml/opensaml");
+    let opensaml = Path::new("/usr/share/xml/opensaml");
     let saml = opensaml.join("saml-schema-assertion-2.0.xsd").exists();
     if !saml && std::env::var("CI").as_deref() == Ok("true") {
         panic!("the OASIS SAML schemas are missing (scripts/test installs opensaml-schemas)");
@@ -236,26 +237,11 @@ fn every_rstr_we_emit_validates_against_the_oasis_schema() {
     }
 }
 
-/// xmlsec1 verifying the token's own (outer) signature with HMAC key `key_file`.
-fn xmlsec1_verify_hmac(file: &PathBuf, name: &str, key_file: &PathBuf) -> (bool, String) {
-    let o = Command::new("xmlsec1")
-        .args(["--verify", &format!("--hmackey:{name}")])
-        .arg(key_file)
-        .args(["--id-attr:Id", "SecurityContextToken"])
-        .args(["--node-xpath", "/*/*[local-name()='Signature']"])
-        .arg(file)
-        .output()
-        .unwrap();
-    (
-        o.status.success(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn xmlsec1_verify(file: &PathBuf) -> (bool, String) {
+/// `xmlsec1 --verify` of `file` with the key options `key`, every element we sign by Id
+/// registered as an ID, and `node` (an XPath) choosing the signature (default: the first).
+fn xmlsec1(key: &[&OsStr], node: Option<&str>, file: &Path) -> (bool, String) {
     let mut c = Command::new("xmlsec1");
-    c.args(["--verify", "--pubkey-cert-pem"])
-        .arg(shared().join("clients/pki/sts.pem"));
+    c.arg("--verify").args(key);
     for n in [
         "Body",
         "Timestamp",
@@ -269,10 +255,30 @@ fn xmlsec1_verify(file: &PathBuf) -> (bool, String) {
     ] {
         c.args(["--id-attr:Id", n]);
     }
+    if let Some(x) = node {
+        c.args(["--node-xpath", x]);
+    }
     let o = c.arg(file).output().unwrap();
     (
         o.status.success(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// xmlsec1 verifying the token's own (outer) signature with HMAC key `key_file`.
+fn xmlsec1_verify_hmac(file: &Path, name: &str, key_file: &Path) -> (bool, String) {
+    let named = format!("--hmackey:{name}");
+    let key = [OsStr::new(&named), key_file.as_os_str()];
+    xmlsec1(&key, Some("/*/*[local-name()='Signature']"), file)
+}
+
+/// xmlsec1 verifying with the STS certificate.
+fn xmlsec1_verify(file: &Path) -> (bool, String) {
+    let sts = shared().join("clients/pki/sts.pem");
+    xmlsec1(
+        &[OsStr::new("--pubkey-cert-pem"), sts.as_os_str()],
+        None,
+        file,
     )
 }
 
@@ -406,28 +412,9 @@ fn xmlsec1_verifies_a_reply_signed_under_the_requesters_context() {
     std::fs::write(&key_file, key.expose()).unwrap();
     let verify = |xml: &str| {
         let f = scratch("ctx-reply.xml", xml);
-        let mut c = Command::new("xmlsec1");
-        c.args(["--verify", "--hmackey"]).arg(&key_file);
-        for n in [
-            "Body",
-            "Timestamp",
-            "SignatureConfirmation",
-            "Action",
-            "MessageID",
-            "RelatesTo",
-            "To",
-        ] {
-            c.args(["--id-attr:Id", n]);
-        }
-        c.args([
-            "--node-xpath",
-            "//*[local-name()='Security']/*[local-name()='Signature']",
-        ]);
-        let o = c.arg(f).output().unwrap();
-        (
-            o.status.success(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+        let key = [OsStr::new("--hmackey"), key_file.as_os_str()];
+        let header = "//*[local-name()='Security']/*[local-name()='Signature']";
+        xmlsec1(&key, Some(header), &f)
     };
     let reply = doc.source().to_owned();
     assert!(reply.contains("#hmac-sha256"), "{reply}");
