@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use super::{now_ms, number, Space, StoreError, TokenStore};
+use super::{number, Space, StoreClock, StoreError, SystemClock, TokenStore};
 
 const SHARDS: usize = 16;
 
@@ -15,6 +15,7 @@ type Map = HashMap<(Space, Vec<u8>), (Vec<u8>, i64)>;
 pub struct MemoryStore {
     shards: Vec<Mutex<Map>>,
     hasher: std::collections::hash_map::RandomState,
+    clock: Arc<dyn StoreClock>,
 }
 
 impl Default for MemoryStore {
@@ -30,11 +31,18 @@ impl std::fmt::Debug for MemoryStore {
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// An empty store expiring entries by the system clock.
     pub fn new() -> Self {
+        Self::with_clock(Arc::new(SystemClock))
+    }
+
+    /// An empty store expiring entries by `clock` (the clock of the engine it serves, when
+    /// that is not the system clock: see [`StoreClock`]).
+    pub fn with_clock(clock: Arc<dyn StoreClock>) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: std::collections::hash_map::RandomState::new(),
+            clock,
         }
     }
 
@@ -65,7 +73,7 @@ impl TokenStore for MemoryStore {
         value: &[u8],
         expires_ms: i64,
     ) -> Result<bool, StoreError> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let mut m = self.shard(space, key)?;
         let k = (space, key.to_vec());
         if live(m.get(&k), now).is_some() {
@@ -80,7 +88,7 @@ impl TokenStore for MemoryStore {
 
     fn get(&self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let m = self.shard(space, key)?;
-        Ok(live(m.get(&(space, key.to_vec())), now_ms()).cloned())
+        Ok(live(m.get(&(space, key.to_vec())), self.clock.now_ms()).cloned())
     }
 
     fn put(
@@ -108,7 +116,7 @@ impl TokenStore for MemoryStore {
         value: u64,
         expires_ms: i64,
     ) -> Result<bool, StoreError> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let mut m = self.shard(space, key)?;
         let k = (space, key.to_vec());
         let current = live(m.get(&k), now).and_then(|v| number(v));
@@ -122,6 +130,10 @@ impl TokenStore for MemoryStore {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Arc;
+
+    use super::super::{Space, StoreClock, TokenStore};
     use super::MemoryStore;
 
     #[test]
@@ -132,5 +144,43 @@ mod tests {
     #[test]
     fn race() {
         super::super::conformance::race(&MemoryStore::new());
+    }
+
+    /// A clock that says what it is told.
+    struct Told(AtomicI64);
+
+    impl StoreClock for Told {
+        fn now_ms(&self) -> i64 {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    #[test]
+    fn entries_expire_by_the_clock_the_store_is_given_not_the_wall_clock() {
+        // A month before the wall clock: an entry valid for a minute from then is long past
+        // by the system clock, and must still be live for this store.
+        let then = super::super::now_ms() - 30 * 86_400_000;
+        let clock = Arc::new(Told(AtomicI64::new(then)));
+        let s = MemoryStore::with_clock(clock.clone());
+        assert!(s
+            .insert_if_absent(Space::Revoked, b"k", b"", then + 60_000)
+            .unwrap());
+        assert_eq!(
+            s.get(Space::Revoked, b"k").unwrap().as_deref(),
+            Some(&b""[..])
+        );
+        assert!(!s
+            .insert_if_absent(Space::Revoked, b"k", b"", then + 60_000)
+            .unwrap());
+        clock.0.store(then + 60_000, Ordering::SeqCst);
+        assert_eq!(
+            s.get(Space::Revoked, b"k").unwrap(),
+            None,
+            "expired at its instant"
+        );
+        // And the system-clock store forgets such an entry at once.
+        let wall = MemoryStore::new();
+        wall.put(Space::Revoked, b"k", b"", then + 60_000).unwrap();
+        assert_eq!(wall.get(Space::Revoked, b"k").unwrap(), None);
     }
 }

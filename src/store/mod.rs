@@ -100,6 +100,30 @@ pub(crate) fn number(v: &[u8]) -> Option<u64> {
     <[u8; 8]>::try_from(v).ok().map(u64::from_be_bytes)
 }
 
+/// The time a store expires its entries by, in milliseconds since the Unix epoch.
+///
+/// Every store in production reads the system clock ([`SystemClock`]). A store embedded
+/// under an engine that runs at another clock (a replay of recorded exchanges at their
+/// recorded time, a test at a fixed instant) must read that same clock: otherwise an entry
+/// written "until the token's expiry" may already be past its expiry by the wall clock the
+/// moment it is written, and a cancellation or a replay record would be forgotten at once.
+/// [`MemoryStore::with_clock`] takes one; Redis expires by its server's clock and redb by the
+/// system clock.
+pub trait StoreClock: Send + Sync {
+    /// Now, in milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl StoreClock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        now_ms()
+    }
+}
+
 /// The clock a store uses to expire entries.
 pub(crate) fn now_ms() -> i64 {
     #[allow(clippy::disallowed_methods)] // expiry is wall-clock by nature

@@ -564,3 +564,94 @@ fn issue_refusals_key_types_sizes_scope_claims() {
         assert_eq!(service_key(&svc, doc, NOW), k);
     }
 }
+
+/// The wall clock, in ms: the stores below expire entries by it.
+fn wall_now() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i64::try_from(d.as_millis()).unwrap()
+}
+
+#[test]
+fn a_cancelled_context_validates_invalid_on_every_store() {
+    // Issue 21: a Validate after a Cancel must answer `invalid` whatever holds the
+    // cancellation: memory, redb (durable, the default) or a real Redis (several nodes), for
+    // stateless (sealed) and stateful (stored) contexts. Here engine and stores share the
+    // wall clock, as in production.
+    let tmp = crate::server_support::TempDir::new("cancel-stores");
+    let redis = crate::store_redis::redis();
+    let mut stores: Vec<(&str, std::sync::Arc<dyn wstrust::store::TokenStore>)> = vec![
+        (
+            "memory",
+            std::sync::Arc::new(wstrust::store::MemoryStore::new()),
+        ),
+        (
+            "redb",
+            std::sync::Arc::new(
+                wstrust::store::RedbStore::open(&tmp.path().join("store.redb")).unwrap(),
+            ),
+        ),
+    ];
+    if let Some(r) = &redis {
+        let url = format!("redis://127.0.0.1:{}/", r.1);
+        stores.push((
+            "redis",
+            std::sync::Arc::new(wstrust::store::RedisStore::open(&url, "cancel").unwrap()),
+        ));
+    }
+    for (name, store) in stores {
+        for stateful in [false, true] {
+            let case = format!("{name}, stateful = {stateful}");
+            let now = wall_now();
+            let sts = sts_on(vec![realm(stateful)], store.clone());
+            let ctx = issue_to_client(&sts, "", now);
+            let target = validate_body(&by_identifier(&ctx.identifier), None);
+            let (code, _) = status(&sts, &target, now);
+            assert_eq!(code, format!("{T13}/status/valid"), "{case}: before");
+            let x = send_at(
+                &sts,
+                &envelope(
+                    &cancel_body(&ctx),
+                    &By::Context {
+                        ctx: &ctx,
+                        derived: true,
+                    },
+                    now,
+                ),
+                false,
+                now,
+            );
+            assert!(
+                find(x.ok(), T13, "RequestedTokenCancelled").is_some(),
+                "{case}: cancelled"
+            );
+            let later = wall_now();
+            let (code, reason) = status(&sts, &target, later);
+            assert_eq!(code, format!("{T13}/status/invalid"), "{case}: after");
+            let want = if stateful {
+                // A stored context is removed on cancel: it is no longer known.
+                [
+                    "urn:wstrust:status:cancelled",
+                    "urn:wstrust:status:unknown-token",
+                ]
+            } else {
+                ["urn:wstrust:status:cancelled"; 2]
+            };
+            assert!(
+                want.contains(&reason.as_deref().unwrap_or_default()),
+                "{case}: reason {reason:?}"
+            );
+            // The SCT element itself as the target says the same, and the service refuses it.
+            let (code, _) = status(&sts, &validate_body(&ctx.sct, None), later);
+            assert_eq!(code, format!("{T13}/status/invalid"), "{case}: the SCT");
+            let d = wstrust::xml::Document::parse(ctx.sct.as_bytes()).unwrap();
+            assert!(
+                service(store.clone())
+                    .validate_sct(&d, d.root(), later)
+                    .is_err(),
+                "{case}: the service refuses it"
+            );
+        }
+    }
+}

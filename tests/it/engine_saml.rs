@@ -19,7 +19,6 @@ use wstrust::saml::{
     ValidatedAssertion, ValidationPolicy,
 };
 use wstrust::soap::{Envelope, SoapVersion};
-use wstrust::store::MemoryStore;
 use wstrust::trust::{
     AppliesTo, BinarySecret, Claims, Entropy, Fragment, KeyType, RequestSecurityToken, RequestType,
     ToXml, TokenType, TrustVersion, UseKey,
@@ -109,7 +108,7 @@ fn engine() -> Engine {
         ),
         (cert("client").subject().to_owned(), claims),
     ]);
-    Engine::new(cfg, Arc::new(MemoryStore::new()))
+    Engine::new(cfg, Arc::new(crate::support::store_at(NOW)))
 }
 
 /// How a built request authenticates.

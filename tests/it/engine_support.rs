@@ -11,7 +11,7 @@ use wstrust::engine::{Engine, Transport};
 use wstrust::pki::Certificate;
 use wstrust::service::{Validator, ValidatorConfig};
 use wstrust::soap::{Envelope, SoapVersion};
-use wstrust::store::{MemoryStore, TokenStore};
+use wstrust::store::TokenStore;
 use wstrust::wss::{self, FixedClock, Protection, Signer, SignerKeyInfo};
 use wstrust::xml::{ns, Document, NodeId, Writer};
 use wstrust::xmlsec::{
@@ -40,7 +40,7 @@ pub fn key(name: &str) -> RsaPrivateKey {
 
 pub struct Sts {
     pub engine: Engine,
-    pub store: Arc<MemoryStore>,
+    pub store: Arc<dyn TokenStore>,
 }
 
 pub fn realm(stateful: bool) -> Realm {
@@ -54,9 +54,14 @@ pub fn realm(stateful: bool) -> Realm {
     r
 }
 
+/// An STS for `realms` over an in-memory store running at [`NOW`].
 pub fn sts_with(realms: Vec<Realm>) -> Sts {
+    sts_on(realms, Arc::new(crate::support::store_at(NOW)))
+}
+
+/// An STS for `realms` over `store`.
+pub fn sts_on(realms: Vec<Realm>, store: Arc<dyn TokenStore>) -> Sts {
     let cfg = recorded_sts_config(realms, secret_users(&["alice", "bob"]));
-    let store = Arc::new(MemoryStore::new());
     Sts {
         engine: Engine::new(cfg, store.clone()),
         store,

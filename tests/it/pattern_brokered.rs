@@ -5,7 +5,6 @@
 //! proof key (directly and through a DerivedKeyToken).
 
 use wstrust::crypto::{psha1, DigestAlgorithm, RsaPrivateKey};
-use wstrust::store::MemoryStore;
 use wstrust::wss::FixedClock;
 use wstrust::xml::{ns, Document};
 use wstrust::xmlsec::{decrypt_key, EncryptedKey, KeyEncryptionKey, Policy};
@@ -101,7 +100,8 @@ fn service_refuses_tampering_wrong_keys_replays_and_other_audiences() {
         wstrust::service::ValidatorConfig::new("other", key("rp"), cert("rp"), vec![cert("sts")]);
     cfg.known_certs = crate::wss_support::TestKeys::recorded_pki().certs;
     let other =
-        wstrust::service::Validator::new(cfg, std::sync::Arc::new(MemoryStore::new())).unwrap();
+        wstrust::service::Validator::new(cfg, std::sync::Arc::new(crate::support::store_at(NOW)))
+            .unwrap();
     assert!(other
         .verify_message(app_message(&ctx, false, NOW).as_bytes(), &clock)
         .is_err());
@@ -110,7 +110,8 @@ fn service_refuses_tampering_wrong_keys_replays_and_other_audiences() {
         wstrust::service::ValidatorConfig::new("rp", key("rp"), cert("rp"), vec![cert("client")]);
     cfg.known_certs = crate::wss_support::TestKeys::recorded_pki().certs;
     let distrustful =
-        wstrust::service::Validator::new(cfg, std::sync::Arc::new(MemoryStore::new())).unwrap();
+        wstrust::service::Validator::new(cfg, std::sync::Arc::new(crate::support::store_at(NOW)))
+            .unwrap();
     let d = Document::parse(ctx.sct.as_bytes()).unwrap();
     assert!(distrustful.validate_sct(&d, d.root(), NOW).is_err());
     // The service cannot be fooled by a key it cannot decrypt.
@@ -120,7 +121,8 @@ fn service_refuses_tampering_wrong_keys_replays_and_other_audiences() {
         wstrust::service::ValidatorConfig::new("rp", rp_other, cert("client"), vec![cert("sts")]);
     cfg.inbound.xmlsec = Policy::default();
     let wrong_service =
-        wstrust::service::Validator::new(cfg, std::sync::Arc::new(MemoryStore::new())).unwrap();
+        wstrust::service::Validator::new(cfg, std::sync::Arc::new(crate::support::store_at(NOW)))
+            .unwrap();
     assert!(wrong_service.validate_sct(&d, d.root(), NOW).is_err());
     let _ = DigestAlgorithm::Sha256;
 }

@@ -17,6 +17,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use wstrust::config::{self, datadir};
@@ -24,7 +25,7 @@ use wstrust::crypto::{psha1, RsaPrivateKey};
 use wstrust::engine::{Engine, Transport};
 use wstrust::server::{HttpRequest, InProcess};
 use wstrust::service::TokenConfirmation;
-use wstrust::store::MemoryStore;
+use wstrust::store::{MemoryStore, StoreClock};
 use wstrust::wss::FixedClock;
 use wstrust::xml::{datetime, ns, Document};
 use wstrust::xmlsec::{base64_decode, decrypt_key, EncryptedKey, KeyEncryptionKey, Policy};
@@ -40,12 +41,22 @@ use crate::server_support::TempDir;
 /// X.509), MSAL, ADAL for Python and adal-node (each a token and a wrong password but MSAL).
 const AT_LEAST: usize = 19;
 
+/// The recorded clock of the exchange being replayed, for the store.
+struct ReplayClock(AtomicI64);
+
+impl StoreClock for ReplayClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// One replay: a copy of the data directory with the recorded configuration, served
-/// in-process over a fresh in-memory store.
+/// in-process over a fresh in-memory store that runs at the replayed clock.
 struct Replayer {
     dir: PathBuf,
     handler: InProcess,
     loopback_confidential: bool,
+    clock: Arc<ReplayClock>,
     _tmp: TempDir,
 }
 
@@ -62,12 +73,15 @@ impl Replayer {
         // As `wstrust serve` does, minus the store (a fresh one in memory) and the socket.
         let loaded = config::load(&dir.join(datadir::CONFIG_FILE)).unwrap();
         let loopback_confidential = loaded.server.loopback_is_confidential;
-        let engine = Arc::new(Engine::new(loaded.engine, Arc::new(MemoryStore::new())));
+        let clock = Arc::new(ReplayClock(AtomicI64::new(clock_ms(car))));
+        let store = MemoryStore::with_clock(clock.clone());
+        let engine = Arc::new(Engine::new(loaded.engine, Arc::new(store)));
         let handler = InProcess::new(loaded.server, engine).unwrap();
         Self {
             dir,
             handler,
             loopback_confidential,
+            clock,
             _tmp: tmp,
         }
     }
@@ -253,6 +267,7 @@ fn replay(r: &Replayer, stem: &str, car: &Sidecar) {
         headers.push(("SOAPAction", a.as_str()));
     }
     let confidential = car.http.scheme == "https" || r.loopback_confidential;
+    r.clock.0.store(now, Ordering::SeqCst);
     let reply = r.handler.handle(
         &HttpRequest {
             method: "POST",
@@ -309,6 +324,8 @@ fn every_recorded_real_client_exchange_replays_with_its_outcome() {
         let steps = chain(stem, &all);
         let r = Replayer::new(car);
         for (s, c) in steps {
+            // Shown with a failure: which chain, which step.
+            println!("replaying {s} (chain of {stem}, clock {})", c.clock);
             replay(&r, s, c);
         }
     }

@@ -17,7 +17,8 @@ use wstrust::crypto::SecretBytes;
 use wstrust::soap::SoapVersion;
 use wstrust::trust::TrustVersion;
 
-struct Redis(Child, u16);
+/// A real `redis-server` on a free loopback port, stopped on drop.
+pub(crate) struct Redis(Child, pub(crate) u16);
 
 impl Drop for Redis {
     fn drop(&mut self) {
@@ -26,7 +27,8 @@ impl Drop for Redis {
     }
 }
 
-fn redis() -> Option<Redis> {
+/// Starts a `redis-server` (`None` outside CI when it is not installed).
+pub(crate) fn redis() -> Option<Redis> {
     if !require_tool("redis-server") {
         return None;
     }

@@ -69,3 +69,20 @@ pub(crate) fn open_sct(
         .unwrap_or_else(|e| panic!("the service refuses the SCT: {e}"));
     (content, key.expose().to_vec())
 }
+
+/// A store clock pinned at one instant: a test engine runs at a fixed clock, and its store
+/// must expire entries by that clock, not by the wall clock (an entry written "until a day
+/// after the token's expiry" at a recorded or future instant would otherwise be forgotten at
+/// once, or kept, depending on the day the suite runs).
+pub(crate) struct PinnedClock(pub(crate) i64);
+
+impl wstrust::store::StoreClock for PinnedClock {
+    fn now_ms(&self) -> i64 {
+        self.0
+    }
+}
+
+/// An empty in-memory store whose clock is pinned at `now_ms`.
+pub(crate) fn store_at(now_ms: i64) -> wstrust::store::MemoryStore {
+    wstrust::store::MemoryStore::with_clock(std::sync::Arc::new(PinnedClock(now_ms)))
+}
