@@ -341,6 +341,9 @@ lifetime_secs = 3600
 renewal_window_secs = 86400
 # Which tokens this realm gets: any of "sct", "saml11", "saml20". Default: all three.
 # token_types = ["sct", "saml11", "saml20"]
+# The token type for requests naming none. Default: a SAML 2.0 assertion for KeyType Bearer
+# or PublicKey, a security context token otherwise (an SCT always carries a symmetric key).
+# default_token_type = "urn:oasis:names:tc:SAML:2.0:assertion"
 # Keep security contexts in the token store instead of sealing them into their identifier.
 # stateful = false
 # Send SAML 2.0 assertions encrypted for the realm's certificate (EncryptedAssertion).

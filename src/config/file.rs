@@ -198,6 +198,10 @@ pub struct RealmSection {
     /// The kinds of token issued for this realm: any of `sct`, `saml11`, `saml20`. Default:
     /// all three.
     pub token_types: Option<Vec<String>>,
+    /// The token type URI for requests naming none, when it fits their key type. Default:
+    /// none (SAML 2.0 for `Bearer` and `PublicKey` requests, a security context token
+    /// otherwise).
+    pub default_token_type: Option<String>,
     /// Keep security contexts in the token store instead of sealing them into their
     /// identifier. Default: false.
     pub stateful: Option<bool>,

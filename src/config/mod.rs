@@ -267,6 +267,18 @@ impl Builder<'_> {
                 }
                 realm.token_types = t;
             }
+            if let Some(t) = &r.default_token_type {
+                let tt = TokenType::from_uri(t);
+                if !(tt.is_saml11() || tt.is_saml20() || tt.is_sct()) {
+                    return Err(self.invalid(
+                        &at("default_token_type"),
+                        format!("`{t}` is not a token type we issue"),
+                        "use urn:oasis:names:tc:SAML:1.0:assertion, urn:oasis:names:tc:SAML:2.0:assertion \
+                         or a security context token type URI",
+                    ));
+                }
+                realm.default_token_type = Some(tt);
+            }
             if let Some(b) = r.stateful {
                 realm.stateful = b;
             }

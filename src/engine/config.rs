@@ -6,6 +6,7 @@ use crate::crypto::RsaPrivateKey;
 use crate::pki::{Certificate, TrustStore};
 use crate::saml::Claim;
 pub use crate::service::sct::SctProtection;
+use crate::trust::TokenType;
 use crate::wss::InboundConfig;
 use crate::xml::Limits;
 
@@ -44,6 +45,10 @@ pub struct Realm {
     /// The kinds of token issued for this realm. Default: all (security context tokens,
     /// SAML 1.1 and SAML 2.0).
     pub token_types: TokenTypes,
+    /// The token type for requests naming none, when it fits their key type (an SCT never
+    /// fits `Bearer` or `PublicKey`). Default: none (SAML 2.0 for `Bearer` and `PublicKey`
+    /// requests, an SCT otherwise; see [`choose`](super::tokens)).
+    pub default_token_type: Option<TokenType>,
     /// Issue SAML 2.0 assertions as `saml:EncryptedAssertion` for `encryption_cert` (a SAML 1.1
     /// request is then refused: SAML 1.1 has no encrypted assertion). Default: false.
     pub encrypt_assertion: bool,
@@ -80,6 +85,7 @@ impl Realm {
             lifetime_secs: 3600,
             renewal_window_secs: 86_400,
             token_types: TokenTypes::default(),
+            default_token_type: None,
             encrypt_assertion: false,
             stateful: false,
             rekey_on_renew: true,
@@ -140,7 +146,32 @@ pub struct EngineConfig {
     pub issuer_key_period_secs: i64,
 }
 
+/// The name of the realm of the STS itself: security contexts requested with no
+/// `wsp:AppliesTo` (the WS-SecureConversation bootstrap, a context for talking to the STS) are
+/// scoped to it, or to an AppliesTo naming our issuer URI. Its key is encrypted for our own
+/// certificate. A configured realm of this name replaces it.
+pub const STS_REALM: &str = "urn:wstrust:realm:sts";
+
 impl EngineConfig {
+    /// Adds the realm of the STS itself ([`STS_REALM`]) unless one is configured.
+    pub(crate) fn add_sts_realm(&mut self) {
+        if self.realm_named(STS_REALM).is_some() {
+            return;
+        }
+        let mut r = Realm::new(
+            STS_REALM,
+            AppliesToMatch::Exact(self.issuer.clone()),
+            self.signing_cert.clone(),
+        );
+        r.token_types = TokenTypes::sct_only();
+        self.realms.push(r);
+    }
+
+    /// The realm of the STS itself (see [`STS_REALM`]).
+    pub fn sts_realm(&self) -> Result<&Realm, Error> {
+        self.realm_named(STS_REALM).ok_or(Error::InvalidScope)
+    }
+
     /// A configuration with defaults around the mandatory parts.
     pub fn new(
         issuer: impl Into<String>,

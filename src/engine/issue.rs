@@ -56,9 +56,8 @@ impl Engine {
         options: &RequestOptions,
     ) -> Result<Outcome, Error> {
         let params = &rst.params;
-        let address = params.applies_to.as_ref().and_then(|a| a.target_address());
-        let realm = self.cfg.realm_for(address)?;
-        let saml = match choose(&self.cfg, params.token_type.as_ref(), address, options)? {
+        let (realm, kind, echo) = self.scope(rst, options)?;
+        let saml = match (kind, echo) {
             (TokenKind::Saml(version), Some(tt)) => Some((version, tt)),
             _ => None,
         };
@@ -66,8 +65,15 @@ impl Engine {
         if let (Some((version, tt)), false) = (&saml, delegated) {
             // SAML claims are the requester's attributes, selected by `wst:Claims` there.
             let transport = Transport { confidential };
-            let rstr =
-                self.issue_saml(req, rst, who, transport, now, *version, tt.clone(), None)?;
+            let rstr = self.issue_saml(
+                req,
+                rst,
+                who,
+                transport,
+                now,
+                (realm, *version, tt.clone()),
+                None,
+            )?;
             return Ok(Outcome {
                 rstr,
                 reply_key: None,
@@ -99,7 +105,8 @@ impl Engine {
         };
         if let Some((version, tt)) = saml {
             let transport = Transport { confidential };
-            let rstr = self.issue_saml(req, rst, who, transport, now, version, tt, act_as)?;
+            let rstr =
+                self.issue_saml(req, rst, who, transport, now, (realm, version, tt), act_as)?;
             return Ok(Outcome {
                 rstr,
                 reply_key: None,
@@ -149,6 +156,35 @@ impl Engine {
         let confidential = confidential || reply_key.is_some();
         let rstr = self.new_context(rst, &nc, who.cert.as_ref(), confidential, now)?;
         Ok(Outcome { rstr, reply_key })
+    }
+
+    /// The realm of an Issue request and the kind of token it gets ([`choose`]), decided once.
+    /// A request naming no AppliesTo, where no default realm is configured, is the
+    /// WS-SecureConversation bootstrap when what it gets is a security context: the context is
+    /// then for the STS itself ([`STS_REALM`](super::config::STS_REALM)); any other token
+    /// needs a scope (`wst:InvalidScope`).
+    pub(super) fn scope<'c>(
+        &'c self,
+        rst: &RequestSecurityToken,
+        options: &RequestOptions,
+    ) -> Result<(&'c Realm, TokenKind, Option<TokenType>), Error> {
+        let params = &rst.params;
+        let address = params.applies_to.as_ref().and_then(|a| a.target_address());
+        let (tt, kt) = (params.token_type.as_ref(), params.key_type.as_ref());
+        match self.cfg.realm_for(address) {
+            Ok(realm) => {
+                let (kind, echo) = choose(realm, tt, kt, options)?;
+                Ok((realm, kind, echo))
+            }
+            Err(Error::InvalidScope) if address.is_none() => {
+                let realm = self.cfg.sts_realm()?;
+                match choose(realm, tt, kt, options) {
+                    Ok((TokenKind::Sct, echo)) => Ok((realm, TokenKind::Sct, echo)),
+                    _ => Err(Error::InvalidScope),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Makes a context for `nc` and the RSTR carrying its token and proof token.

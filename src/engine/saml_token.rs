@@ -60,14 +60,12 @@ impl Engine {
         who: &Requester,
         transport: Transport,
         now: i64,
-        version: SamlVersion,
-        token_type: TokenType,
+        (realm, version, token_type): (&Realm, SamlVersion, TokenType),
         act_as: Option<String>,
     ) -> Result<RequestSecurityTokenResponse, Error> {
         let cfg = self.config();
         let params = &rst.params;
         let address = params.applies_to.as_ref().and_then(|a| a.target_address());
-        let realm = cfg.realm_for(address)?;
         if realm.encrypt_assertion && version != SamlVersion::V20 {
             return Err(Error::InvalidRequest {
                 what: "the realm takes encrypted assertions, which SAML 1.1 cannot be",

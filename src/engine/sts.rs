@@ -124,7 +124,8 @@ pub struct Engine {
 
 impl Engine {
     /// An engine with `cfg`, keeping replay memory, contexts and revocations in `store`.
-    pub fn new(cfg: EngineConfig, store: std::sync::Arc<dyn TokenStore>) -> Self {
+    pub fn new(mut cfg: EngineConfig, store: std::sync::Arc<dyn TokenStore>) -> Self {
+        cfg.add_sts_realm();
         let issuer_keys = IssuerKeys::new(&cfg.realms, cfg.issuer_key_period_secs);
         Self {
             cfg,

@@ -513,13 +513,25 @@ fn a_collection_is_answered_by_one_collection() {
     assert_eq!(x.fault(), "wst:InvalidRequest");
 }
 
+fn sct_type() -> String {
+    format!("<wst:TokenType>{SCT13}</wst:TokenType>")
+}
+
 #[test]
 fn issue_refusals_key_types_sizes_scope_claims() {
     let sts = sts(false);
     let kt = |t: &str| format!("<wst:KeyType>{T13}/{t}</wst:KeyType>");
     for (extra, code) in [
-        (kt("Bearer"), "wst:InvalidRequest"),
-        (kt("PublicKey"), "wst:InvalidRequest"),
+        // A security context token cannot be a bearer or public-key token (a request naming
+        // no TokenType gets a SAML assertion then: tests/it/engine_defaults.rs).
+        (
+            format!("{}{}", sct_type(), kt("Bearer")),
+            "wst:InvalidRequest",
+        ),
+        (
+            format!("{}{}", sct_type(), kt("PublicKey")),
+            "wst:InvalidRequest",
+        ),
         (
             "<wst:KeySize>64</wst:KeySize>".to_owned(),
             "wst:InvalidRequest",

@@ -14,15 +14,6 @@ use crate::engine_support::*;
 const HOUR: i64 = 3_600_000;
 const WST14: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200802";
 
-/// A UsernameToken with a clear-text password.
-fn user(name: &str, password: &str) -> String {
-    format!(
-        "<wsse:UsernameToken xmlns:wsse=\"{}\"><wsse:Username>{name}</wsse:Username>\
-         <wsse:Password Type=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText\">{password}</wsse:Password></wsse:UsernameToken>",
-        ns::WSSE
-    )
-}
-
 /// How a request authenticates.
 #[derive(Clone, Copy)]
 enum Auth<'a> {

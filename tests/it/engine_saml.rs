@@ -861,15 +861,20 @@ fn msal_and_adal_get_what_ad_fs_answers() {
             .response
             .source()
             .contains(">urn:oasis:names:tc:SAML:1.0:assertion</"));
-        // Without the AD FS default the same request asks for a security context token,
-        // which cannot be a bearer token.
+        // Without the AD FS default the same request (Bearer, no TokenType) gets the STS's
+        // default for a bearer key: a SAML 2.0 assertion, named as the WSS SAML token
+        // profile names it.
         let x = replay(&e, name, &RequestOptions::default());
-        assert_eq!(
-            fault_subcode(&x),
-            "wst:InvalidRequest",
+        let rstr = rstr(&x);
+        assert!(
+            x.response.child(rstr, ns::SAML2, "Assertion").is_some()
+                || find(&x.response, ns::SAML2, "Assertion").is_some(),
             "{name}: {:?}",
             x.log
         );
+        assert!(x.response.source().contains(
+            ">http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0</"
+        ));
     }
 }
 

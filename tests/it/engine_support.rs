@@ -111,10 +111,24 @@ impl Exchange {
 }
 
 pub fn send_at(sts: &Sts, xml: &str, confidential: bool, now: i64) -> Exchange {
+    send_in(sts, SoapVersion::V12, xml, confidential, now)
+}
+
+/// Sends `xml` with the media type of SOAP `version`.
+pub fn send_in(
+    sts: &Sts,
+    version: SoapVersion,
+    xml: &str,
+    confidential: bool,
+    now: i64,
+) -> Exchange {
     let r = sts.engine.handle(
         Incoming {
             body: xml.as_bytes(),
-            content_type: Some("application/soap+xml; charset=utf-8"),
+            content_type: Some(match version {
+                SoapVersion::V11 => "text/xml; charset=utf-8",
+                _ => "application/soap+xml; charset=utf-8",
+            }),
             soap_action: None,
         },
         Transport { confidential },
@@ -172,7 +186,19 @@ pub fn envelope(body: &str, by: &By<'_>, now: i64) -> String {
     envelope_with(body, by, now, Vec::new())
 }
 
-pub fn envelope_with(body: &str, by: &By<'_>, now: i64, mut extra: Vec<String>) -> String {
+pub fn envelope_with(body: &str, by: &By<'_>, now: i64, extra: Vec<String>) -> String {
+    envelope_in(SoapVersion::V12, body, by, now, extra)
+}
+
+/// An envelope of SOAP `version` with body `body`, signed as `by` says, with `extra` header
+/// tokens.
+pub fn envelope_in(
+    version: SoapVersion,
+    body: &str,
+    by: &By<'_>,
+    now: i64,
+    mut extra: Vec<String>,
+) -> String {
     let body_doc = Document::parse(body.as_bytes()).unwrap();
     let body_fn = |w: &mut Writer| {
         w.copy(&body_doc, body_doc.root());
@@ -241,7 +267,7 @@ pub fn envelope_with(body: &str, by: &By<'_>, now: i64, mut extra: Vec<String>) 
     }
     p.header_tokens = extra;
     p.signed_ids = vec!["q-msgid".into()];
-    wss::secure_envelope(SoapVersion::V12, now, &headers, &body_fn, &p)
+    wss::secure_envelope(version, now, &headers, &body_fn, &p)
         .unwrap()
         .xml
 }
@@ -394,4 +420,13 @@ pub fn binary_secret_proof(doc: &Document) -> Vec<u8> {
         .child(proof, T13, "BinarySecret")
         .expect("a binary secret");
     wstrust::xmlsec::base64_decode(&doc.text(bs)).unwrap()
+}
+
+/// A UsernameToken with a clear-text password.
+pub fn user(name: &str, password: &str) -> String {
+    format!(
+        "<wsse:UsernameToken xmlns:wsse=\"{}\"><wsse:Username>{name}</wsse:Username>\
+         <wsse:Password Type=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText\">{password}</wsse:Password></wsse:UsernameToken>",
+        ns::WSSE
+    )
 }

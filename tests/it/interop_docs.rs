@@ -31,6 +31,7 @@ fn soap_label(v: SoapVersion) -> &'static str {
 fn result_label(o: &Outcome) -> String {
     match o {
         Outcome::Issued(p) => format!("issued: {}; keys agree", p.label()),
+        Outcome::Saml(kind) => format!("issued: SAML {kind}; the service accepts it"),
         Outcome::Fault(code, why) => format!("fault `{code}` ({why})"),
     }
 }
@@ -74,13 +75,13 @@ fn render() -> String {
             result_label(outcome)
         );
         match outcome {
-            Outcome::Issued(_) => issued += 1,
+            Outcome::Issued(_) | Outcome::Saml(_) => issued += 1,
             Outcome::Fault(..) => faulted += 1,
         }
     }
     let _ = writeln!(
         s,
-        "\n{issued} issued, {faulted} refused with a fault (features not built yet).\n"
+        "\n{issued} issued, {faulted} refused with a fault (what the engine still refuses).\n"
     );
 
     s.push_str(&real_clients());

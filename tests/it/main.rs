@@ -13,6 +13,7 @@ mod client_keyx;
 mod client_renew;
 mod client_tls;
 mod dsig_vectors;
+mod engine_defaults;
 mod engine_issue;
 mod engine_keyx;
 mod engine_keyx_support;
