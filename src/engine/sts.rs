@@ -77,6 +77,29 @@ pub(crate) struct Requester {
     pub(crate) cert: Option<Certificate>,
     /// The security context whose key (or a key derived from it) signed the Body.
     pub(crate) context: Option<UsedContext>,
+    /// The random key (an EncryptedKey for us) that signed the Body, when the identity came
+    /// from a UsernameToken under that signature (the symmetric binding).
+    pub(crate) random_key: Option<RandomKey>,
+}
+
+/// A request's random key: sent as an `xenc:EncryptedKey` for our certificate, it signed the
+/// Body (itself, or through a DerivedKeyToken); the reply is signed (and encrypted) with it.
+#[derive(Clone, Debug)]
+pub(crate) struct RandomKey {
+    pub(crate) key: SecretBytes,
+    /// base64 SHA-1 of the wrapped key (the reply names the key by it).
+    pub(crate) sha1: String,
+    /// The request signed with a key derived from it: so does the reply.
+    pub(crate) derived: bool,
+}
+
+/// The EncryptedKeySHA1 under a key source, and whether a derivation came in between.
+fn encrypted_key_source(source: &wss::KeySource) -> Option<(&str, bool)> {
+    match source {
+        wss::KeySource::EncryptedKey { sha1 } => Some((sha1, false)),
+        wss::KeySource::Derived(inner) => encrypted_key_source(inner).map(|(s, _)| (s, true)),
+        _ => None,
+    }
 }
 
 /// A key the reply Body is encrypted with, and how the reply names it.
@@ -105,6 +128,8 @@ pub(crate) struct Reply<'a> {
     pub(crate) single: bool,
     pub(crate) key: Option<ReplyKey>,
     pub(crate) context: Option<&'a UsedContext>,
+    /// The request's random key, when it signed the request: the reply is signed with it.
+    pub(crate) random: Option<&'a RandomKey>,
 }
 
 /// What one binding answers.
@@ -229,16 +254,20 @@ impl Engine {
                         single,
                         key: request_key,
                         context: None,
+                        random: None,
                     };
                     return self.respond(req, v, b, vec![rstr], reply, now);
                 }
                 let who = self.authenticate(req, transport, keys)?;
                 self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
+                let request_key = request_key.or_else(|| random_reply_key(&who, transport));
+                let confidential = confidential || request_key.is_some();
                 let out = self.binding(req, rst, &who, confidential, now, options)?;
                 let reply = Reply {
                     single,
                     key: request_key.or(out.reply_key),
                     context: who.context.as_ref(),
+                    random: who.random_key.as_ref(),
                 };
                 self.respond(
                     req,
@@ -257,6 +286,8 @@ impl Engine {
                 }
                 let who = self.authenticate(req, transport, keys)?;
                 self.check_expired_use(req, keys, &batch.requests, now)?;
+                let request_key = request_key.or_else(|| random_reply_key(&who, transport));
+                let confidential = confidential || request_key.is_some();
                 let mut rstrs = Vec::with_capacity(batch.requests.len());
                 let mut reply_key = request_key;
                 for rst in &batch.requests {
@@ -276,6 +307,7 @@ impl Engine {
                     single: false,
                     key: reply_key,
                     context: who.context.as_ref(),
+                    random: who.random_key.as_ref(),
                 };
                 self.respond(req, batch.version, binding, rstrs, reply, now)
             }
@@ -285,6 +317,7 @@ impl Engine {
                     single: true,
                     key: request_key,
                     context: None,
+                    random: None,
                 };
                 self.respond(
                     req,
@@ -340,7 +373,11 @@ impl Engine {
                     principal: cert.subject().to_owned(),
                     cert: Some(cert.clone()),
                     context: None,
+                    random_key: None,
                 }),
+                wss::SigningToken::Symmetric { source } if context_of(source).is_none() => {
+                    self.authenticate_random_key(req, sig, source, transport)
+                }
                 wss::SigningToken::Symmetric { source } => {
                     let id = context_of(source).ok_or(Error::Authentication {
                         what: "symmetric signature without a security context",
@@ -357,6 +394,7 @@ impl Engine {
                         principal: used.state.principal.clone(),
                         cert: None,
                         context: Some(used),
+                        random_key: None,
                     })
                 }
                 _ => Err(Error::Authentication {
@@ -375,10 +413,60 @@ impl Engine {
                 principal: p.name,
                 cert: None,
                 context: None,
+                random_key: None,
             });
         }
         Err(Error::Authentication {
             what: "no credentials",
+        })
+    }
+
+    /// A Body signed with a random key the requester sent encrypted for our certificate
+    /// (WS-SecurityPolicy SymmetricBinding with an X509 protection token: WCF's
+    /// `UserNameForCertificate`, WSS4J/CXF; the WS-Trust 1.4 pattern 4 "sign with a random
+    /// key, encrypt it for the recipient"). The key proves only that the requester made it;
+    /// who the requester is comes from the UsernameToken that this same signature covers (a
+    /// signed supporting token), whose password is checked as usual. A clear-text password
+    /// needs a confidential channel or to have arrived encrypted.
+    fn authenticate_random_key(
+        &self,
+        req: &ParsedRequest,
+        sig: &wss::SignatureRecord,
+        source: &wss::KeySource,
+        transport: Transport,
+    ) -> Result<Requester, Error> {
+        let sec = &req.secured;
+        let (sha1, derived) = encrypted_key_source(source).ok_or(Error::Authentication {
+            what: "symmetric signature by a key of no known source",
+        })?;
+        let key = sec.encrypted_key(sha1).ok_or(Error::Authentication {
+            what: "signing key not resolved",
+        })?;
+        let (Some(ut), Some(node)) = (&sec.username_token, sec.username_token_node()) else {
+            return Err(Error::Authentication {
+                what: "a random-key signature without a username token binds no identity",
+            });
+        };
+        if !sec.signed_by(sig, node) {
+            return Err(Error::Authentication {
+                what: "the username token is not signed by the request's random key",
+            });
+        }
+        if !ut.digest && !transport.confidential && !sec.was_encrypted(node) {
+            return Err(Error::Authentication {
+                what: "clear-text password over a channel that is not confidential",
+            });
+        }
+        let p = self.cfg.users.authenticate(ut)?;
+        Ok(Requester {
+            principal: p.name,
+            cert: None,
+            context: None,
+            random_key: Some(RandomKey {
+                key: key.clone(),
+                sha1: sha1.to_owned(),
+                derived,
+            }),
         })
     }
 
@@ -430,6 +518,7 @@ impl Engine {
             single,
             key: reply_key,
             context,
+            random,
         } = reply;
         let action = Action::FinalResponse(binding).uri(version);
         // Written straight into the envelope's Body (no text in between to parse again).
@@ -486,35 +575,49 @@ impl Engine {
                 )
             }
         };
-        // The symmetric signer: a DerivedKeyToken of the request's context, in the header.
+        // The symmetric signer: a DerivedKeyToken of the request's context, in the header; or
+        // the request's random key, itself or through a DerivedKeyToken as the request did.
         let sc = version.secure_conversation();
-        let derived = match context {
-            None => None,
-            Some(u) => {
-                let dkt_id = format!("DK-{}", crypto::hex(&random8()?));
-                let (dkt, key) = DerivedKeyToken::for_context(
-                    sc,
-                    &dkt_id,
-                    &u.identifier,
-                    u.state.key.expose(),
-                    32,
-                )?;
-                Some((format!("#{dkt_id}"), dkt.to_xml()?, key))
+        let dkt_id = || -> Result<String, Error> { Ok(format!("DK-{}", crypto::hex(&random8()?))) };
+        let derived = match (context, random) {
+            (Some(u), _) => {
+                let id = dkt_id()?;
+                let (dkt, key) =
+                    DerivedKeyToken::for_context(sc, &id, &u.identifier, u.state.key.expose(), 32)?;
+                Some((format!("#{id}"), dkt.to_xml()?, key))
             }
+            (None, Some(r)) if r.derived => {
+                let id = dkt_id()?;
+                let (dkt, key) =
+                    DerivedKeyToken::for_encrypted_key(sc, &id, &r.sha1, r.key.expose(), 32)?;
+                Some((format!("#{id}"), dkt.to_xml()?, key))
+            }
+            _ => None,
         };
         let dk_info = |w: &mut Writer| {
             if let Some((uri, _, _)) = &derived {
                 wss::write_reference(w, uri, Some(sc.dk_value_type()));
             }
         };
-        let signer = match &derived {
-            Some((_, _, key)) => Signer {
+        let random_info = |w: &mut Writer| {
+            if let Some(r) = random {
+                wss::write_key_identifier(w, wss::value_type::ENCRYPTED_KEY_SHA1, &r.sha1);
+            }
+        };
+        let signer = match (&derived, random) {
+            (Some((_, _, key)), _) => Signer {
                 key: SigningKey::Hmac(key.expose()),
                 method: SignatureMethod::Hmac(HmacAlgorithm::Sha256),
                 digest: DigestAlgorithm::Sha256,
                 key_info: SignerKeyInfo::Custom(&dk_info),
             },
-            None => Signer {
+            (None, Some(r)) => Signer {
+                key: SigningKey::Hmac(r.key.expose()),
+                method: SignatureMethod::Hmac(HmacAlgorithm::Sha256),
+                digest: DigestAlgorithm::Sha256,
+                key_info: SignerKeyInfo::Custom(&random_info),
+            },
+            (None, None) => Signer {
                 key: SigningKey::Rsa(&self.cfg.signing_key),
                 method: SignatureMethod::Rsa(SignatureAlgorithm::RsaSha256),
                 digest: DigestAlgorithm::Sha256,
@@ -540,6 +643,18 @@ impl Engine {
             ..Protection::default()
         };
         Ok(wss::secure_envelope(req.version, now, &headers, &body, &p)?.xml)
+    }
+}
+
+/// The reply key of a request signed by a random key over a channel that is not
+/// confidential: that key (whatever the Body was), so the proof key can travel.
+fn random_reply_key(who: &Requester, transport: Transport) -> Option<ReplyKey> {
+    match (&who.random_key, transport.confidential) {
+        (Some(r), false) => Some(ReplyKey::RequestKey {
+            key: r.key.clone(),
+            sha1: r.sha1.clone(),
+        }),
+        _ => None,
     }
 }
 

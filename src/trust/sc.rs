@@ -130,6 +130,33 @@ impl DerivedKeyToken {
         base: &[u8],
         length: usize,
     ) -> Result<(Self, SecretBytes), Error> {
+        Self::derive(version, id, base, length, |w| {
+            wss::write_reference(w, identifier, Some(version.sct_token_type()))
+        })
+    }
+
+    /// As [`for_context`](Self::for_context), from the key of an `xenc:EncryptedKey` named by
+    /// its WSS 1.1 `EncryptedKeySHA1` (`sha1`, base64): the symmetric binding over a random
+    /// key, where the receiver holds no copy of the EncryptedKey it sent.
+    pub fn for_encrypted_key(
+        version: ScVersion,
+        id: &str,
+        sha1: &str,
+        base: &[u8],
+        length: usize,
+    ) -> Result<(Self, SecretBytes), Error> {
+        Self::derive(version, id, base, length, |w| {
+            wss::write_key_identifier(w, wss::value_type::ENCRYPTED_KEY_SHA1, sha1)
+        })
+    }
+
+    fn derive(
+        version: ScVersion,
+        id: &str,
+        base: &[u8],
+        length: usize,
+        reference: impl FnOnce(&mut Writer),
+    ) -> Result<(Self, SecretBytes), Error> {
         let bad = |_| Error::BadValue {
             element: "DerivedKeyToken",
         };
@@ -138,7 +165,7 @@ impl DerivedKeyToken {
         seed.extend_from_slice(&nonce);
         let derived = crypto::psha1(base, &seed, length).map_err(bad)?;
         let mut w = Writer::new();
-        wss::write_reference(&mut w, identifier, Some(version.sct_token_type()));
+        reference(&mut w);
         let dkt = Self {
             version,
             id: Some(id.to_owned()),

@@ -186,6 +186,7 @@ pub struct SecuredMessage {
     timestamp_path: Option<Path>,
     /// The UsernameToken, when present.
     pub username_token: Option<UsernameTokenInfo>,
+    username_token_path: Option<Path>,
     /// Verified signatures in header order.
     pub signatures: Vec<SignatureRecord>,
     /// `wsse11:SignatureConfirmation` values (base64-decoded; empty = "no signature").
@@ -258,6 +259,21 @@ impl SecuredMessage {
             .and_then(|p| node_at(&self.document, p))
     }
 
+    /// The key of an `xenc:EncryptedKey` addressed to us, by its EncryptedKeySHA1 (base64).
+    pub fn encrypted_key(&self, sha1: &str) -> Option<&SecretBytes> {
+        self.symmetric_tokens
+            .iter()
+            .find(|(_, _, s)| matches!(s, KeySource::EncryptedKey { sha1: h } if h == sha1))
+            .map(|(_, k, _)| k)
+    }
+
+    /// The `wsse:UsernameToken` element (for "is it signed, was it encrypted" checks).
+    pub fn username_token_node(&self) -> Option<NodeId> {
+        self.username_token_path
+            .as_ref()
+            .and_then(|p| node_at(&self.document, p))
+    }
+
     /// The `ds:Signature` element of a record.
     pub fn signature_node(&self, sig: &SignatureRecord) -> Option<NodeId> {
         node_at(&self.document, &sig.signature_path)
@@ -326,6 +342,7 @@ pub fn process(
             version,
             timestamp: None,
             timestamp_path: None,
+            username_token_path: None,
             username_token: None,
             signatures: Vec::new(),
             signature_confirmations: Vec::new(),
@@ -560,6 +577,7 @@ impl State<'_> {
             nonce,
             created,
         });
+        self.out.username_token_path = Some(path_of(self.doc(), item));
         Ok(())
     }
 
@@ -804,6 +822,7 @@ impl State<'_> {
                     .iter()
                     .any(|s| s.paths.iter().any(stale) || stale(&s.signature_path))
                     || self.out.timestamp_path.as_ref().is_some_and(stale)
+                    || self.out.username_token_path.as_ref().is_some_and(stale)
                     || self.out.encrypted.iter().any(stale)
                 {
                     return Err(Error::Policy {
