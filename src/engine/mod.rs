@@ -38,6 +38,7 @@ pub mod provider;
 mod renew;
 pub mod request;
 mod resolve;
+mod saml_lifecycle;
 mod saml_token;
 pub mod sealed;
 mod sts;

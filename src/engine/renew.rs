@@ -18,6 +18,7 @@ use crate::trust::{RequestSecurityToken, TokenType};
 
 use super::context;
 use super::request::ParsedRequest;
+use super::saml_lifecycle::saml_target;
 use super::sealed::ContextState;
 use super::sts::{Engine, Outcome, ReplyKey, Requester};
 use super::target::target_of;
@@ -36,6 +37,13 @@ impl Engine {
         let holder = params.renew_target.as_ref().ok_or(Error::InvalidRequest {
             what: "renew without RenewTarget",
         })?;
+        if let Some((doc, el)) = saml_target(req, holder)? {
+            let rstr = self.renew_assertion(req, rst, who, doc, el, confidential, now)?;
+            return Ok(Outcome {
+                rstr,
+                reply_key: None,
+            });
+        }
         let (identifier, instance) = target_of(req, holder)?;
         if let Some(t) = &params.token_type {
             if !t.is_sct() {

@@ -1,5 +1,6 @@
 //! The Validate binding (WS-Trust 1.3 §7): any authenticated requester (typically a service)
-//! asks whether a context token is valid. The answer is a `wst:Status` with code `valid` or
+//! asks whether a context token, or a SAML assertion we issued
+//! ([`saml_lifecycle`](super::saml_lifecycle)), is valid. The answer is a `wst:Status` with code `valid` or
 //! `invalid` and, when invalid, a fixed reason code (`urn:wstrust:status:expired`,
 //! `…:cancelled`, `…:superseded`, `…:unknown-token`). When the request asks for a security
 //! context token type instead of the status type, and the token is valid, a new context is
@@ -13,12 +14,17 @@ use crate::trust::{
 use super::context;
 use super::issue::NewContext;
 use super::request::ParsedRequest;
+use super::saml_lifecycle::{saml_target, EXPIRED};
 use super::sts::{Engine, Outcome, Requester};
 use super::target::target_of;
 use super::Error;
 
-/// Reason code of an expired token.
-const EXPIRED: &str = "urn:wstrust:status:expired";
+/// Whom a valid target names (what a token exchange issues for).
+struct Subject {
+    principal: String,
+    act_as: Option<String>,
+    claims: Vec<(String, String)>,
+}
 
 impl Engine {
     pub(crate) fn validate(
@@ -36,17 +42,40 @@ impl Engine {
             .ok_or(Error::InvalidRequest {
                 what: "validate without ValidateTarget",
             })?;
-        let (identifier, instance) = target_of(req, holder)?;
-        let opened = context::open_exact(
-            &self.cfg.token_keys,
-            &*self.store,
-            &identifier,
-            instance.as_deref(),
-        );
-        let (valid, reason) = match &opened {
-            Ok(s) if now < s.expires_ms => (Some(s), None),
-            Ok(_) => (None, Some(EXPIRED)),
-            Err(r) => (None, Some(r.reason())),
+        let opened;
+        let (valid, reason) = match saml_target(req, holder)? {
+            Some((doc, el)) => match self.validate_assertion(doc, el, now) {
+                (Some(a), None) => (
+                    Some(Subject {
+                        principal: a.subject.value,
+                        act_as: a.actor,
+                        claims: Vec::new(),
+                    }),
+                    None,
+                ),
+                (_, reason) => (None, reason),
+            },
+            None => {
+                let (identifier, instance) = target_of(req, holder)?;
+                opened = context::open_exact(
+                    &self.cfg.token_keys,
+                    &*self.store,
+                    &identifier,
+                    instance.as_deref(),
+                );
+                match &opened {
+                    Ok(s) if now < s.expires_ms => (
+                        Some(Subject {
+                            principal: s.principal.clone(),
+                            act_as: s.act_as.clone(),
+                            claims: s.claims.clone(),
+                        }),
+                        None,
+                    ),
+                    Ok(_) => (None, Some(EXPIRED)),
+                    Err(r) => (None, Some(r.reason())),
+                }
+            }
         };
         let status = Status {
             code: if valid.is_some() {
@@ -74,9 +103,9 @@ impl Engine {
                     .cfg
                     .realm_for(params.applies_to.as_ref().and_then(|a| a.target_address()))?;
                 let nc = NewContext {
-                    principal: state.principal.clone(),
-                    act_as: state.act_as.clone(),
-                    claims: state.claims.clone(),
+                    principal: state.principal,
+                    act_as: state.act_as,
+                    claims: state.claims,
                     realm,
                 };
                 self.new_context(rst, &nc, who.cert.as_ref(), confidential, now)?

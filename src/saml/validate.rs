@@ -129,6 +129,13 @@ pub struct ValidationPolicy<'a> {
     /// Parser limits for [`validate_xml`] and for the plaintext of an encrypted assertion.
     /// Default: [`Limits::default`].
     pub limits: Limits,
+    /// Validate as the issuer, not as a relying party: the STS answering Validate or Renew
+    /// for an assertion it issued. The audience is not checked (the issuer issues for every
+    /// realm; which realm it was is read from the assertion), and a holder-of-key symmetric
+    /// key, encrypted for the service, is not opened
+    /// ([`Confirmation::HolderOfKeySymmetricSealed`]). Never set this in a service: an
+    /// assertion for another audience would be accepted. Default: false.
+    pub issuer_view: bool,
 }
 
 impl<'a> ValidationPolicy<'a> {
@@ -147,6 +154,7 @@ impl<'a> ValidationPolicy<'a> {
             service: None,
             xmlsec: Policy::default(),
             limits: Limits::default(),
+            issuer_view: false,
         }
     }
 }
@@ -164,6 +172,9 @@ pub enum Confirmation {
         /// The proof key.
         key: SecretBytes,
     },
+    /// Holder of key: a symmetric key encrypted for the service, left unopened (only with
+    /// [`ValidationPolicy::issuer_view`]).
+    HolderOfKeySymmetricSealed,
 }
 
 /// What a valid assertion says, read from the signed assertion element only.
@@ -379,11 +390,15 @@ fn validate_plain(
         }
     }
     check_time(&parts, policy)?;
-    check_audience(&parts.restrictions, policy)?;
+    if !policy.issuer_view {
+        check_audience(&parts.restrictions, policy)?;
+    }
     let allowed = match &parts.confirmation {
         Confirmation::Bearer => policy.confirmations.bearer,
         Confirmation::HolderOfKeyPublic(_) => policy.confirmations.holder_of_key_public,
-        Confirmation::HolderOfKeySymmetric { .. } => policy.confirmations.holder_of_key_symmetric,
+        Confirmation::HolderOfKeySymmetric { .. } | Confirmation::HolderOfKeySymmetricSealed => {
+            policy.confirmations.holder_of_key_symmetric
+        }
     };
     if !allowed {
         return Err(Error::Confirmation {

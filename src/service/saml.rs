@@ -104,6 +104,11 @@ impl IssuedTokenValidator for SamlTokenValidator {
                 (Some(key), TokenConfirmation::SymmetricKey)
             }
             Confirmation::HolderOfKeyPublic(k) => (None, TokenConfirmation::PublicKey(k)),
+            _ => {
+                return Err(Error::Token {
+                    what: "a holder-of-key assertion whose key was not opened",
+                })
+            }
         };
         let claims = a
             .claims

@@ -32,6 +32,7 @@ fn result_label(o: &Outcome) -> String {
     match o {
         Outcome::Issued(p) => format!("issued: {}; keys agree", p.label()),
         Outcome::Saml(kind) => format!("issued: SAML {kind}; the service accepts it"),
+        Outcome::Status(code) => format!("answered: status `{code}`"),
         Outcome::Fault(code, why) => format!("fault `{code}` ({why})"),
     }
 }
@@ -55,7 +56,7 @@ fn render() -> String {
          must equal the key the service decrypts from the SCT with its own key.\n\n\
          | client | SOAP | authentication | case | result |\n|---|---|---|---|---|\n",
     );
-    let (mut issued, mut faulted) = (0, 0);
+    let (mut issued, mut faulted, mut answered) = (0, 0, 0);
     for (name, outcome) in EXPECTED {
         let r = Recorded::load(name);
         let (prefix, client) = CLIENTS
@@ -77,11 +78,12 @@ fn render() -> String {
         match outcome {
             Outcome::Issued(_) | Outcome::Saml(_) => issued += 1,
             Outcome::Fault(..) => faulted += 1,
+            Outcome::Status(_) => answered += 1,
         }
     }
     let _ = writeln!(
         s,
-        "\n{issued} issued, {faulted} refused with a fault (what the engine still refuses).\n"
+        "\n{issued} issued, {answered} validated with a status, {faulted} refused with a fault.\n"
     );
 
     s.push_str(&real_clients());

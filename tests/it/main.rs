@@ -21,6 +21,7 @@ mod engine_lifecycle;
 mod engine_owner;
 mod engine_request;
 mod engine_saml;
+mod engine_saml_lifecycle;
 mod engine_schema;
 mod engine_support;
 mod hostile_xml;
