@@ -48,6 +48,8 @@ WSP = "http://schemas.xmlsoap.org/ws/2004/09/policy"
 WSA = "http://www.w3.org/2005/08/addressing"
 XENC = "http://www.w3.org/2001/04/xmlenc#"
 SCT_TYPE = WSC + "/sct"
+SAML1 = "urn:oasis:names:tc:SAML:1.0:assertion"
+SAML2 = "urn:oasis:names:tc:SAML:2.0:assertion"
 
 
 def timestamp_element():
@@ -89,16 +91,23 @@ class StsVerifiedSignature(BinarySignature):
         return envelope
 
 
-def rst_elements(applies_to):
+KEY_TYPES = {"symmetric": "SymmetricKey", "bearer": "Bearer", "publickey": "PublicKey"}
+
+
+def rst_elements(applies_to, token_type=SCT_TYPE, key_type=None):
+    """The RST content of an Issue: TokenType (unless None), RequestType, AppliesTo, and
+    KeySize for a symmetric key or the KeyType named (what zeep users write)."""
     applies = el(WSP, "AppliesTo")
     epr = etree.SubElement(applies, "{%s}EndpointReference" % WSA)
     etree.SubElement(epr, "{%s}Address" % WSA).text = applies_to
-    return [
-        el(WST, "TokenType", SCT_TYPE),
-        el(WST, "RequestType", WST + "/Issue"),
-        applies,
-        el(WST, "KeySize", "256"),
-    ]
+    content = [el(WST, "RequestType", WST + "/Issue"), applies]
+    if token_type is not None:
+        content.insert(0, el(WST, "TokenType", token_type))
+    if key_type is None:
+        content.append(el(WST, "KeySize", "256"))
+    else:
+        content.append(el(WST, "KeyType", WST + "/" + KEY_TYPES[key_type]))
+    return content
 
 
 def el(ns_, local, text=None):
@@ -114,7 +123,7 @@ def targeting_elements(kind, sct):
     target = el(WST, kind + "Target")
     target.append(copy.deepcopy(sct))
     content = [el(WST, "RequestType", WST + "/" + kind), target]
-    if kind == "Renew":
+    if kind == "Renew" and etree.QName(sct).namespace not in (SAML1, SAML2):
         content.insert(0, el(WST, "TokenType", SCT_TYPE))
     if kind == "Validate":
         content.insert(0, el(WST, "TokenType", WST + "/RSTR/Status"))
@@ -163,6 +172,16 @@ def main():
         action="store_true",
         help="send zeep's bare UsernameToken, without the wsu:Timestamp",
     )
+    p.add_argument(
+        "--key-type",
+        choices=sorted(KEY_TYPES),
+        help="name this wst:KeyType (default: none, with KeySize 256)",
+    )
+    p.add_argument(
+        "--no-token-type",
+        action="store_true",
+        help="name no wst:TokenType (the STS chooses)",
+    )
     a = p.parse_args()
 
     if a.auth == "x509":
@@ -203,7 +222,10 @@ def main():
                 f.write(etree.tostring(history.last_received["envelope"]))
 
     try:
-        result = service.Issue(_value_1=rst_elements(a.applies_to))
+        token_type = None if a.no_token_type else SCT_TYPE
+        if a.key_type in ("bearer", "publickey") and not a.no_token_type:
+            token_type = SAML2
+        result = service.Issue(_value_1=rst_elements(a.applies_to, token_type, a.key_type))
     except Fault as fault:
         record()
         print("outcome=fault")
@@ -215,21 +237,57 @@ def main():
     print("outcome=token")
     rstrs = rstrs_of(result)
     print("rstr_count=%d" % len(rstrs))
-    sct = report_token(rstrs[0], "", a.key)
+    sct = report_token(rstrs[0], "", a.key, a.sts_cert)
     if a.lifecycle and sct is not None:
-        lifecycle(service, sct, record, a.key)
+        lifecycle(service, sct, record, a.key, a.sts_cert)
     return 0
 
 
-def report_token(rstr, prefix, key_file):
+def verify_assertion(assertion, sts_cert):
+    """python-xmlsec verifies the assertion's enveloped signature by the STS certificate, on a
+    copy of the assertion standing alone (what a relying party holding it does)."""
+    alone = etree.fromstring(etree.tostring(assertion))
+    q = etree.QName(alone)
+    id_attr = "ID" if q.namespace == SAML2 else "AssertionID"
+    xmlsec.tree.add_ids(alone, [id_attr])
+    sig = xmlsec.tree.find_node(alone, xmlsec.constants.NodeSignature)
+    ctx = xmlsec.SignatureContext()
+    ctx.key = xmlsec.Key.from_file(sts_cert, xmlsec.KeyFormat.CERT_PEM)
+    ctx.verify(sig)
+    return True
+
+
+def report_token(rstr, prefix, key_file, sts_cert=None):
     """Prints what an RSTR carrying a token holds (facts named PREFIX + ...); returns the SCT
-    element."""
+    (or SAML assertion) element."""
     found = None
     for c in child_elements(rstr):
         q = etree.QName(c)
         if q.namespace == WST and q.localname == "TokenType":
             print("%stoken_type=%s" % (prefix, c.text.strip()))
         if q.namespace == WST and q.localname == "RequestedSecurityToken":
+            for ns_, version in ((SAML2, "2.0"), (SAML1, "1.1")):
+                assertion = first(c, ns_, "Assertion")
+                if assertion is None:
+                    continue
+                found = assertion
+                print("%ssaml_version=%s" % (prefix, version))
+                aid = assertion.get("ID") or assertion.get("AssertionID")
+                print("%ssaml_id=%s" % (prefix, aid))
+                methods = [
+                    m.get("Method") or (m.text or "").strip()
+                    for m in assertion.iter(
+                        "{%s}SubjectConfirmation" % ns_, "{%s}ConfirmationMethod" % ns_
+                    )
+                ]
+                methods = [m for m in methods if m]
+                print("%ssaml_confirmation=%s" % (prefix, methods[0] if methods else ""))
+                if sts_cert:
+                    try:
+                        verify_assertion(assertion, sts_cert)
+                        print("%ssaml_signature=verified" % prefix)
+                    except xmlsec.Error as e:
+                        print("%ssaml_signature=refused %s" % (prefix, e))
             sct = first(c, WSC, "SecurityContextToken")
             if sct is not None:
                 found = sct
@@ -266,7 +324,7 @@ def report_status(rstr, prefix):
                 print("%sreason=%s" % (prefix, reason.text.strip()))
 
 
-def lifecycle(service, sct, record, key_file):
+def lifecycle(service, sct, record, key_file, sts_cert=None):
     """Validate, Renew, Cancel, Validate through the WSDL's operations. A fault stops the
     sequence (reported as STEP_outcome=fault)."""
 
@@ -291,8 +349,18 @@ def lifecycle(service, sct, record, key_file):
     r = call("renew", service.Renew, "Renew", sct)
     if r is None:
         return
-    renewed = report_token(r, "renew_", key_file)
+    renewed = report_token(r, "renew_", key_file, sts_cert)
     if renewed is None:
+        return
+    if etree.QName(renewed).namespace in (SAML1, SAML2):
+        # An assertion is not cancelled at the STS; the renewed one validates, the old one
+        # is superseded.
+        r = call("revalidate", service.Validate, "Validate", renewed)
+        if r is not None:
+            report_status(r, "revalidate_")
+        r = call("oldvalidate", service.Validate, "Validate", sct)
+        if r is not None:
+            report_status(r, "oldvalidate_")
         return
     r = call("cancel", service.Cancel, "Cancel", renewed)
     if r is None:
