@@ -350,18 +350,90 @@ const fn symmetric(
 
 /// Both orders, the key itself or derived keys (WS-SC 1.3 and 2005/02), both HMACs.
 pub const WSS4J_SYMMETRIC_CASES: &[Wss4jSymmetricCase] = &[
-    symmetric("symm-ets-key-sha1", Soap::V11, "encrypt-then-sign", "none", "hmac-sha1"),
-    symmetric("symm-ets-key-sha256", Soap::V12, "encrypt-then-sign", "none", "hmac-sha256"),
-    symmetric("symm-ste-key-sha1", Soap::V12, "sign-then-encrypt", "none", "hmac-sha1"),
-    symmetric("symm-ste-key-sha256", Soap::V11, "sign-then-encrypt", "none", "hmac-sha256"),
-    symmetric("symm-ets-dk13-sha1", Soap::V12, "encrypt-then-sign", "sc13", "hmac-sha1"),
-    symmetric("symm-ets-dk13-sha256", Soap::V11, "encrypt-then-sign", "sc13", "hmac-sha256"),
-    symmetric("symm-ste-dk13-sha1", Soap::V11, "sign-then-encrypt", "sc13", "hmac-sha1"),
-    symmetric("symm-ste-dk13-sha256", Soap::V12, "sign-then-encrypt", "sc13", "hmac-sha256"),
-    symmetric("symm-ets-dk2005-sha1", Soap::V12, "encrypt-then-sign", "sc2005", "hmac-sha1"),
-    symmetric("symm-ets-dk2005-sha256", Soap::V11, "encrypt-then-sign", "sc2005", "hmac-sha256"),
-    symmetric("symm-ste-dk2005-sha1", Soap::V11, "sign-then-encrypt", "sc2005", "hmac-sha1"),
-    symmetric("symm-ste-dk2005-sha256", Soap::V12, "sign-then-encrypt", "sc2005", "hmac-sha256"),
+    symmetric(
+        "symm-ets-key-sha1",
+        Soap::V11,
+        "encrypt-then-sign",
+        "none",
+        "hmac-sha1",
+    ),
+    symmetric(
+        "symm-ets-key-sha256",
+        Soap::V12,
+        "encrypt-then-sign",
+        "none",
+        "hmac-sha256",
+    ),
+    symmetric(
+        "symm-ste-key-sha1",
+        Soap::V12,
+        "sign-then-encrypt",
+        "none",
+        "hmac-sha1",
+    ),
+    symmetric(
+        "symm-ste-key-sha256",
+        Soap::V11,
+        "sign-then-encrypt",
+        "none",
+        "hmac-sha256",
+    ),
+    symmetric(
+        "symm-ets-dk13-sha1",
+        Soap::V12,
+        "encrypt-then-sign",
+        "sc13",
+        "hmac-sha1",
+    ),
+    symmetric(
+        "symm-ets-dk13-sha256",
+        Soap::V11,
+        "encrypt-then-sign",
+        "sc13",
+        "hmac-sha256",
+    ),
+    symmetric(
+        "symm-ste-dk13-sha1",
+        Soap::V11,
+        "sign-then-encrypt",
+        "sc13",
+        "hmac-sha1",
+    ),
+    symmetric(
+        "symm-ste-dk13-sha256",
+        Soap::V12,
+        "sign-then-encrypt",
+        "sc13",
+        "hmac-sha256",
+    ),
+    symmetric(
+        "symm-ets-dk2005-sha1",
+        Soap::V12,
+        "encrypt-then-sign",
+        "sc2005",
+        "hmac-sha1",
+    ),
+    symmetric(
+        "symm-ets-dk2005-sha256",
+        Soap::V11,
+        "encrypt-then-sign",
+        "sc2005",
+        "hmac-sha256",
+    ),
+    symmetric(
+        "symm-ste-dk2005-sha1",
+        Soap::V11,
+        "sign-then-encrypt",
+        "sc2005",
+        "hmac-sha1",
+    ),
+    symmetric(
+        "symm-ste-dk2005-sha256",
+        Soap::V12,
+        "sign-then-encrypt",
+        "sc2005",
+        "hmac-sha256",
+    ),
 ];
 
 /// What one symmetric case left behind for the reply checks.
@@ -499,14 +571,26 @@ fn wss4j_symmetric_binding_requester_gets_a_reply_under_its_random_key() {
         );
         assert_eq!(
             fact(&f, "derived-key"),
-            if case.derived == "none" { "false" } else { "true" },
+            if case.derived == "none" {
+                "false"
+            } else {
+                "true"
+            },
             "{}",
             case.name
         );
-        assert!(!f.iter().any(|(k, _)| k == "asked-for"), "{}: {f:?}", case.name);
+        assert!(
+            !f.iter().any(|(k, _)| k == "asked-for"),
+            "{}: {f:?}",
+            case.name
+        );
         let signed = fact(&f, "signed");
         for part in ["Body", "RelatesTo", "SignatureConfirmation"] {
-            assert!(signed.split(',').any(|p| p == part), "{}: {signed}", case.name);
+            assert!(
+                signed.split(',').any(|p| p == part),
+                "{}: {signed}",
+                case.name
+            );
         }
         assert_eq!(fact(&f, "proof"), "binary-secret", "{}", case.name);
         // The key WSS4J read from the reply it decrypted is the key the service decrypts
@@ -571,7 +655,11 @@ fn wss4j_refuses_a_symmetric_reply_changed_in_one_signed_byte() {
             ..x
         };
         let out = symmetric_response(&cp, &other, &other.response);
-        assert!(!out.status.success(), "{}: a foreign key identifier", case.name);
+        assert!(
+            !out.status.success(),
+            "{}: a foreign key identifier",
+            case.name
+        );
         let _ = std::fs::remove_dir_all(&other.dir);
     }
 }
