@@ -5,7 +5,8 @@
 //! both orders. The engine answers in-process over a confidential channel; Python checks the
 //! reply's HMAC under K over its exc-c14n SignedInfo and every digest, the signed
 //! SignatureConfirmation and RelatesTo, decrypts the Body with K and prints the proof key,
-//! which must be the key the service decrypts from the SCT.
+//! which must be the key the service decrypts from the SCT (issued to the UsernameToken's
+//! user).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -16,7 +17,7 @@ use wstrust::wss::SystemClock;
 use wstrust::xml::Document;
 
 use crate::interop_support::{
-    fact, facts, hex, interop_engine, peer_available, pki, repo, run_ok, scratch, service_key,
+    fact, facts, hex, interop_engine, peer_available, pki, repo, run_ok, scratch, service_view,
 };
 
 /// The venv's Python with lxml and cryptography, or `None` after the skip notice (in CI:
@@ -100,15 +101,18 @@ fn check_reply(py: &PathBuf, x: &Exchange, reply: &str) -> std::process::Output 
         .unwrap()
 }
 
+/// The cases (order, Body cipher); each must be answered and its reply verified in Python.
+pub const PYTHON_SYMMETRIC_CASES: &[(&str, &str)] = &[
+    ("encrypt-then-sign", "aes256-cbc"),
+    ("encrypt-then-sign", "aes256-gcm"),
+    ("sign-then-encrypt", "aes256-cbc"),
+    ("sign-then-encrypt", "aes256-gcm"),
+];
+
 #[test]
 fn python_without_xmlsec_gets_a_reply_under_its_random_key() {
     let Some(py) = python() else { return };
-    for (order, cipher) in [
-        ("encrypt-then-sign", "aes256-cbc"),
-        ("encrypt-then-sign", "aes256-gcm"),
-        ("sign-then-encrypt", "aes256-cbc"),
-        ("sign-then-encrypt", "aes256-gcm"),
-    ] {
+    for &(order, cipher) in PYTHON_SYMMETRIC_CASES {
         let x = exchange(&py, order, cipher);
         let out = check_reply(&py, &x, &x.reply);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -130,7 +134,8 @@ fn python_without_xmlsec_gets_a_reply_under_its_random_key() {
         // The proof key Python decrypted is the key the service reads from the SCT.
         let plain = std::fs::read(x.dir.join("plain.xml")).unwrap();
         let doc = Document::parse(&plain).unwrap();
-        let service = service_key(&doc);
+        let (principal, service) = service_view(&doc);
+        assert_eq!(principal, "alice", "the UsernameToken's user");
         assert_eq!(service.len(), 32);
         assert_eq!(fact(&f, "key"), hex(&service), "{order} {cipher}");
 
