@@ -135,7 +135,9 @@ fn render() -> String {
          by its `EncryptedKeySHA1`, with SignatureConfirmation and RelatesTo. The proof key \
          the peer reads from the decrypted RSTR (a BinarySecret) equals the key the service \
          decrypts from the SCT; a reply changed in one signed byte (its RelatesTo) or in its \
-         Body ciphertext is refused by the peer.\n\n\
+         Body ciphertext is refused by the peer; the same WSS4J request over plain HTTP is \
+         refused (`wst:FailedAuthentication`: a clear-text password in a header that was not \
+         encrypted).\n\n\
          Apache WSS4J 1.6.19 (`tests/it/interop_wss4j.rs`, `Wss4jPeer symmetric-request` / \
          `symmetric-response`: `WSSecEncryptedKey`, `WSSecUsernameToken`, `WSSecSignature` \
          with `CUSTOM_SYMM_SIGNING` or `WSSecDKSign`, `WSSecEncrypt` with the key or \

@@ -6,6 +6,13 @@
 //! EncryptedKeyProcessor, derives CK/PSHA1 with its own P_SHA1, checks the SCT's enveloped
 //! signature with Santuario and prints the key; the key must equal what the service reads from
 //! the SCT with `rp.key`.
+//!
+//! The symmetric binding with an X509 protection token too (`symmetric-request` /
+//! `symmetric-response`): WSS4J sends a random key K as an EncryptedKey for sts.pem, signs
+//! (HMAC, by K or a DerivedKeyToken over the EncryptedKey, WS-SC 1.3 and 2005/02) the Body,
+//! Timestamp, MessageID and a UsernameToken and encrypts the Body, in both orders; it then
+//! verifies and decrypts our reply under K (which its callback hands out only for the
+//! EncryptedKeySHA1 of the key it sent) and reads the proof key.
 
 use std::process::{Command, Output};
 
@@ -629,8 +636,8 @@ fn wss4j_refuses_a_symmetric_reply_changed_in_one_signed_byte() {
             if last == '0' { '1' } else { '0' }
         );
         let tampered = x.response.replacen(&id, &changed, 1);
-        // One byte of the reply's Body ciphertext changed (a base64 digit of the IV-free
-        // middle of the CipherValue after the header ones).
+        // One byte of the reply's Body ciphertext changed (a base64 digit 40 characters into
+        // the Body's CipherValue, past the IV).
         let body_at = x.response.find(":Body").unwrap();
         let cv = body_at + x.response[body_at..].find("CipherValue>").unwrap() + 40;
         let mut body_changed = x.response.clone().into_bytes();
@@ -661,6 +668,39 @@ fn wss4j_refuses_a_symmetric_reply_changed_in_one_signed_byte() {
             !out.status.success(),
             "{}: a foreign key identifier",
             case.name
+        );
+        // The same request over plain HTTP: its clear-text password travelled in a header
+        // that was not encrypted, so the engine refuses it.
+        let body = std::fs::read(&other.request_path).unwrap();
+        let (content_type, soap_action) = match case.soap {
+            Soap::V11 => ("text/xml; charset=utf-8".to_owned(), Some(ISSUE_ACTION)),
+            Soap::V12 => (
+                format!("application/soap+xml; charset=utf-8; action=\"{ISSUE_ACTION}\""),
+                None,
+            ),
+        };
+        let plain_http = interop_engine().handle(
+            Incoming {
+                body: &body,
+                content_type: Some(&content_type),
+                soap_action,
+            },
+            Transport {
+                confidential: false,
+            },
+            &SystemClock,
+        );
+        assert_ne!(plain_http.status, 200, "{}", case.name);
+        assert!(
+            plain_http.body.contains("FailedAuthentication")
+                && plain_http
+                    .log
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("not confidential"),
+            "{}: {:?}",
+            case.name,
+            plain_http.log
         );
         let _ = std::fs::remove_dir_all(&other.dir);
     }
