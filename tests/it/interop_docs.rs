@@ -8,9 +8,10 @@ use wstrust::soap::SoapVersion;
 
 use crate::interop_clients::{auth_of, soap_of, Outcome, EXPECTED};
 use crate::interop_support::{repo, Recorded};
+use crate::interop_symmetric_python::PYTHON_SYMMETRIC_CASES;
 use crate::interop_thirdparty::THIRD_PARTY;
 use crate::interop_verifiers::{VERIFIERS, VERIFIER_CASES};
-use crate::interop_wss4j::WSS4J_CASES;
+use crate::interop_wss4j::{WSS4J_CASES, WSS4J_SYMMETRIC_CASES};
 use crate::realclient_support::{sidecars, Outcome as LiveOutcome};
 
 const CLIENTS: [(&str, &str); 5] = [
@@ -121,6 +122,61 @@ fn render() -> String {
             c.soap.label(),
             c.signature.to_uppercase(),
             if c.entropy { "yes" } else { "no" },
+        );
+    }
+
+    s.push_str(
+        "\n## The symmetric binding over a random key (live)\n\n\
+         The WS-SecurityPolicy SymmetricBinding with an X509 protection token (CXF/WSS4J, WCF \
+         `UserNameForCertificate`): a random key K sent as an `xenc:EncryptedKey` for the STS \
+         certificate (RSA-OAEP) signs (HMAC) the Body, Timestamp, MessageID and a \
+         `wsse:UsernameToken` (alice, PasswordText, over a confidential channel) and encrypts \
+         the Body, itself or through `wsc:DerivedKeyToken`s over the EncryptedKey. The engine \
+         authenticates the UsernameToken's user and answers signed (HMAC-SHA256) and encrypted \
+         with K (or a DerivedKeyToken over it, when the request used derived keys), naming it \
+         by its `EncryptedKeySHA1`, with SignatureConfirmation and RelatesTo. The proof key \
+         the peer reads from the decrypted RSTR (a BinarySecret) equals the key the service \
+         decrypts from the SCT; a reply changed in one signed byte (its RelatesTo) or in its \
+         Body ciphertext is refused by the peer; the same WSS4J request over plain HTTP is \
+         refused (`wst:FailedAuthentication`: a clear-text password in a header that was not \
+         encrypted).\n\n\
+         Apache WSS4J 1.6.19 (`tests/it/interop_wss4j.rs`, `Wss4jPeer symmetric-request` / \
+         `symmetric-response`: `WSSecEncryptedKey`, `WSSecUsernameToken`, `WSSecSignature` \
+         with `CUSTOM_SYMM_SIGNING` or `WSSecDKSign`, `WSSecEncrypt` with the key or \
+         `WSSecDKEncrypt`, AES-256-CBC; the reply through `WSSecurityEngine`, K given only for \
+         our EncryptedKeySHA1):\n\n\
+         | case | SOAP | order | keys | request signature | result |\n|---|---|---|---|---|---|\n",
+    );
+    for c in WSS4J_SYMMETRIC_CASES {
+        let keys = match c.derived {
+            "none" => "the EncryptedKey's key",
+            "sc13" => "DerivedKeyTokens (WS-SC 1.3) over the EncryptedKey",
+            _ => "DerivedKeyTokens (WS-SC 2005/02) over the EncryptedKey",
+        };
+        let order = match c.order {
+            "encrypt-then-sign" => "encrypt, then sign",
+            _ => "sign, then encrypt (Signature encrypted)",
+        };
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {order} | {keys} | {} | issued: SCT; reply verified and decrypted by WSS4J; keys agree |",
+            c.name,
+            c.soap.label(),
+            c.signature.to_uppercase(),
+        );
+    }
+    s.push_str(
+        "\nPython with lxml and `cryptography` only, no xmlsec (`tests/it/interop_symmetric_python.rs`, \
+         `tests/interop/symmetric_py.py`: exclusive c14n by lxml, HMAC-SHA1 under K, K wrapped \
+         RSA-OAEP for the STS certificate named by ThumbprintSHA1; the reply's HMAC over its \
+         exc-c14n SignedInfo and every digest checked and its Body decrypted in Python):\n\n\
+         | order | Body cipher | result |\n|---|---|---|\n",
+    );
+    for (order, cipher) in PYTHON_SYMMETRIC_CASES {
+        let _ = writeln!(
+            s,
+            "| {order} | {} | issued: SCT; reply verified and decrypted in Python; keys agree |",
+            cipher.replace("aes256-", "AES-256-").to_uppercase()
         );
     }
 

@@ -64,12 +64,18 @@ pub fn find(doc: &Document, ns_: &str, local: &str) -> Option<NodeId> {
 /// What the target service does with an issued SCT: check the STS signature inside it, then
 /// decrypt its key with `rp.key`.
 pub fn service_key(doc: &Document) -> Vec<u8> {
+    service_view(doc).1
+}
+
+/// As [`service_key`], with the principal the SCT names.
+pub fn service_view(doc: &Document) -> (String, Vec<u8>) {
     let sct = find(doc, ns::WSC13, "SecurityContextToken")
         .or_else(|| find(doc, ns::WSC_2005, "SecurityContextToken"))
         .expect("an SCT");
     let sts = Certificate::from_pem(&fixture_text("clients/pki/sts.pem")).unwrap();
     let rp = RsaPrivateKey::from_pem(&fixture_text("clients/pki/rp.key")).unwrap();
-    crate::support::open_sct(doc, sct, &sts, &rp).1
+    let (content, key) = crate::support::open_sct(doc, sct, &sts, &rp);
+    (content.principal, key)
 }
 
 /// Lower-case hex.

@@ -28,6 +28,7 @@ mod hostile_xml;
 mod interop_clients;
 mod interop_docs;
 mod interop_support;
+mod interop_symmetric_python;
 mod interop_thirdparty;
 mod interop_verifiers;
 mod interop_wss4j;

@@ -11,6 +11,27 @@
 //                                              read the proof key (EncryptedKey for client.pem,
 //                                              or CK/PSHA1 from ENTROPY and the server entropy);
 //                                              prints facts as key=value lines
+//   symmetric-request PKI TEMPLATE OUT ORDER DERIVED SIGALG
+//                                              the WS-SecurityPolicy SymmetricBinding with an
+//                                              X509 protection token, as CXF 2.x builds it on
+//                                              WSS4J 1.6: a random key K in an EncryptedKey for
+//                                              sts.pem, a UsernameToken (alice, PasswordText),
+//                                              an HMAC signature (SIGALG hmac-sha1|hmac-sha256)
+//                                              over Body, Timestamp, MessageID and the
+//                                              UsernameToken, the Body content encrypted
+//                                              (AES-256-CBC); with K itself (DERIVED=none) or
+//                                              DerivedKeyTokens over the EncryptedKey
+//                                              (DERIVED=sc13|sc2005); ORDER encrypt-then-sign or
+//                                              sign-then-encrypt (the Signature encrypted too);
+//                                              prints signature-value, key (K, base64), ek-sha1
+//   symmetric-response PKI REQUEST RESPONSE KEY EKSHA1 SIGVALUE
+//                                              process a reply signed and encrypted with K (or
+//                                              a DerivedKeyToken over it), which WSS4J resolves
+//                                              only for the EncryptedKeySHA1 EKSHA1; checks the
+//                                              Body and SignatureConfirmation are signed, the
+//                                              confirmation echoes the request's signature;
+//                                              prints the proof key (BinarySecret) and the key
+//                                              the service reads from the SCT
 //
 // PKI is the folder with ca.pem, client.pem/key, sts.pem, rp.pem/key (PEM, keys PKCS#8).
 // Exit status 0 = every check passed; otherwise the failed check is printed on stderr.
@@ -58,6 +79,8 @@ import org.apache.ws.security.components.crypto.Merlin;
 import org.apache.ws.security.conversation.dkalgo.P_SHA1;
 import org.apache.ws.security.handler.RequestData;
 import org.apache.ws.security.message.WSSecEncrypt;
+import org.apache.ws.security.message.WSSecEncryptedKey;
+import org.apache.ws.security.message.WSSecUsernameToken;
 import org.apache.ws.security.message.WSSecHeader;
 import org.apache.ws.security.message.WSSecSignature;
 import org.apache.ws.security.message.WSSecTimestamp;
@@ -90,6 +113,14 @@ public final class Wss4jPeer {
             switch (args[0]) {
                 case "request":
                     request(new File(args[1]), new File(args[2]), new File(args[3]), args[4], args[5]);
+                    break;
+                case "symmetric-request":
+                    symmetricRequest(new File(args[1]), new File(args[2]), new File(args[3]), args[4],
+                        args[5], args[6]);
+                    break;
+                case "symmetric-response":
+                    symmetricResponse(new File(args[1]), new File(args[2]), new File(args[3]),
+                        Base64.getDecoder().decode(args[4]), args[5], Base64.getDecoder().decode(args[6]));
                     break;
                 case "response":
                     response(new File(args[1]), new File(args[2]), new File(args[3]), args[4],
@@ -278,6 +309,269 @@ public final class Wss4jPeer {
         System.out.println("signature-value=" + Base64.getEncoder().encodeToString(sig.getSignatureValue()));
     }
 
+    // ---- the symmetric binding (X509 protection token) ------------------------------------
+
+    static final String USER = "alice";
+    static final String USER_PASSWORD = "secret";
+
+    static void symmetricRequest(File pki, File template, File out, String order, String derived,
+            String sigAlg) throws Exception {
+        Document doc = parse(template);
+        Merlin crypto = crypto(pki, null);
+        String soapNs = doc.getDocumentElement().getNamespaceURI();
+        boolean signFirst = order.equals("sign-then-encrypt");
+        check(signFirst || order.equals("encrypt-then-sign"), "ORDER is known");
+        check(Arrays.asList("none", "sc13", "sc2005").contains(derived), "DERIVED is known");
+        final int wsc = derived.equals("sc13")
+            ? org.apache.ws.security.conversation.ConversationConstants.VERSION_05_12
+            : derived.equals("sc2005")
+                ? org.apache.ws.security.conversation.ConversationConstants.VERSION_05_02
+                : 0;
+        String hmac = sigAlg.equals("hmac-sha256")
+            ? "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"
+            : WSConstants.HMAC_SHA1;
+        String digest = sigAlg.equals("hmac-sha256")
+            ? "http://www.w3.org/2001/04/xmlenc#sha256"
+            : "http://www.w3.org/2000/09/xmldsig#sha1";
+
+        WSSecHeader header = new WSSecHeader();
+        header.setMustUnderstand(true);
+        header.insertSecurityHeader(doc);
+        Element sec = header.getSecurityHeader();
+
+        WSSecTimestamp ts = new WSSecTimestamp();
+        ts.setTimeToLive(300);
+        ts.build(doc, header);
+
+        // The protection token: K (AES-256 sized, Basic256) for the STS certificate, as
+        // CXF's SymmetricBindingHandler makes it for an X509Token protection token.
+        WSSecEncryptedKey ek = new WSSecEncryptedKey();
+        ek.setUserInfo("sts");
+        ek.setKeyIdentifierType(WSConstants.ISSUER_SERIAL);
+        ek.setKeyEncAlgo(WSConstants.KEYTRANSPORT_RSAOEP);
+        ek.setSymmetricEncAlgorithm(WSConstants.AES_256);
+        ek.prepare(doc, crypto);
+        ek.appendToHeader(header);
+        byte[] k = ek.getEphemeralKey();
+        String ekId = ek.getId();
+
+        // The signed supporting token.
+        WSSecUsernameToken ut = new WSSecUsernameToken();
+        ut.setPasswordType(WSConstants.PASSWORD_TEXT);
+        ut.setUserInfo(USER, USER_PASSWORD);
+        ut.addNonce();
+        ut.addCreated();
+        ut.prepare(doc);
+        ut.appendToHeader(header);
+
+        List<WSEncryptionPart> sigParts = new ArrayList<>();
+        sigParts.add(new WSEncryptionPart(WSConstants.ELEM_BODY, soapNs, ""));
+        sigParts.add(new WSEncryptionPart("Timestamp", WSU, ""));
+        sigParts.add(new WSEncryptionPart("MessageID", "http://www.w3.org/2005/08/addressing", ""));
+        sigParts.add(new WSEncryptionPart(ut.getId()));
+
+        List<Element> dkts = new ArrayList<>();
+        Element[] sigEl = new Element[1];
+        byte[][] sigValue = new byte[1][];
+        // The signature: K itself, KeyInfo -> STR -> Reference #EK (ValueType EncryptedKey),
+        // or a DerivedKeyToken over the EncryptedKey.
+        Runnable sign = () -> {
+            try {
+                if (wsc == 0) {
+                    WSSecSignature sig = new WSSecSignature();
+                    sig.setKeyIdentifierType(WSConstants.CUSTOM_SYMM_SIGNING);
+                    sig.setCustomTokenId(ekId);
+                    sig.setCustomTokenValueType(WSConstants.WSS_ENC_KEY_VALUE_TYPE);
+                    sig.setSecretKey(k);
+                    sig.setSignatureAlgorithm(hmac);
+                    sig.setDigestAlgo(digest);
+                    sig.prepare(doc, crypto, header);
+                    List<javax.xml.crypto.dsig.Reference> refs = sig.addReferencesToSign(sigParts, header);
+                    sig.computeSignature(refs, false, null);
+                    sigEl[0] = sig.getSignatureElement();
+                    sigValue[0] = sig.getSignatureValue();
+                } else {
+                    org.apache.ws.security.message.WSSecDKSign sig =
+                        new org.apache.ws.security.message.WSSecDKSign();
+                    sig.setWscVersion(wsc);
+                    sig.setExternalKey(k, ekId);
+                    sig.setCustomValueType(WSConstants.WSS_ENC_KEY_VALUE_TYPE);
+                    sig.setSignatureAlgorithm(hmac);
+                    sig.setDigestAlgorithm(digest);
+                    sig.setDerivedKeyLength(sigAlg.equals("hmac-sha256") ? 32 : 24);
+                    sig.prepare(doc, header);
+                    sig.setParts(sigParts);
+                    List<javax.xml.crypto.dsig.Reference> refs = sig.addReferencesToSign(sigParts, header);
+                    sig.computeSignature(refs, false, null);
+                    sig.appendDKElementToHeader(header);
+                    dkts.add(sig.getdktElement());
+                    sigEl[0] = sig.getSignatureElement();
+                    sigValue[0] = sig.getSignatureValue();
+                }
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        };
+        // The encryption: Body content (and, signed first, the Signature) with K or a
+        // DerivedKeyToken over the EncryptedKey; the ReferenceList in the header.
+        java.util.function.Function<List<WSEncryptionPart>, Element> encrypt = parts -> {
+            try {
+                if (wsc == 0) {
+                    WSSecEncrypt enc = new WSSecEncrypt();
+                    enc.setEncKeyId(ekId);
+                    enc.setEphemeralKey(k);
+                    enc.setEncryptSymmKey(false);
+                    enc.setSymmetricEncAlgorithm(WSConstants.AES_256);
+                    enc.setCustomReferenceValue(WSConstants.WSS_ENC_KEY_VALUE_TYPE);
+                    enc.prepare(doc, crypto);
+                    return enc.encryptForRef(null, parts);
+                }
+                org.apache.ws.security.message.WSSecDKEncrypt enc =
+                    new org.apache.ws.security.message.WSSecDKEncrypt();
+                enc.setWscVersion(wsc);
+                enc.setExternalKey(k, ekId);
+                enc.setCustomValueType(WSConstants.WSS_ENC_KEY_VALUE_TYPE);
+                enc.setSymmetricEncAlgorithm(WSConstants.AES_256);
+                enc.setDerivedKeyLength(32);
+                enc.prepare(doc);
+                Element refList = enc.encryptForExternalRef(null, parts);
+                enc.appendDKElementToHeader(header);
+                dkts.add(enc.getdktElement());
+                return refList;
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        };
+        List<WSEncryptionPart> encParts = new ArrayList<>();
+        encParts.add(new WSEncryptionPart(WSConstants.ELEM_BODY, soapNs, "Content"));
+        Element refList;
+        Element last;
+        if (signFirst) {
+            sign.run();
+            String sigId = sigEl[0].getAttributeNS(null, "Id");
+            check(!sigId.isEmpty(), "the Signature has an Id");
+            encParts.add(new WSEncryptionPart(sigId, "Element"));
+            refList = encrypt.apply(encParts);
+            // The Signature, encrypted in place: its EncryptedData.
+            last = (Element) all(sec, XENC, "EncryptedData").get(0);
+        } else {
+            refList = encrypt.apply(encParts);
+            sign.run();
+            last = sigEl[0];
+        }
+        // The header in processing order, as CXF lays it out: Timestamp, the protection token,
+        // the derived keys, the supporting token, then the last protection applied before
+        // the first (encrypt-then-sign: Signature, ReferenceList; sign-then-encrypt:
+        // ReferenceList, the encrypted Signature).
+        List<Element> layout = new ArrayList<>();
+        layout.add(one(sec, WSU, "Timestamp"));
+        layout.add(ek.getEncryptedKeyElement());
+        layout.addAll(dkts);
+        layout.add(ut.getUsernameTokenElement());
+        if (signFirst) {
+            layout.add(refList);
+            layout.add(last);
+        } else {
+            layout.add(last);
+            layout.add(refList);
+        }
+        for (Element e : layout) {
+            sec.appendChild(e);
+        }
+        check(sec.getChildNodes().getLength() == layout.size(), "nothing else in the header");
+        write(doc, out);
+        byte[] wrapped = ek.getEncryptedEphemeralKey();
+        System.out.println("key=" + Base64.getEncoder().encodeToString(k));
+        System.out.println("ek-sha1=" + Base64.getEncoder().encodeToString(
+            java.security.MessageDigest.getInstance("SHA-1").digest(wrapped)));
+        System.out.println("signature-value=" + Base64.getEncoder().encodeToString(sigValue[0]));
+    }
+
+    /** `sentSignature` is the request's SignatureValue as symmetric-request printed it (in
+     * the sign-then-encrypt order it travelled encrypted). */
+    static void symmetricResponse(File pki, File requestFile, File responseFile, byte[] k,
+            String ekSha1, byte[] sentSignature) throws Exception {
+        check(sentSignature.length > 0, "the request's signature value is known");
+        Document doc = parse(responseFile);
+        Merlin crypto = crypto(pki, null);
+        int[] asked = {0};
+        // K only for the identifier of the EncryptedKey this requester sent.
+        CallbackHandler keys = (Callback[] callbacks) -> {
+            for (Callback c : callbacks) {
+                if (c instanceof WSPasswordCallback) {
+                    WSPasswordCallback pc = (WSPasswordCallback) c;
+                    asked[0]++;
+                    if (ekSha1.equals(pc.getIdentifier())) {
+                        pc.setKey(k);
+                    } else {
+                        System.out.println("asked-for=" + pc.getIdentifier());
+                    }
+                }
+            }
+        };
+        WSSecurityEngine engine = new WSSecurityEngine();
+        List<WSSecurityEngineResult> results = engine.processSecurityHeader(doc, null, keys, crypto, crypto);
+        write(doc, new File(responseFile.getPath() + ".plain.xml"));
+        check(results != null && !results.isEmpty(), "a security header was processed");
+        check(asked[0] > 0, "the reply's key was resolved through its EncryptedKeySHA1");
+
+        boolean confirmed = false;
+        boolean decrypted = false;
+        boolean derivedKey = false;
+        List<String> signed = new ArrayList<>();
+        for (WSSecurityEngineResult r : results) {
+            int action = (Integer) r.get(WSSecurityEngineResult.TAG_ACTION);
+            if (action == WSConstants.SC) {
+                SignatureConfirmation sc =
+                    (SignatureConfirmation) r.get(WSSecurityEngineResult.TAG_SIGNATURE_CONFIRMATION);
+                check(Arrays.equals(sc.getSignatureValue(), sentSignature),
+                    "SignatureConfirmation echoes the request's SignatureValue");
+                confirmed = true;
+            } else if (action == WSConstants.DKT) {
+                derivedKey = true;
+            } else if (action == WSConstants.ENCR) {
+                @SuppressWarnings("unchecked")
+                List<WSDataRef> refs = (List<WSDataRef>) r.get(WSSecurityEngineResult.TAG_DATA_REF_URIS);
+                for (WSDataRef ref : refs) {
+                    if (ref.getName().getLocalPart().equals("Body")) {
+                        decrypted = true;
+                    }
+                }
+            } else if (action == WSConstants.SIGN) {
+                check(r.get(WSSecurityEngineResult.TAG_X509_CERTIFICATE) == null,
+                    "the reply is signed with a secret key, not a certificate");
+                System.out.println("signature-method=" + r.get(WSSecurityEngineResult.TAG_SIGNATURE_METHOD));
+                @SuppressWarnings("unchecked")
+                List<WSDataRef> refs = (List<WSDataRef>) r.get(WSSecurityEngineResult.TAG_DATA_REF_URIS);
+                for (WSDataRef ref : refs) {
+                    signed.add(ref.getName().getLocalPart());
+                }
+            }
+        }
+        check(confirmed, "a SignatureConfirmation was processed");
+        check(decrypted, "the Body was decrypted");
+        check(signed.contains("Body"), "the Body is signed");
+        check(signed.contains("SignatureConfirmation"), "the SignatureConfirmation is signed");
+        java.util.Collections.sort(signed);
+        System.out.println("signed=" + String.join(",", signed));
+        System.out.println("derived-key=" + derivedKey);
+
+        Element rstr = oneTrust(doc, "RequestSecurityTokenResponse");
+        check(rstr != null, "one RequestSecurityTokenResponse");
+        String trust = rstr.getNamespaceURI();
+        Element proof = child(rstr, trust, "RequestedProofToken");
+        check(proof != null, "a RequestedProofToken");
+        Element bs = child(proof, trust, "BinarySecret");
+        check(bs != null, "the proof key travels as a BinarySecret in the encrypted reply");
+        byte[] key = Base64.getMimeDecoder().decode(bs.getTextContent().trim());
+        System.out.println("proof=binary-secret");
+        System.out.println("key=" + hex(key));
+        Element tok = child(rstr, trust, "RequestedSecurityToken");
+        check(tok != null && tok.getTextContent().length() > 0, "a RequestedSecurityToken");
+        checkSct(doc, pki, key);
+        System.out.println("ok");
+    }
+
     // ---- response -----------------------------------------------------------------------
 
     static void response(File pki, File requestFile, File responseFile, String clientEntropyB64,
@@ -364,6 +658,13 @@ public final class Wss4jPeer {
         }
         System.out.println("key=" + hex(key));
 
+        checkSct(doc, pki, key);
+        System.out.println("ok");
+    }
+
+    /** The SCT as the target service sees it, when the reply carries one; its key must be
+     * `key`. */
+    static void checkSct(Document doc, File pki, byte[] key) throws Exception {
         // The SCT as the target service sees it (Santuario for the signatures, JCE RSA-OAEP for
         // the keys, since WSS4J 1.6 cannot resolve an SKI of a v1 certificate): the STS's
         // enveloped RSA signature on the issuer key, checked as the document of its own it was
@@ -396,7 +697,6 @@ public final class Wss4jPeer {
             System.out.println("service-key=" + hex(service));
             check(Arrays.equals(service, key), "requester and service hold one key");
         }
-        System.out.println("ok");
     }
 
     /** Decrypts an RSA-OAEP (SHA-1) EncryptedKey with rp.key (JCE). */
