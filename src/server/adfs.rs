@@ -291,10 +291,10 @@ fn policy(w: &mut Writer, f: &Flavour) {
         w.start_prefixed(sp, "IncludeTimestamp", Some("sp")).end();
     });
     w.end();
-    match f.auth {
-        Auth::Username => username_tokens(w, sp),
-        Auth::Certificate => certificate_tokens(w, sp),
+    if f.auth == Auth::Username {
+        username_tokens(w, sp);
     }
+    endorsing_tokens(w, sp, f.auth == Auth::Certificate);
     w.start_prefixed(sp, "Wss11", Some("sp"));
     wsp_policy(w, |w| {
         for a in [
@@ -346,22 +346,25 @@ fn username_tokens(w: &mut Writer, sp: &str) {
     w.end();
 }
 
-/// An endorsing X.509 v3 token sent with the message (or a bare RSA key, optionally), which
-/// also signs `wsa:To`: AD FS's certificatemixed policy.
-fn certificate_tokens(w: &mut Writer, sp: &str) {
+/// The endorsing supporting tokens, which also sign `wsa:To`: for certificatemixed an X.509
+/// v3 token sent with the message (AD FS's certificate policy); on every policy, as AD FS
+/// writes it, an optional bare RSA key (`sp:KeyValueToken`, 2005: `mssp:RsaToken`).
+fn endorsing_tokens(w: &mut Writer, sp: &str, x509: bool) {
     w.start_prefixed(sp, "EndorsingSupportingTokens", Some("sp"));
     wsp_policy(w, |w| {
-        w.start_prefixed(sp, "X509Token", Some("sp")).attr(
-            sp,
-            "IncludeToken",
-            &format!("{sp}/IncludeToken/AlwaysToRecipient"),
-        );
-        wsp_policy(w, |w| {
-            w.start_prefixed(sp, "RequireThumbprintReference", Some("sp"))
-                .end();
-            w.start_prefixed(sp, "WssX509V3Token10", Some("sp")).end();
-        });
-        w.end();
+        if x509 {
+            w.start_prefixed(sp, "X509Token", Some("sp")).attr(
+                sp,
+                "IncludeToken",
+                &format!("{sp}/IncludeToken/AlwaysToRecipient"),
+            );
+            wsp_policy(w, |w| {
+                w.start_prefixed(sp, "RequireThumbprintReference", Some("sp"))
+                    .end();
+                w.start_prefixed(sp, "WssX509V3Token10", Some("sp")).end();
+            });
+            w.end();
+        }
         let never = format!("{sp}/IncludeToken/Never");
         if sp == SP2005 {
             w.start_prefixed(MSSP, "RsaToken", Some("mssp"))

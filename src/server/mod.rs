@@ -7,7 +7,8 @@
 //! calls on buffered requests, without a socket, at a given clock. No SOAP logic beyond dispatch: the engine
 //! decides and writes every STS answer and fault.
 //!
-//! May use: crypto, xml, soap, wss (the clock), trust (token type URIs), engine.
+//! May use: crypto, xml, xmlsec (signing the federation metadata), soap, wss (the clock),
+//! trust (token type URIs), engine.
 
 mod adfs;
 mod federation;
