@@ -73,12 +73,15 @@ pub fn run(args: &Args) -> Result<(), String> {
         loaded.server.listen = l;
     }
     let keyx_on = loaded.server.keyx && loaded.engine.keyx.is_some();
-    let adfs_mex: Vec<String> = loaded
+    let adfs_mex: Vec<(&str, String)> = loaded
         .server
         .aliases
         .iter()
-        .filter(|a| a.endpoint == server::Endpoint::AdfsMex)
-        .map(|a| a.path.clone())
+        .filter_map(|a| match a.endpoint {
+            server::Endpoint::AdfsMex => Some(("AD FS metadata:", a.path.clone())),
+            server::Endpoint::FederationMetadata => Some(("federation md:", a.path.clone())),
+            _ => None,
+        })
         .collect();
     let store = config::open_store(&loaded.store).map_err(|e| e.to_string())?;
     let engine = Arc::new(Engine::new(loaded.engine, store));
@@ -106,8 +109,8 @@ pub fn run(args: &Args) -> Result<(), String> {
         if keyx_on {
             println!("  key exchange: {base}/keyx (POST JSON)");
         }
-        for p in &adfs_mex {
-            println!("  AD FS metadata: {base}{p}");
+        for (label, p) in &adfs_mex {
+            println!("  {label} {base}{p}");
         }
         println!("  config:       {}", config_path.display());
         if let Some(c) = &credentials {

@@ -376,12 +376,15 @@ renewal_window_secs = 43200
 # Seconds from issue until a master token expires. Default: 86400.
 lifetime_secs = 86400
 
-# Extra URL paths served by the STS endpoint ("sts"), our metadata ("mex") or the AD FS-style
-# metadata ("adfs-mex"), here the paths AD FS clients (MSAL, ADAL) use. On an "sts" alias,
-# `default_token_type` is issued to requests naming no TokenType (AD FS answers them with a
-# SAML 1.1 assertion; /sts itself issues a security context token), and `advertise` lists the
-# path in the "adfs-mex" document with AD FS's UsernameToken policy ("username-13" for
-# WS-Trust 1.3, "username-2005" for WS-Trust 2005).
+# Extra URL paths served by the STS endpoint ("sts"), our metadata ("mex"), the AD FS-style
+# metadata ("adfs-mex") or the signed WS-Federation metadata ("federation-metadata"), here
+# the paths AD FS clients (MSAL, ADAL, WCF, WIF) use. On an "sts" alias, `default_token_type`
+# is issued to requests naming no TokenType (AD FS answers them with a SAML 1.1 assertion;
+# /sts itself issues a security context token), and `advertise` lists the path in the
+# "adfs-mex" document with AD FS's policy for it: "username-13" / "username-2005" (a
+# UsernameToken over HTTPS, WS-Trust 1.3 / 2005) or "certificate-13" / "certificate-2005"
+# (the message signed with the client's X.509 certificate over HTTPS). AD FS's
+# windowstransport (Kerberos) is not offered; its issuedtokenmixed* endpoints not yet.
 [[aliases]]
 path = "/adfs/services/trust/13/usernamemixed"
 endpoint = "sts"
@@ -392,6 +395,7 @@ advertise = "username-13"
 path = "/adfs/services/trust/13/certificatemixed"
 endpoint = "sts"
 default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
+advertise = "certificate-13"
 
 [[aliases]]
 path = "/adfs/services/trust/2005/usernamemixed"
@@ -400,8 +404,18 @@ default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
 advertise = "username-2005"
 
 [[aliases]]
+path = "/adfs/services/trust/2005/certificatemixed"
+endpoint = "sts"
+default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
+advertise = "certificate-2005"
+
+[[aliases]]
 path = "/adfs/services/trust/mex"
 endpoint = "adfs-mex"
+
+[[aliases]]
+path = "/FederationMetadata/2007-06/FederationMetadata.xml"
+endpoint = "federation-metadata"
 "#
     )
 }

@@ -251,15 +251,16 @@ pub struct UserSection {
 pub struct AliasSection {
     /// The extra URL path, starting with `/`.
     pub path: String,
-    /// `sts`, `mex` (our metadata) or `adfs-mex` (the AD FS-style metadata). Also read as
-    /// `target`.
+    /// `sts`, `mex` (our metadata), `adfs-mex` (the AD FS-style metadata) or
+    /// `federation-metadata` (signed WS-Federation metadata). Also read as `target`.
     #[serde(alias = "target")]
     pub endpoint: String,
     /// For `sts`: the token type URI issued for requests naming none (AD FS paths:
     /// `urn:oasis:names:tc:SAML:1.0:assertion`). Default: none (a security context token).
     pub default_token_type: Option<String>,
-    /// For `sts`: advertise the path in the `adfs-mex` metadata with the AD FS UsernameToken
-    /// policy of `username-13` (WS-Trust 1.3) or `username-2005` (WS-Trust 2005).
-    /// Default: not advertised.
+    /// For `sts`: advertise the path in the `adfs-mex` metadata (and the federation
+    /// metadata) with AD FS's UsernameToken policy, `username-13` (WS-Trust 1.3) or
+    /// `username-2005` (WS-Trust 2005), or its X.509 certificate policy, `certificate-13` or
+    /// `certificate-2005`. Default: not advertised.
     pub advertise: Option<String>,
 }

@@ -496,11 +496,12 @@ impl Builder<'_> {
                 "sts" => Endpoint::Sts,
                 "mex" => Endpoint::Mex,
                 "adfs-mex" => Endpoint::AdfsMex,
+                "federation-metadata" => Endpoint::FederationMetadata,
                 other => {
                     return Err(self.invalid(
                         &format!("aliases[{i}].endpoint"),
                         format!("`{other}`"),
-                        "use \"sts\", \"mex\" or \"adfs-mex\"",
+                        "use \"sts\", \"mex\", \"adfs-mex\" or \"federation-metadata\"",
                     ));
                 }
             };
@@ -544,15 +545,17 @@ impl Builder<'_> {
             }
             match a.advertise.as_deref() {
                 None => {}
-                Some("username-13") => alias = alias.advertised(AdfsPolicy::Username13),
-                Some("username-2005") => alias = alias.advertised(AdfsPolicy::Username2005),
-                Some(other) => {
-                    return Err(self.invalid(
-                        &format!("aliases[{i}].advertise"),
-                        format!("`{other}`"),
-                        "use \"username-13\" or \"username-2005\"",
-                    ));
-                }
+                Some(name) => match AdfsPolicy::from_config_name(name) {
+                    Some(p) => alias = alias.advertised(p),
+                    None => {
+                        return Err(self.invalid(
+                            &format!("aliases[{i}].advertise"),
+                            format!("`{name}`"),
+                            "use \"username-13\", \"username-2005\", \"certificate-13\" or \
+                             \"certificate-2005\"",
+                        ));
+                    }
+                },
             }
             s.aliases.push(alias);
         }

@@ -71,6 +71,7 @@ impl Shared {
                         Endpoint::Sts => Route::Sts(Some(i)),
                         Endpoint::Mex => Route::Mex,
                         Endpoint::AdfsMex => Route::AdfsMex,
+                        Endpoint::FederationMetadata => Route::FederationMetadata,
                     })
                 }),
         }
@@ -91,6 +92,7 @@ impl Shared {
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 pub(super) enum Route {
     AdfsMex,
+    FederationMetadata,
     Health,
     Keyx,
     Metrics,
@@ -348,6 +350,11 @@ pub(super) fn plan(
         (Route::AdfsMex, &Method::GET) => Answer {
             content_type: "text/xml; charset=utf-8",
             body: Bytes::from(shared.metadata.adfs_wsdl().to_owned()),
+            ..Answer::plain(StatusCode::OK, Action::Metadata, Outcome::Ok, "")
+        },
+        (Route::FederationMetadata, &Method::GET) => Answer {
+            content_type: "application/samlmetadata+xml",
+            body: Bytes::from(shared.metadata.federation().to_owned()),
             ..Answer::plain(StatusCode::OK, Action::Metadata, Outcome::Ok, "")
         },
         (Route::Keyx, &Method::POST) => {

@@ -66,7 +66,7 @@ impl InProcess {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("{scheme}://{}", settings.listen));
-        let metadata = super::metadata_for(&settings, &base)?;
+        let metadata = super::metadata_for(&settings, &base, &engine)?;
         Ok(Self {
             shared: Shared::new(engine, settings, metadata, base),
         })

@@ -1,6 +1,9 @@
 //! The STS's metadata: the WSDL (`GET /sts?wsdl`) and its WS-MetadataExchange wrapping
 //! (`GET /sts/mex`, and SOAP `GetMetadata` or WS-Transfer `Get` on `POST /sts/mex`).
 //!
+//! Also the AD FS-style WSDL (see `adfs`) and the signed WS-Federation metadata (see
+//! `federation`).
+//!
 //! The WSDL is `wsdl/wstrust.wsdl` compiled in, with its placeholder address replaced by the
 //! address clients reach us at; both documents are made once, at start.
 
@@ -39,6 +42,8 @@ pub struct Metadata {
     /// The AD FS-style WSDL and its `mex:Metadata` wrapping (empty until [`Metadata::with_adfs`]).
     adfs_wsdl: String,
     adfs_mex: Option<Document>,
+    /// The signed WS-Federation metadata (empty until [`Metadata::with_federation`]).
+    federation: String,
 }
 
 /// A SOAP answer from the MEX endpoint.
@@ -88,6 +93,7 @@ impl Metadata {
             mex_text,
             adfs_wsdl: String::new(),
             adfs_mex: None,
+            federation: String::new(),
         })
     }
 
@@ -100,6 +106,17 @@ impl Metadata {
         self.adfs_wsdl = wsdl.to_owned();
         self.adfs_mex = Some(mex);
         Ok(self)
+    }
+
+    /// These documents and the signed WS-Federation metadata `xml` (served as it is).
+    pub fn with_federation(mut self, xml: String) -> Self {
+        self.federation = xml;
+        self
+    }
+
+    /// The WS-Federation metadata (empty unless made with [`Metadata::with_federation`]).
+    pub fn federation(&self) -> &str {
+        &self.federation
     }
 
     /// The AD FS-style WSDL (empty unless made with [`Metadata::with_adfs`]).

@@ -7,9 +7,11 @@
 //! calls on buffered requests, without a socket, at a given clock. No SOAP logic beyond dispatch: the engine
 //! decides and writes every STS answer and fault.
 //!
-//! May use: crypto, xml, soap, wss (the clock), trust (token type URIs), engine.
+//! May use: crypto, xml, xmlsec (signing the federation metadata), soap, wss (the clock),
+//! trust (token type URIs), engine.
 
 mod adfs;
+mod federation;
 mod http;
 mod inprocess;
 pub mod metadata;
@@ -114,7 +116,7 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("{}://{local}", if plain { "http" } else { "https" }));
-        let metadata = metadata_for(&settings, &base)?;
+        let metadata = metadata_for(&settings, &base, &engine)?;
         let shared = Arc::new(Shared::new(engine, settings, metadata, base));
         Ok(Self {
             listener,
@@ -237,9 +239,59 @@ impl Server {
     }
 }
 
-/// The WSDL, MEX and AD FS metadata documents for the base address `base`.
-fn metadata_for(settings: &ServerSettings, base: &str) -> Result<Metadata, ServerError> {
-    Ok(Metadata::new(&format!("{base}/sts"))?.with_adfs(&adfs::wsdl(base, &settings.aliases)?)?)
+/// The WSDL, MEX, AD FS and federation metadata documents for the base address `base`.
+fn metadata_for(
+    settings: &ServerSettings,
+    base: &str,
+    engine: &Engine,
+) -> Result<Metadata, ServerError> {
+    let metadata =
+        Metadata::new(&format!("{base}/sts"))?.with_adfs(&adfs::wsdl(base, &settings.aliases)?)?;
+    if !settings
+        .aliases
+        .iter()
+        .any(|a| a.endpoint == Endpoint::FederationMetadata)
+    {
+        return Ok(metadata);
+    }
+    let cfg = engine.config();
+    let adfs_mex = settings
+        .aliases
+        .iter()
+        .find(|a| a.endpoint == Endpoint::AdfsMex)
+        .map(|a| format!("{base}{}", a.path));
+    let mut endpoints: Vec<federation::StsEndpoint> = adfs::advertised(&settings.aliases)
+        .iter()
+        .map(|a| federation::StsEndpoint {
+            address: format!("{base}{}", a.path),
+            mex: adfs_mex.clone(),
+        })
+        .collect();
+    endpoints.push(federation::StsEndpoint {
+        address: format!("{base}/sts"),
+        mex: Some(format!("{base}/sts/mex")),
+    });
+    let offered =
+        |f: fn(&crate::engine::TokenTypes) -> bool| cfg.realms.iter().any(|r| f(&r.token_types));
+    let mut token_types = Vec::new();
+    if offered(|t| t.saml20) {
+        token_types.push("urn:oasis:names:tc:SAML:2.0:assertion");
+    }
+    if offered(|t| t.saml11) {
+        token_types.push("urn:oasis:names:tc:SAML:1.0:assertion");
+    }
+    if offered(|t| t.sct) {
+        token_types.push("http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct");
+        token_types.push("http://schemas.xmlsoap.org/ws/2005/02/sc/sct");
+    }
+    let xml = federation::document(&federation::FederationSpec {
+        issuer: &cfg.issuer,
+        signing_cert: cfg.signing_cert.der(),
+        signing_key: &cfg.signing_key,
+        token_types,
+        endpoints,
+    })?;
+    Ok(metadata.with_federation(xml))
 }
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C).

@@ -147,6 +147,38 @@ pub enum AdfsPolicy {
     /// WS-Trust February 2005, HTTPS transport binding, a signed supporting UsernameToken
     /// (WS-SecurityPolicy 2005/07). Config value: `username-2005`.
     Username2005,
+    /// WS-Trust 1.3, HTTPS transport binding, the message signed with the client's X.509
+    /// certificate (an endorsing supporting `X509Token`, WS-SecurityPolicy 1.2), as AD FS
+    /// advertises `13/certificatemixed`. Config value: `certificate-13`.
+    Certificate13,
+    /// WS-Trust February 2005, HTTPS transport binding, an endorsing supporting `X509Token`
+    /// (WS-SecurityPolicy 2005/07), as AD FS advertises `2005/certificatemixed`. Config value:
+    /// `certificate-2005`.
+    Certificate2005,
+}
+
+impl AdfsPolicy {
+    /// The value naming this policy in `wstrust.toml` (`advertise = "…"`).
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Self::Username13 => "username-13",
+            Self::Username2005 => "username-2005",
+            Self::Certificate13 => "certificate-13",
+            Self::Certificate2005 => "certificate-2005",
+        }
+    }
+
+    /// The policy a `wstrust.toml` value names.
+    pub fn from_config_name(name: &str) -> Option<Self> {
+        [
+            Self::Username13,
+            Self::Username2005,
+            Self::Certificate13,
+            Self::Certificate2005,
+        ]
+        .into_iter()
+        .find(|p| p.config_name() == name)
+    }
 }
 
 /// The endpoints an alias can point at.
@@ -160,4 +192,8 @@ pub enum Endpoint {
     AdfsMex,
     /// The token service (`/sts`).
     Sts,
+    /// WS-Federation metadata (`md:EntityDescriptor` with a `fed:SecurityTokenServiceType`
+    /// role), signed with the STS's token-signing key, as AD FS serves it at
+    /// `/FederationMetadata/2007-06/FederationMetadata.xml` (GET).
+    FederationMetadata,
 }

@@ -167,7 +167,10 @@ impl Fault {
         500
     }
 
-    /// Writes the `Fault` element (inside a `Body`).
+    /// Writes the `Fault` element (inside a `Body`). SOAP 1.2 faults have AD FS's shape:
+    /// `s:Code/s:Value` (`s:Sender` or `s:Receiver`), `s:Subcode/s:Value` holding the
+    /// WS-Trust or WS-Security QName (its prefix declared on that `s:Value`), and
+    /// `s:Reason/s:Text xml:lang="en-US"`.
     pub fn write(&self, w: &mut Writer, version: SoapVersion) {
         let env = version.namespace();
         w.start_prefixed(env, "Fault", Some("s"));
@@ -199,7 +202,7 @@ impl Fault {
                 w.end();
                 w.start_prefixed(env, "Reason", Some("s"));
                 w.start_prefixed(env, "Text", Some("s"))
-                    .attr(ns::XML, "lang", "en")
+                    .attr(ns::XML, "lang", "en-US")
                     .text(self.reason)
                     .end();
                 w.end();

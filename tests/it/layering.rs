@@ -34,7 +34,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "server",
-        &["crypto", "xml", "soap", "wss", "trust", "engine"],
+        &["crypto", "xml", "xmlsec", "soap", "wss", "trust", "engine"],
     ),
     (
         "config",
