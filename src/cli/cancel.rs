@@ -17,7 +17,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<(), String> {
     let token = args.token.read()?;
     let client = args.connection.client()?;
-    client.cancel(&token).map_err(|e| e.to_string())?;
+    client.cancel(&token)?;
     println!("cancelled");
     Ok(())
 }

@@ -20,6 +20,6 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<(), String> {
     let token = args.token.read()?;
     let client = args.connection.client()?;
-    let renewed = client.renew(&token).map_err(|e| e.to_string())?;
+    let renewed = client.renew(&token)?;
     report(&renewed, &args.output)
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::client::{
     ClientConfig, Credentials, IssueRequest, IssuedToken, Progress, RequestedTokenType, StsClient,
+    ValidationStatus,
 };
 use crate::crypto::{RsaPrivateKey, SecretBytes};
 use crate::pki::Certificate;
@@ -85,8 +86,13 @@ pub struct Connection {
     #[arg(long, value_name = "CA.pem")]
     pub ca: Option<PathBuf>,
     /// The STS's signing certificate (PEM): responses must carry its valid signature.
+    /// Required (except for --keyx), unless --danger-unverified-replies is given.
     #[arg(long, value_name = "STS.pem")]
     pub sts_cert: Option<PathBuf>,
+    /// Read the STS's replies without checking its signature or the confirmation of ours:
+    /// anyone on the path can then forge the token and its key (development only).
+    #[arg(long, conflicts_with = "sts_cert")]
+    pub danger_unverified_replies: bool,
     /// Seconds to wait for an answer.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
@@ -97,8 +103,11 @@ pub struct Connection {
 
 impl Connection {
     /// A client for these options, printing progress on standard error.
-    pub(crate) fn client(&self) -> Result<StsClient, String> {
-        StsClient::new(&self.url, self.config()?).map_err(|e| e.to_string())
+    pub(crate) fn client(&self) -> Result<Client, String> {
+        Ok(Client {
+            inner: StsClient::new(&self.url, self.config()?).map_err(|e| e.to_string())?,
+            unverified: self.danger_unverified_replies,
+        })
     }
 
     /// The client configuration these options give.
@@ -118,6 +127,51 @@ impl Connection {
         cfg.retries = self.retries;
         cfg.progress = Some(Progress::stderr());
         Ok(cfg)
+    }
+}
+
+/// The client of the subcommands: verifying replies, or, with `--danger-unverified-replies`,
+/// reading them through [`StsClient::danger_unverified`].
+pub(crate) struct Client {
+    inner: StsClient,
+    unverified: bool,
+}
+
+impl Client {
+    pub(crate) fn issue(&self, req: &IssueRequest) -> Result<IssuedToken, String> {
+        if self.unverified {
+            self.inner.danger_unverified().issue(req)
+        } else {
+            self.inner.issue(req)
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    pub(crate) fn renew(&self, token: &IssuedToken) -> Result<IssuedToken, String> {
+        if self.unverified {
+            self.inner.danger_unverified().renew(token)
+        } else {
+            self.inner.renew(token)
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    pub(crate) fn cancel(&self, token: &IssuedToken) -> Result<(), String> {
+        if self.unverified {
+            self.inner.danger_unverified().cancel(token)
+        } else {
+            self.inner.cancel(token)
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    pub(crate) fn validate(&self, token: &IssuedToken) -> Result<ValidationStatus, String> {
+        if self.unverified {
+            self.inner.danger_unverified().validate(token)
+        } else {
+            self.inner.validate(token)
+        }
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -232,7 +286,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     req.entropy = args.entropy;
     req.key_size = args.key_size;
     let client = args.connection.client()?;
-    let token = client.issue(&req).map_err(|e| e.to_string())?;
+    let token = client.issue(&req)?;
     report(&token, &args.output)
 }
 
@@ -387,7 +441,10 @@ fn write_secret(path: &Path, text: &str) -> Result<(), String> {
 /// Prints or writes a token and its proof key.
 pub(crate) fn report(token: &IssuedToken, out: &Output) -> Result<(), String> {
     if !token.sts_signature_verified {
-        eprintln!("warning: the STS signature was not checked (give --sts-cert STS.pem)");
+        eprintln!(
+            "warning: the reply was read unverified (--danger-unverified-replies): the token and \
+             its key may be forged; give --sts-cert STS.pem"
+        );
     }
     let mut summary = format!(
         "token: {}",

@@ -120,8 +120,11 @@ pub fn run(args: &Args) -> Result<(), String> {
                 .flatten()
                 .map_or_else(|| datadir::DEMO_APPLIES_TO.to_owned(), |c| c.applies_to);
             println!("get a token:");
+            // The STS certificate of the data directory: the client verifies every reply.
+            let sts_pem = args.data_dir.join("pki").join("sts.pem");
             println!(
-                "  wstrust request --url {url} --username {} --password-file {} --applies-to {applies_to}",
+                "  wstrust request --url {url} --sts-cert {} --username {} --password-file {} --applies-to {applies_to}",
+                sts_pem.display(),
                 datadir::DEMO_USER,
                 c.display()
             );

@@ -18,7 +18,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<(), String> {
     let token = args.token.read()?;
     let client = args.connection.client()?;
-    let status = client.validate(&token).map_err(|e| e.to_string())?;
+    let status = client.validate(&token)?;
     if status.valid {
         println!("valid");
         Ok(())

@@ -58,12 +58,11 @@ pub struct ClientConfig {
     /// The CA certificate an `https` STS's certificate must chain to. Required for `https`;
     /// no system roots are used. Default: none.
     pub ca: Option<Certificate>,
-    /// The STS's signing certificate: when given, every response must carry a valid STS
-    /// signature over its Body and Timestamp (and confirm our signature), else it is refused.
-    /// Default: none (responses are read unverified, which [`IssuedToken::sts_signature_verified`]
-    /// records).
-    ///
-    /// [`IssuedToken::sts_signature_verified`]: super::IssuedToken::sts_signature_verified
+    /// The STS's signing certificate: every response must carry a valid STS signature over
+    /// its Body, Timestamp and RelatesTo (and confirm our signature), else it is refused.
+    /// Required by [`StsClient`](super::StsClient)'s calls, which refuse before sending
+    /// without it; only [`StsClient::danger_unverified`](super::StsClient::danger_unverified)
+    /// reads replies without it. Default: none.
     pub sts_cert: Option<Certificate>,
     /// The longest wait for one answer. Default: 30 s.
     pub timeout: Duration,

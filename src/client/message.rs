@@ -37,6 +37,8 @@ pub(crate) struct Outgoing {
     pub(crate) entropy: Option<SecretBytes>,
     /// The `Context` attribute of our RST (the response must echo it when it has one).
     pub(crate) context: String,
+    /// Our `wsa:MessageID` (the response's signed `wsa:RelatesTo` must name it).
+    pub(crate) message_id: String,
 }
 
 /// Which binding acts on an issued token.
@@ -251,6 +253,7 @@ pub(crate) fn issue(
         signature_value,
         entropy,
         context,
+        message_id,
     })
 }
 
@@ -367,5 +370,6 @@ pub(crate) fn target(
         signature_value: s.signature_value,
         entropy: None,
         context,
+        message_id,
     })
 }

@@ -8,14 +8,14 @@ use std::sync::Mutex;
 
 use crate::crypto::{self, RsaPrivateKey, SecretBytes};
 use crate::pki::{Certificate, TrustError};
-use crate::soap::{Envelope, SoapVersion};
+use crate::soap::{Addressing, Envelope, SoapVersion};
 use crate::trust::{
     ComputedKeyAlgorithm, Entropy, Fragment, FromElement, RequestSecurityTokenResponse,
     RequestedProofToken, TrustMessage,
 };
 use crate::wss::{
     self, CertificateRef, Environment, InboundConfig, KeyResolver, KeySource, ReplayGuard,
-    Requirements, SigningToken, SystemClock,
+    Requirements, SecuredMessage, SignatureRecord, SigningToken, SystemClock,
 };
 use crate::xml::{ns, Document, NodeId, Writer};
 use crate::xmlsec::{decrypt_key, EncryptedKey, KeyEncryptionKey, Policy};
@@ -262,12 +262,32 @@ fn http_hint(status: u16) -> &'static str {
     }
 }
 
+/// What a reply must show to answer our request.
+pub(crate) struct Expected<'a> {
+    /// Our `wsa:MessageID`: the reply's `wsa:RelatesTo` must name it.
+    pub(crate) message_id: &'a str,
+    /// Our SignatureValue, when we signed: the reply must confirm it.
+    pub(crate) our_signature: Option<&'a [u8]>,
+    /// Check the STS signature, the confirmation and a signed RelatesTo. False only on the
+    /// `danger_unverified` path, where the reply is read as it came (a RelatesTo that is
+    /// present must still name our request).
+    pub(crate) verify: bool,
+}
+
+/// The refusal of a verified exchange without the STS certificate to verify with.
+pub(crate) fn no_sts_certificate() -> Error {
+    Error::Verification {
+        what: "no STS certificate is configured, and every reply is verified by default".into(),
+        hint: "; give the STS's signing certificate (ClientConfig::sts_cert, --sts-cert                STS.pem), or read replies unchecked with StsClient::danger_unverified                (--danger-unverified-replies)",
+    }
+}
+
 /// Checks an HTTP answer and returns the WS-Trust message in its Body.
 pub(crate) fn check(
     http: &HttpResponse,
     cfg: &ClientConfig,
     auth: Auth,
-    our_signature: Option<&[u8]>,
+    expected: &Expected<'_>,
     own: Option<(&Certificate, &RsaPrivateKey)>,
     context: Option<&ContextKey>,
 ) -> Result<Answer, Error> {
@@ -299,12 +319,23 @@ pub(crate) fn check(
             hint: http_hint(http.status),
         });
     }
-    let (doc, verified) = match &cfg.sts_cert {
-        Some(sts) => {
-            let keys = ResponseKeys { sts, own, context };
-            (verify(doc, version, cfg, &keys, our_signature)?, true)
+    let doc = if expected.verify {
+        let sts = cfg.sts_cert.as_ref().ok_or_else(no_sts_certificate)?;
+        let keys = ResponseKeys { sts, own, context };
+        verify(doc, version, cfg, &keys, expected)?
+    } else {
+        let env = Envelope::read(&doc, Some(version)).map_err(Error::response)?;
+        let addressing = Addressing::read(&env).map_err(Error::response)?;
+        if let Some(r) = &addressing.relates_to {
+            if r != expected.message_id {
+                return Err(Error::response(
+                    "the response's wsa:RelatesTo is not our request's MessageID: it answers \
+                     another request",
+                ));
+            }
         }
-        None => (doc, false),
+        drop(env);
+        doc
     };
     let env = Envelope::read(&doc, Some(version)).map_err(Error::response)?;
     let body = env
@@ -323,7 +354,7 @@ pub(crate) fn check(
     Ok(Answer {
         message,
         body_xml,
-        verified,
+        verified: expected.verify,
     })
 }
 
@@ -338,7 +369,7 @@ fn verify(
     version: SoapVersion,
     cfg: &ClientConfig,
     keys: &ResponseKeys<'_>,
-    our_signature: Option<&[u8]>,
+    expected: &Expected<'_>,
 ) -> Result<Document, Error> {
     let sts = keys.sts;
     let fail = |what: String| Error::Verification {
@@ -372,7 +403,8 @@ fn verify(
         SigningToken::Symmetric { source } if from_context(source, keys.context) => {}
         _ => return Err(fail("the Body is not signed by the STS certificate".into())),
     }
-    if let Some(ours) = our_signature {
+    check_relates_to(&msg, &envelope, sig, expected.message_id).map_err(fail)?;
+    if let Some(ours) = expected.our_signature {
         let confirmed = msg
             .signature_confirmations
             .iter()
@@ -399,6 +431,49 @@ fn verify(
     let text = msg.document().source().to_owned();
     Document::parse(text.as_bytes()).map_err(Error::response)
 }
+
+/// The reply's `wsa:RelatesTo` must name our MessageID (WS-Addressing 1.0 Core §3.4: a reply
+/// relates to the request it answers) and be covered by the STS signature over the Body, so a
+/// signed answer to another request of ours cannot be passed off as the answer to this one.
+fn check_relates_to(
+    msg: &SecuredMessage,
+    envelope: &Envelope<'_>,
+    sig: &SignatureRecord,
+    message_id: &str,
+) -> Result<(), String> {
+    let addressing = Addressing::read(envelope).map_err(|e| e.to_string())?;
+    let doc = msg.document();
+    let relates: Vec<NodeId> = addressing
+        .nodes
+        .iter()
+        .copied()
+        .filter(|n| doc.name(*n).local == "RelatesTo")
+        .collect();
+    if relates.is_empty() {
+        return Err("the response has no wsa:RelatesTo naming our request".into());
+    }
+    for n in &relates {
+        if !msg.signed_by(sig, *n) {
+            return Err("the response's wsa:RelatesTo is not covered by the STS signature".into());
+        }
+        if let Some(t) = doc.attribute(*n, "", "RelationshipType") {
+            if t.trim() != REPLY_RELATIONSHIP {
+                return Err("the response's wsa:RelatesTo is not a reply relationship".into());
+            }
+        }
+    }
+    match addressing.relates_to.as_deref() {
+        Some(r) if crypto::ct_eq(r.as_bytes(), message_id.as_bytes()) => Ok(()),
+        _ => Err(
+            "the response's wsa:RelatesTo is not our request's MessageID: it answers another \
+             request"
+                .into(),
+        ),
+    }
+}
+
+/// The default (and only accepted) `wsa:RelatesTo/@RelationshipType`.
+const REPLY_RELATIONSHIP: &str = "http://www.w3.org/2005/08/addressing/reply";
 
 /// True when `source` is our security context, or a key derived from it: only the STS (and
 /// we) hold that key, and the SignatureConfirmation binds the answer to our request.

@@ -126,6 +126,21 @@ impl TokenStore for MemoryStore {
         m.insert(k, (value.to_be_bytes().to_vec(), expires_ms));
         Ok(true)
     }
+
+    fn increment(&self, space: Space, key: &[u8], expires_ms: i64) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let mut m = self.shard(space, key)?;
+        let k = (space, key.to_vec());
+        let (n, exp) = match m.get(&k).filter(|(_, exp)| *exp > now) {
+            Some((v, exp)) => (number(v).unwrap_or(0).saturating_add(1), *exp),
+            None => (1, expires_ms),
+        };
+        if m.len() > 4096 {
+            m.retain(|_, (_, e)| *e > now);
+        }
+        m.insert(k, (n.to_be_bytes().to_vec(), exp));
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

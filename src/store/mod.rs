@@ -29,6 +29,11 @@ pub enum Space {
     Revoked,
     /// MSL master tokens by serial number: the newest sequence number (8 bytes, big-endian).
     Sequence,
+    /// Authentication failure counters (8 bytes, big-endian), kept by
+    /// [`TokenStore::increment`] for one observation window each.
+    Lockout,
+    /// Sources a user has authenticated from (familiar locations): presence only.
+    Familiar,
 }
 
 impl Space {
@@ -39,6 +44,8 @@ impl Space {
             Self::Context => "context",
             Self::Revoked => "revoked",
             Self::Sequence => "sequence",
+            Self::Lockout => "lockout",
+            Self::Familiar => "familiar",
         }
     }
 }
@@ -88,7 +95,15 @@ pub trait TokenStore: Send + Sync {
         expires_ms: i64,
     ) -> Result<bool, StoreError>;
 
-    /// The stored number under `key` (see [`TokenStore::advance`]).
+    /// Atomically adds one to the number under `key` and returns the new number. An absent
+    /// (or expired) entry starts at 1 and expires at `expires_ms`; a live one keeps the
+    /// expiry it was created with, so a counter covers one fixed window from its first
+    /// increment. Of `n` concurrent calls with one key (on any node), each sees a different
+    /// number. Used for authentication failure counters (lockout).
+    fn increment(&self, space: Space, key: &[u8], expires_ms: i64) -> Result<u64, StoreError>;
+
+    /// The stored number under `key` (see [`TokenStore::advance`] and
+    /// [`TokenStore::increment`]).
     fn current(&self, space: Space, key: &[u8]) -> Result<Option<u64>, StoreError> {
         Ok(self.get(space, key)?.as_deref().and_then(number))
     }
@@ -175,6 +190,32 @@ pub(crate) mod conformance {
         assert!(!s.advance(Space::Sequence, b"serial", 3, far).unwrap());
         assert_eq!(s.current(Space::Sequence, b"serial").unwrap(), Some(5));
         assert_eq!(s.current(Space::Sequence, b"other").unwrap(), None);
+        increments(s);
+    }
+
+    /// increment counts from 1, keeps its first expiry, and restarts after it.
+    fn increments(s: &dyn TokenStore) {
+        let far = super::now_ms() + 60_000;
+        assert_eq!(s.increment(Space::Lockout, b"u", far).unwrap(), 1);
+        assert_eq!(s.increment(Space::Lockout, b"u", far + 5_000).unwrap(), 2);
+        assert_eq!(s.current(Space::Lockout, b"u").unwrap(), Some(2));
+        // Kept per space and per key.
+        assert_eq!(s.increment(Space::Familiar, b"u", far).unwrap(), 1);
+        assert_eq!(s.increment(Space::Lockout, b"v", far).unwrap(), 1);
+        // An increment with an expiry in the past leaves nothing live.
+        let past = super::now_ms() - 1;
+        assert_eq!(s.increment(Space::Lockout, b"gone", past).unwrap(), 1);
+        assert_eq!(s.current(Space::Lockout, b"gone").unwrap(), None);
+        // The window is the first increment's: a later, longer expiry does not extend it.
+        let soon = super::now_ms() + 300;
+        assert_eq!(s.increment(Space::Lockout, b"w", soon).unwrap(), 1);
+        assert_eq!(s.increment(Space::Lockout, b"w", far).unwrap(), 2);
+        std::thread::sleep(std::time::Duration::from_millis(450));
+        assert_eq!(s.current(Space::Lockout, b"w").unwrap(), None);
+        assert_eq!(s.increment(Space::Lockout, b"w", far).unwrap(), 1);
+        // remove resets a counter.
+        s.remove(Space::Lockout, b"u").unwrap();
+        assert_eq!(s.increment(Space::Lockout, b"u", far).unwrap(), 1);
     }
 
     /// Many threads race to insert one key: exactly one wins.
@@ -195,5 +236,20 @@ pub(crate) mod conformance {
             }
         });
         assert_eq!(wins.into_inner(), 50);
+        // Concurrent increments of one key: every caller sees its own number.
+        let seen = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..25 {
+                        let n = s.increment(Space::Lockout, b"raced", far).unwrap();
+                        seen.lock().unwrap().push(n);
+                    }
+                });
+            }
+        });
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, (1..=200).collect::<Vec<u64>>());
     }
 }

@@ -35,6 +35,10 @@ const REVOKED: Table = TableDefinition::new("revoked");
 const REVOKED_EXP: Table = TableDefinition::new("revoked.expiry");
 const SEQUENCE: Table = TableDefinition::new("sequence");
 const SEQUENCE_EXP: Table = TableDefinition::new("sequence.expiry");
+const LOCKOUT: Table = TableDefinition::new("lockout");
+const LOCKOUT_EXP: Table = TableDefinition::new("lockout.expiry");
+const FAMILIAR: Table = TableDefinition::new("familiar");
+const FAMILIAR_EXP: Table = TableDefinition::new("familiar.expiry");
 
 /// redb's page cache (its default is 1 GiB): the store holds small, short-lived records, and
 /// a server's memory should not grow with the file.
@@ -49,14 +53,18 @@ fn tables(space: Space) -> (Table, Table) {
         Space::Context => (CONTEXT, CONTEXT_EXP),
         Space::Revoked => (REVOKED, REVOKED_EXP),
         Space::Sequence => (SEQUENCE, SEQUENCE_EXP),
+        Space::Lockout => (LOCKOUT, LOCKOUT_EXP),
+        Space::Familiar => (FAMILIAR, FAMILIAR_EXP),
     }
 }
 
-const ALL: [Space; 4] = [
+const ALL: [Space; 6] = [
     Space::Replay,
     Space::Context,
     Space::Revoked,
     Space::Sequence,
+    Space::Lockout,
+    Space::Familiar,
 ];
 
 /// A [`TokenStore`] in a redb file; see the module documentation.
@@ -74,18 +82,32 @@ enum Op {
     Put(Space, Vec<u8>, Vec<u8>, i64),
     Remove(Space, Vec<u8>),
     Advance(Space, Vec<u8>, u64, i64),
+    Increment(Space, Vec<u8>, i64),
 }
 
 impl Op {
     fn space(&self) -> Space {
         match self {
             Self::InsertIfAbsent(s, ..) | Self::Put(s, ..) | Self::Remove(s, ..) => *s,
-            Self::Advance(s, ..) => *s,
+            Self::Advance(s, ..) | Self::Increment(s, ..) => *s,
         }
     }
 
-    /// Applies the write; `true` means done (false: the key was present, or not advanced).
-    fn apply(&self, w: &mut Writer<'_>) -> Result<bool, StoreError> {
+    /// Applies the write: `1` means done, `0` not done (the key was present, or not
+    /// advanced); an increment gives the new number.
+    fn apply(&self, w: &mut Writer<'_>) -> Result<u64, StoreError> {
+        if let Self::Increment(_, key, exp) = self {
+            let (n, exp) = match w.live(key)? {
+                Some((e, v)) => (number(&v).unwrap_or(0).saturating_add(1), e),
+                None => (1, *exp),
+            };
+            w.set(key, &n.to_be_bytes(), exp)?;
+            return Ok(n);
+        }
+        self.apply_flag(w).map(u64::from)
+    }
+
+    fn apply_flag(&self, w: &mut Writer<'_>) -> Result<bool, StoreError> {
         match self {
             Self::InsertIfAbsent(_, key, value, exp) => {
                 if w.live(key)?.is_some() {
@@ -105,6 +127,8 @@ impl Op {
                 w.set(key, &value.to_be_bytes(), *exp)?;
                 Ok(true)
             }
+            // Applied by `apply`.
+            Self::Increment(..) => Ok(false),
         }
     }
 }
@@ -115,7 +139,7 @@ struct Queue {
     next: u64,
     waiting: Vec<(u64, Op)>,
     committing: bool,
-    done: HashMap<u64, Result<bool, StoreError>>,
+    done: HashMap<u64, Result<u64, StoreError>>,
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -253,8 +277,13 @@ impl RedbStore {
         })
     }
 
-    /// Queues `op` and returns its result once it is committed (see "Group commit").
+    /// Queues `op` and returns whether it was done once it is committed.
     fn write(&self, op: Op) -> Result<bool, StoreError> {
+        self.write_number(op).map(|n| n != 0)
+    }
+
+    /// Queues `op` and returns its result once it is committed (see "Group commit").
+    fn write_number(&self, op: Op) -> Result<u64, StoreError> {
         let poisoned = || StoreError("redb write queue poisoned".into());
         let mut q = self.queue.lock().map_err(|_| poisoned())?;
         let id = q.next;
@@ -282,7 +311,7 @@ impl RedbStore {
 
     /// Applies `batch` in order in one durable transaction; if a write fails, the transaction
     /// is dropped and each write is committed on its own.
-    fn commit_batch(&self, batch: &[(u64, Op)]) -> Vec<(u64, Result<bool, StoreError>)> {
+    fn commit_batch(&self, batch: &[(u64, Op)]) -> Vec<(u64, Result<u64, StoreError>)> {
         match self.transaction(batch.iter().map(|(_, op)| op)) {
             Ok(out) => batch
                 .iter()
@@ -306,7 +335,7 @@ impl RedbStore {
 
     /// One durable write transaction applying `ops` in order, each after sweeping a bounded
     /// batch of expired entries of its space.
-    fn transaction<'o>(&self, ops: impl Iterator<Item = &'o Op>) -> Result<Vec<bool>, StoreError> {
+    fn transaction<'o>(&self, ops: impl Iterator<Item = &'o Op>) -> Result<Vec<u64>, StoreError> {
         let tx = self.db.begin_write().map_err(|e| err("begin")(e.into()))?;
         let now = now_ms();
         let mut out = Vec::new();
@@ -383,6 +412,10 @@ impl TokenStore for RedbStore {
         expires_ms: i64,
     ) -> Result<bool, StoreError> {
         self.write(Op::Advance(space, key.to_vec(), value, expires_ms))
+    }
+
+    fn increment(&self, space: Space, key: &[u8], expires_ms: i64) -> Result<u64, StoreError> {
+        self.write_number(Op::Increment(space, key.to_vec(), expires_ms))
     }
 }
 

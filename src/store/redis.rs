@@ -5,7 +5,8 @@
 //! expiry (`PX`), so Redis drops it by itself.
 //!
 //! [`TokenStore::insert_if_absent`] is one `SET key value NX PX ttl` (atomic on the server);
-//! [`TokenStore::advance`] is one Lua script (scripts run atomically). Connections are kept
+//! [`TokenStore::advance`] and [`TokenStore::increment`] are Lua scripts (scripts run
+//! atomically). Connections are kept
 //! in a small pool; a connection that failed is dropped, not returned. A Redis failure is a
 //! [`StoreError`], which callers treat as a refusal (fail closed).
 
@@ -37,12 +38,42 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 ";
 
+/// Adds one to the 8-byte big-endian number under KEYS[1] (absent or malformed: 0) and
+/// returns the new number; a live key keeps its expiry, a new one expires in ARGV[1] ms (none
+/// is kept when that is not positive).
+/// Lua numbers are doubles: exact far beyond any failure count.
+const INCREMENT: &str = r"
+local cur = redis.call('GET', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+local n = 0
+if cur and #cur == 8 then
+  for i = 1, 8 do n = n * 256 + string.byte(cur, i) end
+else
+  ttl = -1
+end
+n = n + 1
+local m = n
+local bytes = ''
+for i = 1, 8 do
+  bytes = string.char(m % 256) .. bytes
+  m = math.floor(m / 256)
+end
+if ttl <= 0 then ttl = tonumber(ARGV[1]) end
+if ttl > 0 then
+  redis.call('SET', KEYS[1], bytes, 'PX', ttl)
+else
+  redis.call('DEL', KEYS[1])
+end
+return n
+";
+
 /// A [`TokenStore`] on a Redis server; see the module documentation.
 pub struct RedisStore {
     client: redis::Client,
     namespace: String,
     pool: Mutex<Vec<redis::Connection>>,
     advance: redis::Script,
+    increment: redis::Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -73,6 +104,7 @@ impl RedisStore {
             namespace: namespace.to_owned(),
             pool: Mutex::new(Vec::new()),
             advance: redis::Script::new(ADVANCE),
+            increment: redis::Script::new(INCREMENT),
         };
         store.with(|c| redis::cmd("PING").query::<String>(c).map(|_| ()))?;
         Ok(store)
@@ -193,6 +225,13 @@ impl TokenStore for RedisStore {
                 .invoke::<i64>(c)
                 .map(|n| n == 1)
         })
+    }
+
+    fn increment(&self, space: Space, key: &[u8], expires_ms: i64) -> Result<u64, StoreError> {
+        let k = self.key(space, key);
+        let ttl = expires_ms.saturating_sub(now_ms());
+        let n = self.with(|c| self.increment.key(&k).arg(ttl).invoke::<i64>(c))?;
+        u64::try_from(n).map_err(|_| StoreError("redis: negative counter".into()))
     }
 }
 

@@ -159,10 +159,11 @@ fn request_with_a_bare_password_file_prints_the_key_in_base64() {
         "2005",
         "--format",
         "base64",
+        "--danger-unverified-replies",
     ]);
     assert!(ok, "{err}");
     assert!(
-        err.contains("warning: the STS signature was not checked"),
+        err.contains("warning: the reply was read unverified"),
         "{err}"
     );
     let (token, key_line) = out.trim_end().rsplit_once('\n').unwrap();
@@ -171,6 +172,31 @@ fn request_with_a_bare_password_file_prints_the_key_in_base64() {
         .expect(key_line);
     assert_eq!(base64_decode(b64).unwrap(), service_key(token));
     assert!(token.contains(wstrust::xml::ns::WSC_2005));
+}
+
+#[test]
+fn request_without_the_sts_certificate_is_refused_before_sending() {
+    let front = StsFront::start(engine(), loopback());
+    let dir = scratch();
+    let pw = dir.join("password");
+    std::fs::write(&pw, "secret\n").unwrap();
+    let (ok, out, err) = wstrust(&[
+        "request",
+        "--url",
+        &front.url,
+        "--username",
+        "alice",
+        "--password-file",
+        s(&pw),
+        "--applies-to",
+        RP,
+    ]);
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("--sts-cert") && err.contains("--danger-unverified-replies"),
+        "{err}"
+    );
+    assert!(front.seen().is_empty(), "no password was sent");
 }
 
 #[test]
@@ -213,6 +239,8 @@ fn request_failures_say_what_to_fix() {
         s(&pw),
         "--applies-to",
         RP,
+        "--sts-cert",
+        &pki("sts.pem"),
     ]);
     assert!(!ok);
     assert!(
@@ -239,6 +267,8 @@ fn request_failures_say_what_to_fix() {
         RP,
         "--retries",
         "1",
+        "--sts-cert",
+        &pki("sts.pem"),
     ]);
     assert!(!ok);
     assert!(

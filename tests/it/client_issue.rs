@@ -259,11 +259,20 @@ fn a_tampered_response_is_refused_when_the_sts_certificate_is_known() {
         .unwrap_err();
     assert!(matches!(e, Error::Verification { .. }), "{e}");
     assert!(e.to_string().contains("--sts-cert"), "{e}");
-    // Without the STS certificate the same response is read, and marked unverified.
+    // Without the STS certificate nothing is sent by the verifying call...
     let mut cfg = config(SoapVersion::V11, TrustVersion::V13);
     cfg.sts_cert = None;
     let client = StsClient::new(&front.url, cfg).unwrap();
+    let sent = front.seen().len();
+    let e = client
+        .issue(&IssueRequest::new(RP, alice("secret")))
+        .unwrap_err();
+    assert!(matches!(e, Error::Verification { .. }), "{e}");
+    assert!(e.to_string().contains("danger_unverified"), "{e}");
+    assert_eq!(front.seen().len(), sent, "nothing sent");
+    // ...and only the call named for it reads the same response, marked unverified.
     let t = client
+        .danger_unverified()
         .issue(&IssueRequest::new(RP, alice("secret")))
         .unwrap();
     assert!(!t.sts_signature_verified);

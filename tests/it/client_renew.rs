@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use wstrust::client::{Error, IssueRequest, IssuedToken, StsClient};
 use wstrust::crypto::{DigestAlgorithm, SecretBytes, SignatureAlgorithm};
-use wstrust::soap::{Envelope, SoapVersion};
+use wstrust::soap::{Addressing, AddressingVersion, Envelope, ReplyAddressing, SoapVersion};
 use wstrust::trust::{
     Action, BinarySecret, Binding, FromElement, RequestSecurityToken, RequestSecurityTokenResponse,
     RequestType, RequestedProofToken, ScVersion, SecurityContextToken, Status, StatusCode, ToXml,
@@ -113,6 +113,8 @@ struct Checked {
     binding: RequestType,
     doc: Document,
     signature: Vec<u8>,
+    /// The request's `wsa:MessageID` (the reply's RelatesTo).
+    message_id: String,
 }
 
 /// Verifies a request as the STS would: the signature over Body, Timestamp and addressing
@@ -166,11 +168,13 @@ fn verify_request(body: &str, soap: SoapVersion, identifier: &str, key: &[u8]) -
     );
     let signature = sig.value.clone();
     let binding = rst.params.request_type.unwrap();
+    let message_id = Addressing::read(&env).unwrap().message_id.unwrap();
     drop(env);
     Some(Checked {
         binding,
         doc: Document::parse(msg.document().source().as_bytes()).unwrap(),
         signature,
+        message_id,
     })
 }
 
@@ -182,15 +186,30 @@ fn failed_authentication(soap: SoapVersion) -> String {
     w.finish().unwrap()
 }
 
-/// A response envelope signed by the STS, confirming `signature`.
-fn signed_response(
+/// A response envelope signed by the STS, confirming `signature` and relating to the request
+/// `relates_to` (signed reply addressing headers, as the engine writes them).
+pub fn signed_response(
     soap: SoapVersion,
     rstr: &RequestSecurityTokenResponse,
-    signature: Vec<u8>,
+    signature: Option<Vec<u8>>,
+    relates_to: Option<&str>,
 ) -> String {
     let body = Document::parse(rstr.to_xml().unwrap().as_bytes()).unwrap();
     let k = key("sts");
     let c = cert("sts");
+    let reply = ReplyAddressing {
+        version: AddressingVersion::V10,
+        action: Action::FinalResponse(Binding::Issue)
+            .uri(rstr.version)
+            .to_owned(),
+        message_id: "urn:uuid:reply".into(),
+        relates_to: relates_to.map(str::to_owned),
+        to: None,
+    };
+    let mut signed_ids: Vec<String> = ["r-action", "r-msgid", "r-to"].map(str::to_owned).into();
+    if relates_to.is_some() {
+        signed_ids.push("r-relates".into());
+    }
     let p = Protection {
         signer: Some(Signer {
             key: SigningKey::Rsa(&k),
@@ -198,13 +217,14 @@ fn signed_response(
             digest: DigestAlgorithm::Sha256,
             key_info: SignerKeyInfo::BinarySecurityToken(&c),
         }),
-        signature_confirmations: vec![signature],
+        signature_confirmations: signature.into_iter().collect(),
+        signed_ids,
         ..Protection::default()
     };
     wss::secure_envelope(
         soap,
         SystemClock.now_ms(),
-        &|_| {},
+        &|w| reply.write(w, "r"),
         &|w| {
             w.copy(&body, body.root());
         },
@@ -255,7 +275,12 @@ fn renew_cancel_and_validate_answers_are_read_as_the_specifications_say() {
             }
             other => panic!("unexpected {other:?}"),
         }
-        signed_response(SoapVersion::V12, &rstr, c.signature)
+        signed_response(
+            SoapVersion::V12,
+            &rstr,
+            Some(c.signature),
+            Some(&c.message_id),
+        )
     });
     let front = StsFront::start(
         engine(),

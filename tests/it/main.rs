@@ -12,6 +12,7 @@ mod client_issue;
 mod client_keyx;
 mod client_renew;
 mod client_tls;
+mod client_verify;
 mod dsig_vectors;
 mod engine_defaults;
 mod engine_issue;

@@ -7,10 +7,8 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use wstrust::client::{ClientConfig, Credentials, IssueRequest, StsClient};
+use wstrust::client::{Credentials, IssueRequest, StsClient};
 use wstrust::crypto::SecretBytes;
-use wstrust::soap::SoapVersion;
-use wstrust::trust::TrustVersion;
 
 use crate::server_support::{
     demo, fault_of, get, post_soap11, rst_signed_by_context, rst_username, token_of, Binary,
@@ -35,7 +33,7 @@ fn zero_config_start_and_restart() {
     assert!(b.contains("wstrust.toml"), "{b}");
     assert!(
         b.contains(&format!(
-            "wstrust request --url http://{}/sts --username demo --password-file {d}/demo-credentials.txt --applies-to https://demo.wstrust.invalid/service",
+            "wstrust request --url http://{}/sts --sts-cert {d}/pki/sts.pem --username demo --password-file {d}/demo-credentials.txt --applies-to https://demo.wstrust.invalid/service",
             first.addr
         )),
         "{b}"
@@ -231,7 +229,7 @@ fn redb_keeps_acknowledged_replay_records_through_kill_9() {
     let client = |addr: std::net::SocketAddr| {
         StsClient::new(
             &format!("http://{addr}/sts"),
-            ClientConfig::new(SoapVersion::V11, TrustVersion::V13),
+            crate::server_support::client_config(&dir),
         )
         .unwrap()
     };

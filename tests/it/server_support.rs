@@ -70,6 +70,15 @@ pub fn demo(dir: &Path) -> (String, String, String) {
     (c.username, c.password.to_string(), c.applies_to)
 }
 
+/// A client configuration verifying replies with the STS certificate of data directory `dir`.
+pub fn client_config(dir: &Path) -> wstrust::client::ClientConfig {
+    let pem = std::fs::read_to_string(dir.join("pki/sts.pem")).unwrap();
+    let mut cfg =
+        wstrust::client::ClientConfig::new(SoapVersion::V11, wstrust::trust::TrustVersion::V13);
+    cfg.sts_cert = Some(wstrust::pki::Certificate::from_pem(&pem).unwrap());
+    cfg
+}
+
 /// An HTTP response.
 #[derive(Debug)]
 pub struct Http {

@@ -12,10 +12,8 @@ use crate::server_support::{
     TempDir, ISSUE_SCT,
 };
 use crate::support::require_tool;
-use wstrust::client::{ClientConfig, Credentials, IssueRequest, StsClient};
+use wstrust::client::{Credentials, IssueRequest, StsClient};
 use wstrust::crypto::SecretBytes;
-use wstrust::soap::SoapVersion;
-use wstrust::trust::TrustVersion;
 
 /// A real `redis-server` on a free loopback port, stopped on drop.
 pub(crate) struct Redis(Child, pub(crate) u16);
@@ -168,7 +166,7 @@ fn a_token_cancelled_on_one_node_is_refused_on_the_other() {
     let client = |node: &Binary| {
         StsClient::new(
             &format!("http://{}/sts", node.addr),
-            ClientConfig::new(SoapVersion::V11, TrustVersion::V13),
+            crate::server_support::client_config(&a_dir),
         )
         .unwrap()
     };
