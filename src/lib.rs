@@ -58,3 +58,6 @@ pub mod server;
 pub mod config;
 
 pub mod cli;
+
+#[doc(hidden)]
+pub mod fuzzing;

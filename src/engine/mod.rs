@@ -37,7 +37,7 @@ mod owner;
 pub mod provider;
 mod renew;
 pub mod request;
-mod resolve;
+pub(crate) mod resolve;
 mod saml_lifecycle;
 mod saml_token;
 pub mod sealed;

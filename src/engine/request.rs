@@ -72,6 +72,22 @@ pub fn parse_request(
             what: "a signed message whose body is not signed",
         }));
     }
+    // And the Timestamp with the Body: an unsigned Timestamp in place of the signed one
+    // (moved into a wrapper, where its digest still verifies) would otherwise set the replay
+    // horizon and freshness of a captured message, which could then be replayed once its
+    // replay entry expired (issue 20, `xsw_catalogue`).
+    if body_signed {
+        if let Some(ts) = secured.timestamp_node() {
+            let with_body = secured
+                .signature_over(envelope.body())
+                .is_some_and(|s| secured.signed_by(s, ts));
+            if !with_body {
+                return Err(Error::Security(wss::Error::Policy {
+                    what: "timestamp not signed with the body",
+                }));
+            }
+        }
+    }
     let message = TrustMessage::read(doc, body_el)?;
     let transport_action = incoming
         .soap_action

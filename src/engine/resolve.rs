@@ -104,3 +104,52 @@ impl ReplayGuard for StoreReplay<'_> {
         let _ = self.0.remove(Space::Replay, key);
     }
 }
+
+/// Replay memory that remembers what this request inserted, so that a request the engine
+/// refuses after the security header was processed (body not signed, timestamp not signed
+/// with the body, a key that binds no identity, ...) takes its entries back: a refused
+/// message leaves no trace, and cannot burn the replay key of the genuine message whose
+/// signature it carries (issue 20, `xsw_catalogue`).
+pub(crate) struct RollbackReplay<'a> {
+    inner: StoreReplay<'a>,
+    inserted: Mutex<Vec<Vec<u8>>>,
+}
+
+impl<'a> RollbackReplay<'a> {
+    pub(crate) fn new(store: &'a dyn TokenStore) -> Self {
+        Self {
+            inner: StoreReplay(store),
+            inserted: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Forgets every entry this request inserted and has not forgotten itself.
+    pub(crate) fn roll_back(&self) {
+        let keys = match self.inserted.lock() {
+            Ok(mut k) => std::mem::take(&mut *k),
+            Err(_) => return,
+        };
+        for k in &keys {
+            self.inner.forget(k);
+        }
+    }
+}
+
+impl ReplayGuard for RollbackReplay<'_> {
+    fn check_and_insert(&self, key: &[u8], expires_ms: i64) -> bool {
+        let inserted = self.inner.check_and_insert(key, expires_ms);
+        if inserted {
+            if let Ok(mut k) = self.inserted.lock() {
+                k.push(key.to_vec());
+            }
+        }
+        inserted
+    }
+
+    fn forget(&self, key: &[u8]) {
+        if let Ok(mut k) = self.inserted.lock() {
+            k.retain(|x| x.as_slice() != key);
+        }
+        self.inner.forget(key);
+    }
+}

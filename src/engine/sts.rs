@@ -36,7 +36,7 @@ use super::config::EngineConfig;
 use super::fault::{log_reason, to_fault};
 use super::issuer_key::IssuerKeys;
 use super::request::{parse_request, Incoming, ParsedRequest};
-use super::resolve::{EngineKeys, StoreReplay, UsedContext};
+use super::resolve::{EngineKeys, RollbackReplay, UsedContext};
 use super::target::target_of;
 use super::tokens::RequestOptions;
 use super::Error;
@@ -189,7 +189,7 @@ impl Engine {
         options: &RequestOptions,
     ) -> Response {
         let keys = EngineKeys::new(&self.cfg, &*self.store);
-        let replay = StoreReplay(&*self.store);
+        let replay = RollbackReplay::new(&*self.store);
         let env = Environment {
             clock,
             replay: &replay,
@@ -218,6 +218,8 @@ impl Engine {
                 log: None,
             },
             Err(e) => {
+                // A refused request leaves no replay entry behind.
+                replay.roll_back();
                 let fault = to_fault(&e, trust_ns);
                 let mut w = Writer::new();
                 soap::write_envelope(&mut w, fallback, |_| {}, |w| fault.write(w, fallback));

@@ -164,7 +164,7 @@ fn is_name_char(c: char, first: bool) -> bool {
         || (!first && matches!(c, '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}'))
 }
 
-fn is_ncname(s: &str) -> bool {
+pub(super) fn is_ncname(s: &str) -> bool {
     // The usual case, ASCII, without Unicode tables.
     if s.is_ascii() {
         let b = s.as_bytes();
