@@ -128,7 +128,7 @@ impl TokenStore for MemoryStore {
     }
 
     fn increment(&self, space: Space, key: &[u8], expires_ms: i64) -> Result<u64, StoreError> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let mut m = self.shard(space, key)?;
         let k = (space, key.to_vec());
         let (n, exp) = match m.get(&k).filter(|(_, exp)| *exp > now) {

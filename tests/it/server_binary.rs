@@ -193,7 +193,7 @@ fn configuration_errors_say_what_to_fix() {
         ),
         (
             good.replace("endpoint = \"adfs-mex\"", "endpoint = \"wsdl\""),
-            "use \"sts\", \"mex\" or \"adfs-mex\"",
+            "use \"sts\", \"mex\", \"adfs-mex\" or \"federation-metadata\"",
         ),
         (
             good.replace("advertise = \"username-13\"", "advertise = \"kerberos\""),

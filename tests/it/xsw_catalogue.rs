@@ -114,6 +114,12 @@ impl TokenStore for Recording {
         }
         Ok(advanced)
     }
+
+    fn increment(&self, space: Space, key: &[u8], expires_ms: i64) -> Result<u64, StoreError> {
+        let n = self.inner.increment(space, key, expires_ms)?;
+        self.note(space, key);
+        Ok(n)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
