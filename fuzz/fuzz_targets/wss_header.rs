@@ -1,2 +1,5 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| wstrust::fuzzing::wss_header(wstrust_fuzz::fixture(), data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| wstrust::fuzzing::wss_header(
+    wstrust_fuzz::fixture(),
+    data
+));
