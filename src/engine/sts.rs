@@ -53,6 +53,9 @@ pub struct Transport {
     /// The channel keeps the body confidential (TLS, or loopback in development): only then
     /// may a proof key travel as a plain BinarySecret, or a password as text.
     pub confidential: bool,
+    /// The client's address, when known (the server passes the TCP peer): what password
+    /// lockout calls a source (see [`super::lockout`]). Default: none (an unfamiliar source).
+    pub peer: Option<std::net::IpAddr>,
 }
 
 /// The HTTP response to send.
@@ -120,6 +123,7 @@ pub struct Engine {
     pub(crate) cfg: EngineConfig,
     pub(crate) store: std::sync::Arc<dyn TokenStore>,
     pub(crate) issuer_keys: IssuerKeys,
+    pub(crate) auth_counters: super::lockout::AuthCounters,
 }
 
 impl Engine {
@@ -130,6 +134,7 @@ impl Engine {
             cfg,
             store,
             issuer_keys,
+            auth_counters: super::lockout::AuthCounters::default(),
         }
     }
 
@@ -221,7 +226,10 @@ impl Engine {
                     || rst.version.is_feb2005();
                 if super::keyx::is_keyx_request(rst) {
                     self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
-                    let auth = || self.authenticate(req, transport, keys).map(|r| r.principal);
+                    let auth = || {
+                        self.authenticate(req, transport, keys, now)
+                            .map(|r| r.principal)
+                    };
                     let rstr = self.keyx_soap(req, rst, &auth, now)?;
                     let (v, b) = (rst.version, binding_of(rst));
                     let reply = Reply {
@@ -231,7 +239,7 @@ impl Engine {
                     };
                     return self.respond(req, v, b, vec![rstr], reply, now);
                 }
-                let who = self.authenticate(req, transport, keys)?;
+                let who = self.authenticate(req, transport, keys, now)?;
                 self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
                 let out = self.binding(req, rst, &who, confidential, now, options)?;
                 let reply = Reply {
@@ -254,7 +262,7 @@ impl Engine {
                         what: "too many requests in a collection",
                     });
                 }
-                let who = self.authenticate(req, transport, keys)?;
+                let who = self.authenticate(req, transport, keys, now)?;
                 self.check_expired_use(req, keys, &batch.requests, now)?;
                 let mut rstrs = Vec::with_capacity(batch.requests.len());
                 let mut reply_key = request_key;
@@ -330,6 +338,7 @@ impl Engine {
         req: &ParsedRequest,
         transport: Transport,
         keys: &EngineKeys<'_>,
+        now: i64,
     ) -> Result<Requester, Error> {
         let sec = &req.secured;
         let body = sec.envelope()?.body();
@@ -369,7 +378,7 @@ impl Engine {
                     what: "clear-text password over a channel that is not confidential",
                 });
             }
-            let p = self.cfg.users.authenticate(ut)?;
+            let p = self.check_password(ut, transport.peer, now)?;
             return Ok(Requester {
                 principal: p.name,
                 cert: None,

@@ -226,7 +226,10 @@ fn post(
             content_type: Some(content_type),
             soap_action,
         },
-        Transport { confidential: true },
+        Transport {
+            confidential: true,
+            peer: None,
+        },
         &FixedClock(now),
         opts,
     );
@@ -543,6 +546,7 @@ fn symmetric_key_needs_a_confidential_channel_or_a_certificate() {
         },
         Transport {
             confidential: false,
+            peer: None,
         },
         &FixedClock(NOW + 1000),
     );

@@ -112,7 +112,10 @@ pub fn send_at(sts: &Sts, xml: &str, confidential: bool, now: i64) -> Exchange {
             content_type: Some("application/soap+xml; charset=utf-8"),
             soap_action: None,
         },
-        Transport { confidential },
+        Transport {
+            confidential,
+            peer: None,
+        },
         &FixedClock(now),
     );
     Exchange {

@@ -181,6 +181,7 @@ fn run(classpath: &str, case: &Wss4jCase) -> String {
         },
         Transport {
             confidential: false,
+            peer: None,
         },
         &SystemClock,
     );
