@@ -313,9 +313,14 @@ pub fn keyx_json(fx: &Fixture, data: &[u8]) {
             "writing a key request is not stable"
         );
     }
-    let r = fx
-        .engine
-        .handle_keyx_json(data, Transport { confidential: true }, &FixedClock(NOW_MS));
+    let r = fx.engine.handle_keyx_json(
+        data,
+        Transport {
+            confidential: true,
+            peer: None,
+        },
+        &FixedClock(NOW_MS),
+    );
     assert!(
         serde_json::from_str::<serde_json::Value>(&r.body).is_ok(),
         "keyx answer is not JSON: {}",
@@ -339,7 +344,10 @@ pub fn engine(fx: &Fixture, data: &[u8]) {
                 content_type: Some(content_type),
                 soap_action: None,
             },
-            Transport { confidential: true },
+            Transport {
+                confidential: true,
+                peer: None,
+            },
             &FixedClock(NOW_MS),
         );
         let doc = Document::parse(r.body.as_bytes())

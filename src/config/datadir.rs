@@ -319,6 +319,25 @@ max_connections = 512
 # On SIGTERM or SIGINT, in-flight requests get this many seconds to finish. Default: 30.
 shutdown_grace_secs = 30
 
+# Password-spray and brute-force defence (like AD FS extranet smart lockout): failed password
+# checks are counted per user in the token store (shared by every node on one store), apart
+# for familiar sources (addresses the user logged in from before) and unfamiliar ones. At the
+# threshold the user is refused from that kind of source until the observation window ends,
+# with the fault of a wrong password. Default: on, with these values.
+# [lockout]
+# enabled = true
+# threshold = 10
+# familiar_threshold = 20
+# window_secs = 900
+# familiar_secs = 1209600
+
+# Per-client-address rate limiting of /sts, its aliases and /keyx: a token bucket per address;
+# a request over it gets HTTP 429 with Retry-After (a SOAP fault, or a JSON refusal for /keyx).
+# Default: off.
+# [rate_limit]
+# requests_per_second = 20
+# burst = 40
+
 # Requester certificates trusted for X.509 authentication.
 [client_trust]
 # CA certificates (PEM): client certificates they issue (clientAuth usage) are trusted.

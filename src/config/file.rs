@@ -51,6 +51,76 @@ pub struct FileConfig {
     pub aliases: Vec<AliasSection>,
     /// MSL-style key exchange (`POST /keyx` and master tokens over WS-Trust). Default: off.
     pub keyx: Option<KeyxSection>,
+    /// Smart lockout of password authentication. Default: on, with the defaults of
+    /// [`LockoutSection`].
+    #[serde(default)]
+    pub lockout: LockoutSection,
+    /// Per-source rate limiting of the SOAP endpoints and `/keyx`. Default: off.
+    pub rate_limit: Option<RateLimitSection>,
+}
+
+/// `[lockout]`: password-spray and brute-force defence (AD FS-style smart lockout).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LockoutSection {
+    /// Turn lockout on. Default: true.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Failed password checks from unfamiliar sources within one window that lock a user
+    /// out for unfamiliar sources. Default: 10.
+    #[serde(default = "default_lockout_threshold")]
+    pub threshold: u32,
+    /// The same for familiar sources (addresses the user authenticated from before).
+    /// Default: 20.
+    #[serde(default = "default_familiar_threshold")]
+    pub familiar_threshold: u32,
+    /// The observation window in seconds. Default: 900.
+    #[serde(default = "default_lockout_window")]
+    pub window_secs: i64,
+    /// How long a source stays familiar after a success, in seconds. Default: 1209600.
+    #[serde(default = "default_familiar_secs")]
+    pub familiar_secs: i64,
+}
+
+impl Default for LockoutSection {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            threshold: default_lockout_threshold(),
+            familiar_threshold: default_familiar_threshold(),
+            window_secs: default_lockout_window(),
+            familiar_secs: default_familiar_secs(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_lockout_threshold() -> u32 {
+    10
+}
+fn default_familiar_threshold() -> u32 {
+    20
+}
+fn default_lockout_window() -> i64 {
+    900
+}
+fn default_familiar_secs() -> i64 {
+    14 * 86_400
+}
+
+/// `[rate_limit]`: a token bucket per client address.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RateLimitSection {
+    /// Requests per second each client address may make on average.
+    pub requests_per_second: f64,
+    /// Requests a client address may make at once (the bucket size). Default: twice
+    /// `requests_per_second`, at least 1.
+    pub burst: Option<u32>,
 }
 
 /// `[keyx]`.

@@ -28,11 +28,12 @@ use file::{FileConfig, MatchKind};
 use crate::crypto::{RsaPrivateKey, SecretBytes};
 use crate::engine::config::{AppliesToMatch, EngineConfig, Realm, SctProtection};
 use crate::engine::keyx::KeyxSettings;
+use crate::engine::lockout::LockoutSettings;
 use crate::engine::users::{Argon2Params, PasswordRecord, UserStore};
 use crate::engine::TokenTypes;
 use crate::keyx::server::Policy;
 use crate::pki::{Certificate, TrustStore};
-use crate::server::{AdfsPolicy, Alias, Endpoint, Limits, ServerSettings, TlsFiles};
+use crate::server::{AdfsPolicy, Alias, Endpoint, Limits, RateLimit, ServerSettings, TlsFiles};
 use crate::store::{MemoryStore, RedbStore, RedisStore, TokenStore};
 use crate::trust::TokenType;
 
@@ -336,6 +337,7 @@ impl Builder<'_> {
             users,
         );
         engine.keyx = self.keyx(&f)?;
+        engine.lockout = self.lockout(&f)?;
         engine.default_realm = f.default_realm;
         engine.client_trust = client_trust;
         engine.known_certs = known;
@@ -345,6 +347,27 @@ impl Builder<'_> {
             store,
             path: self.path.to_owned(),
         })
+    }
+
+    fn lockout(&self, f: &FileConfig) -> Result<Option<LockoutSettings>, ConfigError> {
+        let l = &f.lockout;
+        if !l.enabled {
+            return Ok(None);
+        }
+        let s = LockoutSettings {
+            threshold: l.threshold,
+            familiar_threshold: l.familiar_threshold,
+            window_secs: l.window_secs,
+            familiar_secs: l.familiar_secs,
+        };
+        s.check().map_err(|e| {
+            self.invalid(
+                "lockout",
+                e,
+                "thresholds of at least 1 (familiar_threshold >= threshold), positive windows",
+            )
+        })?;
+        Ok(Some(s))
     }
 
     fn keyx(&self, f: &FileConfig) -> Result<Option<KeyxSettings>, ConfigError> {
@@ -559,6 +582,23 @@ impl Builder<'_> {
             }
             s.aliases.push(alias);
         }
+        if let Some(r) = &f.rate_limit {
+            let rps = r.requests_per_second;
+            if !(rps.is_finite() && rps > 0.0) {
+                return Err(self.invalid(
+                    "rate_limit.requests_per_second",
+                    format!("{rps}"),
+                    "use a positive number",
+                ));
+            }
+            // Twice the rate by default: a client may catch up after a short pause.
+            let default_burst = (rps * 2.0).ceil().clamp(1.0, f64::from(u32::MAX)) as u32;
+            let burst = r.burst.unwrap_or(default_burst);
+            if burst == 0 {
+                return Err(self.invalid("rate_limit.burst", "zero", "use a positive number"));
+            }
+            s.rate_limit = Some(RateLimit::new(rps, burst));
+        }
         Ok(s)
     }
 
@@ -626,6 +666,50 @@ mod tests {
         assert_eq!((p.m_cost_kib, p.t_cost, p.p_cost), (19456, 2, 1));
         assert!(phc_params("$argon2i$v=19$m=1,t=1,p=1$a$b").is_none());
         assert!(phc_params("plain").is_none());
+    }
+
+    #[test]
+    fn lockout_and_rate_limit_are_read_and_checked() {
+        let dir =
+            std::env::temp_dir().join(format!("wstrust-config-lockout-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        datadir::init(&dir, "127.0.0.1:0").unwrap();
+        let path = dir.join("wstrust.toml");
+        let base = std::fs::read_to_string(&path).unwrap();
+        let with = |extra: &str| {
+            std::fs::write(&path, format!("{base}\n{extra}\n")).unwrap();
+            load(&path)
+        };
+        let d = with("").unwrap();
+        assert_eq!(d.engine.lockout, Some(LockoutSettings::default()));
+        assert!(d.server.rate_limit.is_none());
+        let l = with("[lockout]\nthreshold = 3\nfamiliar_threshold = 7\nwindow_secs = 60").unwrap();
+        let s = l.engine.lockout.unwrap();
+        assert_eq!(
+            (s.threshold, s.familiar_threshold, s.window_secs),
+            (3, 7, 60)
+        );
+        assert!(with("[lockout]\nenabled = false")
+            .unwrap()
+            .engine
+            .lockout
+            .is_none());
+        let e = with("[lockout]\nthreshold = 5\nfamiliar_threshold = 2")
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("lockout"), "{e}");
+        assert!(with("[lockout]\nthreshold = 0").is_err());
+        assert!(
+            with("[lockout]\nthresold = 3").is_err(),
+            "a typo is an error"
+        );
+        let r = with("[rate_limit]\nrequests_per_second = 5").unwrap();
+        assert_eq!(r.server.rate_limit, Some(RateLimit::new(5.0, 10)));
+        let r = with("[rate_limit]\nrequests_per_second = 0.5\nburst = 3").unwrap();
+        assert_eq!(r.server.rate_limit, Some(RateLimit::new(0.5, 3)));
+        assert!(with("[rate_limit]\nrequests_per_second = 0").is_err());
+        assert!(with("[rate_limit]\nrequests_per_second = 1\nburst = 0").is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

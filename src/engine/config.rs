@@ -1,5 +1,6 @@
 //! What the engine is configured with: our keys, the realms (relying parties) and the users.
 
+use super::lockout::LockoutSettings;
 use std::collections::HashMap;
 
 use crate::crypto::RsaPrivateKey;
@@ -144,6 +145,9 @@ pub struct EngineConfig {
     /// How long one issuer key (see [`Realm::sct_protection`]) is used for new tokens, in
     /// seconds. Default: 3600.
     pub issuer_key_period_secs: i64,
+    /// Smart lockout of password authentication (see [`super::lockout`]); `None` turns it
+    /// off. Default: [`LockoutSettings::default`] (on).
+    pub lockout: Option<LockoutSettings>,
 }
 
 /// The name of the realm of the STS itself: security contexts requested with no
@@ -198,6 +202,7 @@ impl EngineConfig {
             providers: Vec::new(),
             keyx: None,
             issuer_key_period_secs: 3600,
+            lockout: Some(LockoutSettings::default()),
         }
     }
 

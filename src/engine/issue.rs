@@ -64,7 +64,10 @@ impl Engine {
         let delegated = params.on_behalf_of.is_some() || params.act_as.is_some();
         if let (Some((version, tt)), false) = (&saml, delegated) {
             // SAML claims are the requester's attributes, selected by `wst:Claims` there.
-            let transport = Transport { confidential };
+            let transport = Transport {
+                confidential,
+                peer: None,
+            };
             let rstr = self.issue_saml(
                 req,
                 rst,
@@ -104,7 +107,10 @@ impl Engine {
             }
         };
         if let Some((version, tt)) = saml {
-            let transport = Transport { confidential };
+            let transport = Transport {
+                confidential,
+                peer: None,
+            };
             let rstr =
                 self.issue_saml(req, rst, who, transport, now, (realm, version, tt), act_as)?;
             return Ok(Outcome {

@@ -143,7 +143,7 @@ impl Engine {
     /// route handler is one line:
     ///
     /// ```text
-    /// let r = engine.handle_keyx_json(&body, Transport { confidential }, &SystemClock);
+    /// let r = engine.handle_keyx_json(&body, Transport { confidential, peer }, &SystemClock);
     /// // → HTTP r.status, Content-Type r.content_type, body r.body; log r.log when Some
     /// ```
     ///
@@ -232,11 +232,19 @@ impl Engine {
                     nonce: None,
                     created: None,
                 };
+                // `now` is in seconds here; lockout windows count in ms.
                 let principal = self
-                    .config()
-                    .users
-                    .authenticate(&token)
-                    .map_err(|_| auth_failed("unknown user or wrong password"))?;
+                    .check_password(&token, transport.peer, now.saturating_mul(1000))
+                    .map_err(|e| match e {
+                        Error::Internal { .. } => Refusal {
+                            status: 503,
+                            code: ErrorCode::StoreUnavailable.as_str(),
+                            message: "the token store is unavailable",
+                            log: format!("keyx: {}: {e}", ErrorCode::StoreUnavailable),
+                        },
+                        Error::Authentication { what } => auth_failed(what),
+                        _ => auth_failed("unknown user or wrong password"),
+                    })?;
                 Ok(principal.name)
             }
             AuthData::X509 { .. } => {

@@ -13,6 +13,8 @@
 //! [`tokens`] chooses the kind of token a request gets; `saml_token` issues SAML assertions
 //! with the claims `claims` selects.
 //!
+//! [`lockout`] defends passwords against sprays and brute force (smart lockout).
+//!
 //! [`resolve`] lends the WS-Security layer the engine's keys, contexts and replay memory.
 //!
 //! [`keyx`] answers MSL-style key exchange: JSON ([`Engine::handle_keyx_json`]) and RSTs for
@@ -33,6 +35,7 @@ mod issue;
 mod issuer_key;
 pub mod keys;
 pub mod keyx;
+pub mod lockout;
 mod owner;
 pub mod provider;
 mod renew;

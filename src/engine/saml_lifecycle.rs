@@ -229,7 +229,10 @@ impl Engine {
             principal: old.subject.value.clone(),
             ..who.clone()
         };
-        let transport = Transport { confidential };
+        let transport = Transport {
+            confidential,
+            peer: None,
+        };
         let made = self.issue_saml(
             req,
             &issue,

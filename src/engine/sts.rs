@@ -53,6 +53,9 @@ pub struct Transport {
     /// The channel keeps the body confidential (TLS, or loopback in development): only then
     /// may a proof key travel as a plain BinarySecret, or a password as text.
     pub confidential: bool,
+    /// The client's address, when known (the server passes the TCP peer): what password
+    /// lockout calls a source (see [`super::lockout`]). Default: none (an unfamiliar source).
+    pub peer: Option<std::net::IpAddr>,
 }
 
 /// The HTTP response to send.
@@ -145,6 +148,7 @@ pub struct Engine {
     pub(crate) cfg: EngineConfig,
     pub(crate) store: std::sync::Arc<dyn TokenStore>,
     pub(crate) issuer_keys: IssuerKeys,
+    pub(crate) auth_counters: super::lockout::AuthCounters,
 }
 
 impl Engine {
@@ -156,6 +160,7 @@ impl Engine {
             cfg,
             store,
             issuer_keys,
+            auth_counters: super::lockout::AuthCounters::default(),
         }
     }
 
@@ -249,7 +254,10 @@ impl Engine {
                     || rst.version.is_feb2005();
                 if super::keyx::is_keyx_request(rst) {
                     self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
-                    let auth = || self.authenticate(req, transport, keys).map(|r| r.principal);
+                    let auth = || {
+                        self.authenticate(req, transport, keys, now)
+                            .map(|r| r.principal)
+                    };
                     let rstr = self.keyx_soap(req, rst, &auth, now)?;
                     let (v, b) = (rst.version, binding_of(rst));
                     let reply = Reply {
@@ -260,7 +268,7 @@ impl Engine {
                     };
                     return self.respond(req, v, b, vec![rstr], reply, now);
                 }
-                let who = self.authenticate(req, transport, keys)?;
+                let who = self.authenticate(req, transport, keys, now)?;
                 self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
                 let request_key = request_key.or_else(|| random_reply_key(&who, transport));
                 let confidential = confidential || request_key.is_some();
@@ -286,7 +294,7 @@ impl Engine {
                         what: "too many requests in a collection",
                     });
                 }
-                let who = self.authenticate(req, transport, keys)?;
+                let who = self.authenticate(req, transport, keys, now)?;
                 self.check_expired_use(req, keys, &batch.requests, now)?;
                 let request_key = request_key.or_else(|| random_reply_key(&who, transport));
                 let confidential = confidential || request_key.is_some();
@@ -366,6 +374,7 @@ impl Engine {
         req: &ParsedRequest,
         transport: Transport,
         keys: &EngineKeys<'_>,
+        now: i64,
     ) -> Result<Requester, Error> {
         let sec = &req.secured;
         let body = sec.envelope()?.body();
@@ -410,7 +419,7 @@ impl Engine {
                     what: "clear-text password over a channel that is not confidential",
                 });
             }
-            let p = self.cfg.users.authenticate(ut)?;
+            let p = self.check_password(ut, transport.peer, now)?;
             return Ok(Requester {
                 principal: p.name,
                 cert: None,

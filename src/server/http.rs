@@ -9,16 +9,18 @@ use std::time::Instant;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming as HyperBody;
-use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::metadata::Metadata;
 use super::metrics::{fault_code, Action, Metrics, Outcome};
+use super::ratelimit::{retry_after_secs, RateLimiter};
 use super::settings::{Endpoint, ServerSettings};
 use crate::engine::request::Incoming;
 use crate::engine::{Engine, RequestOptions, Response as EngineResponse, Transport};
-use crate::soap::SoapVersion;
+use crate::soap::{self, Fault, FaultCode, FaultSubcode, SoapVersion};
 use crate::wss::SystemClock;
+use crate::xml::Writer;
 
 /// What every request handler shares.
 pub(super) struct Shared {
@@ -26,6 +28,8 @@ pub(super) struct Shared {
     pub(super) settings: ServerSettings,
     pub(super) metadata: Metadata,
     pub(super) metrics: Arc<Metrics>,
+    /// Per-source rate limiting, when configured.
+    limiter: Option<RateLimiter>,
     /// The external base address (`scheme://host:port`).
     pub(super) base: String,
     id_prefix: u32,
@@ -43,11 +47,13 @@ impl Shared {
             .ok()
             .and_then(|b| b.first_chunk::<4>().map(|a| u32::from_be_bytes(*a)))
             .unwrap_or(0);
+        let limiter = settings.rate_limit.map(RateLimiter::new);
         Self {
             engine,
             settings,
             metadata,
             metrics: Arc::new(Metrics::default()),
+            limiter,
             base,
             id_prefix,
             next_id: AtomicU64::new(1),
@@ -116,7 +122,8 @@ pub(super) fn service(
         tls || (shared.settings.loopback_is_confidential && peer.ip().to_canonical().is_loopback());
     hyper::service::service_fn(move |req| {
         let shared = Arc::clone(&shared);
-        async move { Ok(handle(shared, req, Transport { confidential }).await) }
+        let peer = Some(peer.ip().to_canonical());
+        async move { Ok(handle(shared, req, Transport { confidential, peer }).await) }
     })
 }
 
@@ -128,6 +135,8 @@ pub(super) struct Answer {
     action: Action,
     outcome: Outcome,
     reason: Option<String>,
+    /// `Retry-After` in seconds (a rate-limited request).
+    retry_after: Option<u64>,
 }
 
 impl Answer {
@@ -144,6 +153,7 @@ impl Answer {
             action,
             outcome,
             reason: None,
+            retry_after: None,
         }
     }
 }
@@ -211,6 +221,9 @@ async fn handle(
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert("x-request-id", v);
     }
+    if let Some(secs) = answer.retry_after {
+        h.insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
     resp
 }
 
@@ -230,6 +243,9 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
             soap_action,
             default_action,
         } => {
+            if let Some(a) = throttle(shared, transport.peer, default_action, Some(&content_type)) {
+                return a;
+            }
             let body =
                 match read_body(req, shared.settings.limits.max_body_bytes, default_action).await {
                     Ok(b) => b,
@@ -263,6 +279,9 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
             }
         }
         Plan::Keyx => {
+            if let Some(a) = throttle(shared, transport.peer, Action::Keyx, None) {
+                return a;
+            }
             let body = match read_body(req, keyx_max_body(shared), Action::Keyx).await {
                 Ok(b) => b,
                 Err(a) => return a,
@@ -323,7 +342,7 @@ pub(super) fn plan(
         }
         (Route::Metrics, &Method::GET) => Answer {
             content_type: "text/plain; version=0.0.4; charset=utf-8",
-            body: Bytes::from(shared.metrics.render()),
+            body: Bytes::from(shared.metrics.render_with(shared.engine.auth_counters())),
             ..Answer::plain(StatusCode::OK, Action::Metrics, Outcome::Ok, "")
         },
         (Route::Sts(_), &Method::GET) => {
@@ -455,6 +474,7 @@ pub(super) fn soap_work(
             action: Action::Metadata,
             outcome,
             reason: a.log.map(str::to_owned),
+            retry_after: None,
         });
     }
     let action_uri = soap_action
@@ -489,6 +509,7 @@ pub(super) fn engine_answer(shared: &Shared, action: Action, r: EngineResponse) 
         action,
         outcome,
         reason: r.log,
+        retry_after: None,
     }
 }
 
@@ -509,7 +530,59 @@ pub(super) fn keyx_answer(shared: &Shared, r: EngineResponse) -> Answer {
         action: Action::Keyx,
         outcome,
         reason: r.log,
+        retry_after: None,
     }
+}
+
+/// The stable code of a rate-limited `/keyx` request.
+const KEYX_RATE_LIMITED: &str = "KEYX_RATE_LIMITED";
+
+/// The refusal of a request over its source's rate limit (see [`super::ratelimit`]), if it
+/// is: HTTP 429 with `Retry-After`, as a SOAP fault in the request's SOAP version when
+/// `soap_content_type` is given, else as a key exchange JSON refusal. Sources of unknown
+/// address (none over a socket) are not limited.
+fn throttle(
+    shared: &Shared,
+    peer: Option<std::net::IpAddr>,
+    action: Action,
+    soap_content_type: Option<&str>,
+) -> Option<Answer> {
+    let (limiter, peer) = (shared.limiter.as_ref()?, peer?);
+    let wait = limiter.check(peer, Instant::now()).err()?;
+    shared.metrics.rate_limited();
+    let (content_type, body) = match soap_content_type {
+        Some(ct) => {
+            let version = SoapVersion::from_content_type(ct).unwrap_or(SoapVersion::V11);
+            let fault = Fault {
+                code: FaultCode::Receiver,
+                subcode: Some(FaultSubcode::RequestFailed),
+                trust_ns: crate::xml::ns::WST13,
+                reason: "Too many requests from this address; retry later",
+            };
+            let mut w = Writer::new();
+            soap::write_envelope(&mut w, version, |_| {}, |w| fault.write(w, version));
+            (
+                version.content_type(),
+                Bytes::from(w.finish().unwrap_or_default()),
+            )
+        }
+        None => (
+            "application/json",
+            Bytes::from(format!(
+                "{{\"error\":{{\"code\":\"{KEYX_RATE_LIMITED}\",\"message\":\"too many \
+                 requests from this address; retry later\"}}}}"
+            )),
+        ),
+    };
+    Some(Answer {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        content_type,
+        body,
+        action,
+        outcome: Outcome::Rejected,
+        reason: Some("rate limited: too many requests from this source".into()),
+        retry_after: Some(retry_after_secs(wait)),
+    })
 }
 
 fn task_failed(action: Action) -> Answer {

@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::engine::lockout::AuthCounters;
+
 /// What a request asked for.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 #[non_exhaustive]
@@ -203,6 +205,7 @@ pub struct Metrics {
     tokens_issued: AtomicU64,
     faults: [AtomicU64; 10],
     replays: AtomicU64,
+    rate_limited: AtomicU64,
     connections: AtomicI64,
 }
 
@@ -250,6 +253,11 @@ impl Metrics {
         self.replays.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Records a request refused by the per-source rate limit.
+    pub fn rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// A connection opened (`+1`) or closed (`-1`).
     pub fn connection(&self, delta: i64) {
         self.connections.fetch_add(delta, Ordering::Relaxed);
@@ -257,8 +265,14 @@ impl Metrics {
 
     /// The Prometheus text exposition (format 0.0.4).
     pub fn render(&self) -> String {
+        self.render_with(&AuthCounters::default())
+    }
+
+    /// [`Self::render`] with the engine's password-check counters.
+    pub fn render_with(&self, auth: &AuthCounters) -> String {
         let mut s = String::with_capacity(4096);
         let _ = self.write(&mut s);
+        let _ = write_auth(&mut s, auth);
         s
     }
 
@@ -327,6 +341,12 @@ impl Metrics {
         writeln!(s, "wstrust_replay_refusals_total {}", get(&self.replays))?;
         writeln!(
             s,
+            "# HELP wstrust_rate_limited_total Requests refused by the per-source rate limit."
+        )?;
+        writeln!(s, "# TYPE wstrust_rate_limited_total counter")?;
+        writeln!(s, "wstrust_rate_limited_total {}", get(&self.rate_limited))?;
+        writeln!(
+            s,
             "# HELP wstrust_connections_open Connections being served."
         )?;
         writeln!(s, "# TYPE wstrust_connections_open gauge")?;
@@ -337,6 +357,21 @@ impl Metrics {
         )?;
         Ok(())
     }
+}
+
+fn write_auth(s: &mut String, auth: &AuthCounters) -> std::fmt::Result {
+    writeln!(
+        s,
+        "# HELP wstrust_auth_failures_total Failed password checks (also while locked out)."
+    )?;
+    writeln!(s, "# TYPE wstrust_auth_failures_total counter")?;
+    writeln!(s, "wstrust_auth_failures_total {}", auth.failures())?;
+    writeln!(
+        s,
+        "# HELP wstrust_lockouts_total Times a user's failures reached a lockout threshold."
+    )?;
+    writeln!(s, "# TYPE wstrust_lockouts_total counter")?;
+    writeln!(s, "wstrust_lockouts_total {}", auth.lockouts())
 }
 
 #[cfg(test)]
@@ -379,5 +414,9 @@ mod tests {
         assert!(t.contains("wstrust_request_duration_seconds_bucket{le=\"0.05\"} 2\n"));
         assert!(t.contains("wstrust_request_duration_seconds_count 2\n"));
         assert!(t.contains("wstrust_faults_total{code=\"InvalidScope\"} 1\n"));
+        assert!(t.contains("wstrust_auth_failures_total 0\n"));
+        assert!(t.contains("wstrust_lockouts_total 0\n"));
+        m.rate_limited();
+        assert!(m.render().contains("wstrust_rate_limited_total 1\n"));
     }
 }

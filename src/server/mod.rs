@@ -16,6 +16,7 @@ mod http;
 mod inprocess;
 pub mod metadata;
 pub mod metrics;
+mod ratelimit;
 mod settings;
 mod tls;
 
@@ -29,7 +30,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 pub use inprocess::{HttpReply, HttpRequest, InProcess};
-pub use settings::{AdfsPolicy, Alias, Endpoint, Limits, ServerSettings, TlsFiles};
+pub use settings::{AdfsPolicy, Alias, Endpoint, Limits, RateLimit, ServerSettings, TlsFiles};
 
 use crate::engine::Engine;
 use http::Shared;

@@ -28,6 +28,29 @@ pub struct ServerSettings {
     /// Serve `POST /keyx` (JSON key exchange; the engine must have key exchange configured,
     /// else it answers 404 `KEYX_DISABLED`). Default: true.
     pub keyx: bool,
+    /// Per-source rate limiting of the SOAP endpoints and `/keyx`. Default: none (off).
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A token bucket per client address: `burst` requests at once, refilled at
+/// `requests_per_second`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// The refill rate (positive).
+    pub requests_per_second: f64,
+    /// The bucket size (at least 1).
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// A limit of `requests_per_second` with bursts of `burst`.
+    pub fn new(requests_per_second: f64, burst: u32) -> Self {
+        Self {
+            requests_per_second,
+            burst,
+        }
+    }
 }
 
 impl ServerSettings {
@@ -42,6 +65,7 @@ impl ServerSettings {
             allow_plain_http_nonloopback: false,
             aliases: Vec::new(),
             keyx: true,
+            rate_limit: None,
         }
     }
 }

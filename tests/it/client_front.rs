@@ -190,6 +190,7 @@ async fn handle(
             &body,
             Transport {
                 confidential: opts.confidential,
+                peer: None,
             },
             &SystemClock,
         );
@@ -241,6 +242,7 @@ async fn handle(
         },
         Transport {
             confidential: opts.confidential,
+            peer: None,
         },
         &SystemClock,
     );

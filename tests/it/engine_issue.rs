@@ -70,7 +70,10 @@ fn send(engine: &Engine, request: &str, confidential: bool) -> Exchange {
             content_type: Some(&ct),
             soap_action: None,
         },
-        Transport { confidential },
+        Transport {
+            confidential,
+            peer: None,
+        },
         &FixedClock(now),
     );
     Exchange {

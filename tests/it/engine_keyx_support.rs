@@ -94,7 +94,10 @@ pub fn with_x509(r: KeyRequest) -> KeyRequest {
 pub fn post_json(e: &Engine, body: &str, confidential: bool, t: i64) -> Response {
     let r = e.handle_keyx_json(
         body.as_bytes(),
-        Transport { confidential },
+        Transport {
+            confidential,
+            peer: None,
+        },
         &FixedClock(t * 1000),
     );
     assert_eq!(r.content_type, "application/json");
@@ -207,7 +210,10 @@ pub fn post_soap(e: &Engine, rst: &str, auth: Auth, confidential: bool, t: i64) 
             content_type: Some("text/xml; charset=utf-8"),
             soap_action: None,
         },
-        Transport { confidential },
+        Transport {
+            confidential,
+            peer: None,
+        },
         &FixedClock(t * 1000),
     )
 }

@@ -225,7 +225,10 @@ fn post(
             content_type: Some(content_type),
             soap_action,
         },
-        Transport { confidential: true },
+        Transport {
+            confidential: true,
+            peer: None,
+        },
         &FixedClock(now),
         opts,
     );
@@ -542,6 +545,7 @@ fn symmetric_key_needs_a_confidential_channel_or_a_certificate() {
         },
         Transport {
             confidential: false,
+            peer: None,
         },
         &FixedClock(NOW + 1000),
     );

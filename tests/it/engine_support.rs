@@ -131,7 +131,10 @@ pub fn send_in(
             }),
             soap_action: None,
         },
-        Transport { confidential },
+        Transport {
+            confidential,
+            peer: None,
+        },
         &FixedClock(now),
     );
     Exchange {

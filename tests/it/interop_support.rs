@@ -268,7 +268,10 @@ impl Recorded {
                 content_type: self.content_type.as_deref(),
                 soap_action: self.soap_action.as_deref(),
             },
-            wstrust::engine::Transport { confidential },
+            wstrust::engine::Transport {
+                confidential,
+                peer: None,
+            },
             &wstrust::wss::FixedClock(self.clock),
         )
     }

@@ -66,7 +66,10 @@ fn exchange(py: &PathBuf, order: &str, cipher: &str) -> Exchange {
             content_type: Some("application/soap+xml; charset=utf-8"),
             soap_action: None,
         },
-        Transport { confidential: true },
+        Transport {
+            confidential: true,
+            ..Transport::default()
+        },
         &SystemClock,
     );
     assert_eq!(

@@ -189,6 +189,7 @@ fn run(classpath: &str, case: &Wss4jCase) -> String {
         },
         Transport {
             confidential: false,
+            peer: None,
         },
         &SystemClock,
     );
@@ -510,7 +511,10 @@ fn symmetric_exchange(classpath: &str, case: &Wss4jSymmetricCase) -> SymmetricEx
             content_type: Some(&content_type),
             soap_action,
         },
-        Transport { confidential: true },
+        Transport {
+            confidential: true,
+            ..Transport::default()
+        },
         &SystemClock,
     );
     assert_eq!(
@@ -687,6 +691,7 @@ fn wss4j_refuses_a_symmetric_reply_changed_in_one_signed_byte() {
             },
             Transport {
                 confidential: false,
+                ..Transport::default()
             },
             &SystemClock,
         );

@@ -275,7 +275,10 @@ fn replay(r: &Replayer, stem: &str, car: &Sidecar) {
             headers: &headers,
             body: &request,
         },
-        Transport { confidential },
+        Transport {
+            confidential,
+            peer: None,
+        },
         &FixedClock(now),
     );
     assert_eq!(
@@ -363,7 +366,10 @@ fn a_replayed_request_changed_in_its_body_is_refused() {
             headers: &headers,
             body: tampered.as_bytes(),
         },
-        Transport { confidential: true },
+        Transport {
+            confidential: true,
+            peer: None,
+        },
         &FixedClock(clock_ms(car)),
     );
     assert_eq!(reply.status, 500, "{stem}");
@@ -410,7 +416,10 @@ fn in_process_handling_routes_as_the_server_does() {
                 "request.xml",
             ),
         },
-        Transport { confidential: true },
+        Transport {
+            confidential: true,
+            peer: None,
+        },
         &FixedClock(clock_ms(car)),
     );
     assert_eq!(plain.status, 415, "a SOAP endpoint wants a SOAP media type");

@@ -156,6 +156,7 @@ impl Sts {
             },
             Transport {
                 confidential: false,
+                ..Transport::default()
             },
             &FixedClock(NOW),
         );
@@ -981,7 +982,10 @@ fn keyx_base64_bomb_in_the_public_key_is_refused_before_decoding() {
     );
     let r = e.handle_keyx_json(
         body.as_bytes(),
-        Transport { confidential: true },
+        Transport {
+            confidential: true,
+            ..Transport::default()
+        },
         &FixedClock(NOW),
     );
     assert_eq!(r.status, 400, "{}", r.body);

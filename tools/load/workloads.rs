@@ -516,6 +516,7 @@ pub(crate) fn handle(engine: &Engine, req: &Request, workload: Workload) -> (u16
         req.incoming(),
         Transport {
             confidential: workload.needs_confidential(),
+            peer: None,
         },
         &wss::SystemClock,
     );
