@@ -6,6 +6,7 @@ mod c14n_vectors;
 mod c14n_xmllint;
 mod cli;
 mod cli_client;
+mod cli_inspect;
 mod cli_validate_token;
 mod client_front;
 mod client_issue;
