@@ -46,6 +46,7 @@ mod pattern_authenticated;
 mod pattern_brokered;
 mod pattern_delegated;
 mod pattern_direct;
+mod random_key_support;
 mod realclient_adal;
 mod realclient_lifecycle;
 mod realclient_msal;
