@@ -347,3 +347,44 @@ fn zeep_bearer_public_key_and_no_token_type_get_saml_assertions() {
         }
     }
 }
+
+#[test]
+fn zeep_secure_conversation_bootstrap_without_applies_to() {
+    // Issue 17: an RST for an SCT with no AppliesTo sets up a context with the STS itself
+    // (its wsx:Audience is the STS realm); zeep then validates, renews, cancels it and sees
+    // it invalid, authenticated as its owner; python-xmlsec opens the proof key encrypted for
+    // the client certificate.
+    if python_clients().is_none() {
+        return;
+    }
+    let server = Server::start("zeep-bootstrap", |c| c);
+    for port in ["Soap11", "Soap12"] {
+        for (auth, proof) in [("text", "binary_secret"), ("x509", "encrypted_key")] {
+            let case = format!("{port} {auth}");
+            let (facts, rec) = zeep(
+                &server,
+                port,
+                auth,
+                &["--applies-to", "none", "--lifecycle"],
+            );
+            let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
+            assert!(!request.contains("AppliesTo"), "{case}: {request}");
+            assert_eq!(fact(&facts, "outcome"), "token", "{case}: {facts:?}");
+            assert_eq!(fact(&facts, "proof_key"), proof, "{case}");
+            let response = std::fs::read_to_string(rec.join("response.xml")).unwrap();
+            assert!(
+                response.contains(&format!(">{}<", wstrust::engine::config::STS_REALM)),
+                "{case}: scoped to the STS: {response}"
+            );
+            let id = fact(&facts, "sct_identifier");
+            assert_eq!(
+                fact(&facts, "validate_status"),
+                "valid",
+                "{case}: {facts:?}"
+            );
+            assert_eq!(fact(&facts, "renew_sct_identifier"), id, "{case}");
+            assert_eq!(fact(&facts, "cancel_cancelled"), "true", "{case}");
+            assert_eq!(fact(&facts, "revalidate_status"), "invalid", "{case}");
+        }
+    }
+}
