@@ -104,7 +104,8 @@ pub fn run(args: &Args) -> Result<(), String> {
         println!("  metadata:     {url}/mex");
         // The base address (a public URL such as https://sts.example.com holds "/sts" too).
         let base = url.strip_suffix("/sts").unwrap_or(&url);
-        println!("  health:       {base}/healthz");
+        println!("  liveness:     {base}/livez (also /healthz)");
+        println!("  readiness:    {base}/readyz");
         println!("  metrics:      {base}/metrics");
         if keyx_on {
             println!("  key exchange: {base}/keyx (POST JSON)");

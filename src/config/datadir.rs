@@ -318,6 +318,9 @@ request_timeout_secs = 30
 max_connections = 512
 # On SIGTERM or SIGINT, in-flight requests get this many seconds to finish. Default: 30.
 shutdown_grace_secs = 30
+# Before that, seconds the server goes on accepting while /readyz answers 503, so a load
+# balancer probing readiness moves traffic away first. Default: 0.
+drain_secs = 0
 
 # Password-spray and brute-force defence (like AD FS extranet smart lockout): failed password
 # checks are counted per user in the token store (shared by every node on one store), apart

@@ -201,6 +201,10 @@ pub struct LimitsSection {
     /// Seconds in-flight requests get to finish on shutdown. Default: 30.
     #[serde(default = "default_grace")]
     pub shutdown_grace_secs: u64,
+    /// Seconds the server goes on accepting on shutdown with `/readyz` answering 503 (for a
+    /// load balancer to move traffic away). Default: 0.
+    #[serde(default)]
+    pub drain_secs: u64,
 }
 
 impl Default for LimitsSection {
@@ -211,6 +215,7 @@ impl Default for LimitsSection {
             request_timeout_secs: default_request_timeout(),
             max_connections: default_connections(),
             shutdown_grace_secs: default_grace(),
+            drain_secs: 0,
         }
     }
 }

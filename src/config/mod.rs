@@ -513,6 +513,7 @@ impl Builder<'_> {
             )?)
             .unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(l.shutdown_grace_secs),
+            drain: Duration::from_secs(l.drain_secs),
         };
         for (i, a) in f.aliases.iter().enumerate() {
             let endpoint = match a.endpoint.as_str() {

@@ -38,6 +38,7 @@ pub mod keyx;
 pub mod lockout;
 mod owner;
 pub mod provider;
+pub mod readiness;
 mod renew;
 pub mod request;
 pub(crate) mod resolve;

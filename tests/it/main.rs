@@ -64,6 +64,7 @@ mod server_binary;
 mod server_http;
 mod server_keyx;
 mod server_lockout;
+mod server_readiness;
 mod server_support;
 mod server_tls;
 mod soap;
