@@ -54,7 +54,27 @@ fn store_check(store: &dyn TokenStore) -> Check {
     }
 }
 
+/// How long before the signing certificate expires a warning is logged at start (AD FS
+/// makes its next certificate 20 days ahead).
+pub const EXPIRY_WARNING_SECS: i64 = 30 * 86_400;
+
 impl Engine {
+    /// Logs a warning when the signing certificate expires within [`EXPIRY_WARNING_SECS`] of
+    /// `now_ms` (or has expired); returns whether it did.
+    pub fn warn_if_signing_certificate_expires(&self, now_ms: i64) -> bool {
+        let left = self.cfg.signing_cert.not_after() - now_ms.div_euclid(1000);
+        if left > EXPIRY_WARNING_SECS {
+            return false;
+        }
+        let at = crate::xml::datetime::format(self.cfg.signing_cert.not_after() * 1000);
+        if left < 0 {
+            tracing::error!(not_after = %at, "the token-signing certificate has expired: /readyz answers 503");
+        } else {
+            tracing::warn!(not_after = %at, days_left = left / 86_400, "the token-signing certificate expires soon: replace it");
+        }
+        true
+    }
+
     /// Checks the signing certificate's validity at `now_ms` and the token store.
     pub fn readiness(&self, now_ms: i64) -> Readiness {
         let cert = &self.cfg.signing_cert;

@@ -350,7 +350,7 @@ pub(super) fn plan(
         (Route::Ready, &Method::GET) => ready(shared),
         (Route::Metrics, &Method::GET) => Answer {
             content_type: "text/plain; version=0.0.4; charset=utf-8",
-            body: Bytes::from(shared.metrics.render_with(shared.engine.auth_counters())),
+            body: Bytes::from(metrics_text(shared)),
             ..Answer::plain(StatusCode::OK, Action::Metrics, Outcome::Ok, "")
         },
         (Route::Sts(_), &Method::GET) => {
@@ -691,4 +691,19 @@ fn ready(shared: &Shared) -> Answer {
             "",
         )
     }
+}
+
+/// `GET /metrics`: the counters and the gauges read from the engine now.
+fn metrics_text(shared: &Shared) -> String {
+    let mut text = shared.metrics.render_with(shared.engine.auth_counters());
+    let readiness = shared
+        .engine
+        .readiness(crate::wss::Clock::now_ms(&SystemClock));
+    super::metrics::write_readiness(
+        &mut text,
+        &readiness,
+        shared.draining.load(Ordering::Relaxed),
+        shared.engine.config().signing_cert.not_after(),
+    );
+    text
 }

@@ -117,6 +117,9 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("{}://{local}", if plain { "http" } else { "https" }));
+        engine.warn_if_signing_certificate_expires(crate::wss::Clock::now_ms(
+            &crate::wss::SystemClock,
+        ));
         let metadata = metadata_for(&settings, &base, &engine)?;
         let shared = Arc::new(Shared::new(engine, settings, metadata, base));
         Ok(Self {
