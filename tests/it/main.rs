@@ -14,6 +14,7 @@ mod client_keyx;
 mod client_renew;
 mod client_tls;
 mod client_verify;
+mod debian_package;
 mod deploy_files;
 mod dsig_vectors;
 mod engine_defaults;
