@@ -16,6 +16,7 @@ mod client_verify;
 mod dsig_vectors;
 mod engine_defaults;
 mod engine_issue;
+mod engine_jwt;
 mod engine_keyx;
 mod engine_keyx_support;
 mod engine_lifecycle;
