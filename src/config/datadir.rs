@@ -398,7 +398,8 @@ key_size_bits = 256
 lifetime_secs = 3600
 # How long after expiry a token may still be renewed, in seconds. Default: 86400.
 renewal_window_secs = 86400
-# Which tokens this realm gets: any of "sct", "saml11", "saml20". Default: all three.
+# Which tokens this realm gets: any of "sct", "saml11", "saml20", "jwt". Default: "sct",
+# "saml11", "saml20" (a JWT, urn:ietf:params:oauth:token-type:jwt, only where listed).
 # token_types = ["sct", "saml11", "saml20"]
 # The token type for requests naming none. Default: a SAML 2.0 assertion for KeyType Bearer
 # or PublicKey, a security context token otherwise (an SCT always carries a symmetric key).

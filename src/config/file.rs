@@ -270,8 +270,8 @@ pub struct RealmSection {
     pub lifetime_secs: Option<i64>,
     /// Renewal window after expiry in seconds. Default: 86400.
     pub renewal_window_secs: Option<i64>,
-    /// The kinds of token issued for this realm: any of `sct`, `saml11`, `saml20`. Default:
-    /// all three.
+    /// The kinds of token issued for this realm: any of `sct`, `saml11`, `saml20`, `jwt`.
+    /// Default: `sct`, `saml11`, `saml20`.
     pub token_types: Option<Vec<String>>,
     /// The token type URI for requests naming none, when it fits their key type. Default:
     /// none (SAML 2.0 for `Bearer` and `PublicKey` requests, a security context token

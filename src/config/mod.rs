@@ -240,42 +240,38 @@ impl Builder<'_> {
                 realm.renewal_window_secs = s;
             }
             if let Some(kinds) = &r.token_types {
-                let mut t = TokenTypes {
-                    sct: false,
-                    saml11: false,
-                    saml20: false,
-                };
+                let known = crate::engine::registry::names();
+                let list = known
+                    .iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 for k in kinds {
-                    match k.as_str() {
-                        "sct" => t.sct = true,
-                        "saml11" => t.saml11 = true,
-                        "saml20" => t.saml20 = true,
-                        other => {
-                            return Err(self.invalid(
-                                &at("token_types"),
-                                format!("unknown token type `{other}`"),
-                                "list any of \"sct\", \"saml11\", \"saml20\"",
-                            ))
-                        }
+                    if !known.contains(&k.as_str()) {
+                        return Err(self.invalid(
+                            &at("token_types"),
+                            format!("unknown token type `{k}`"),
+                            format!("list any of {list}"),
+                        ));
                     }
                 }
-                if !(t.sct || t.saml11 || t.saml20) {
+                if kinds.is_empty() {
                     return Err(self.invalid(
                         &at("token_types"),
                         "empty",
-                        "list at least one of \"sct\", \"saml11\", \"saml20\" (or remove the setting for all)",
+                        format!("list at least one of {list} (or remove the setting for the default: sct, saml11, saml20)"),
                     ));
                 }
-                realm.token_types = t;
+                realm.token_types = TokenTypes::only(kinds.iter().cloned());
             }
             if let Some(t) = &r.default_token_type {
                 let tt = TokenType::from_uri(t);
-                if !(tt.is_saml11() || tt.is_saml20() || tt.is_sct()) {
+                if !(tt.is_saml11() || tt.is_saml20() || tt.is_sct() || tt.is_jwt()) {
                     return Err(self.invalid(
                         &at("default_token_type"),
                         format!("`{t}` is not a token type we issue"),
-                        "use urn:oasis:names:tc:SAML:1.0:assertion, urn:oasis:names:tc:SAML:2.0:assertion \
-                         or a security context token type URI",
+                        "use urn:oasis:names:tc:SAML:1.0:assertion, urn:oasis:names:tc:SAML:2.0:assertion, \
+                         urn:ietf:params:oauth:token-type:jwt or a security context token type URI",
                     ));
                 }
                 realm.default_token_type = Some(tt);
@@ -733,13 +729,24 @@ mod tests {
         let l =
             with("token_types = [\"saml11\"]\nstateful = true\nencrypt_assertion = true\nowner_renewal = false").unwrap();
         let r = l.engine.realms.iter().find(|r| r.name == "x").unwrap();
-        assert!(!r.token_types.sct && r.token_types.saml11 && !r.token_types.saml20);
+        let t = &r.token_types;
+        assert!(!t.allows("sct") && t.allows("saml11") && !t.allows("saml20") && !t.allows("jwt"));
         assert!(r.stateful && r.encrypt_assertion && !r.owner_renewal);
         let d = l.engine.realms.iter().find(|r| r.name != "x").unwrap();
-        assert!(d.token_types.sct && d.token_types.saml11 && d.token_types.saml20);
+        let t = &d.token_types;
+        assert!(t.allows("sct") && t.allows("saml11") && t.allows("saml20") && !t.allows("jwt"));
         assert!(!d.stateful && !d.encrypt_assertion && d.owner_renewal);
-        let e = with("token_types = [\"jwt\"]").err().unwrap().to_string();
-        assert!(e.contains("jwt") && e.contains("saml11"), "{e}");
+        let e = with("token_types = [\"kerberos\"]")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("kerberos") && e.contains("saml11") && e.contains("jwt"),
+            "{e}"
+        );
+        let l = with("token_types = [\"saml20\", \"jwt\"]").unwrap();
+        let r = l.engine.realms.iter().find(|r| r.name == "x").unwrap();
+        assert!(r.token_types.allows("jwt") && !r.token_types.allows("sct"));
         assert!(with("token_types = []").is_err());
         let realm_x = |l: &Loaded| {
             l.engine

@@ -17,6 +17,7 @@
 use crate::trust::{RequestSecurityToken, TokenType};
 
 use super::context;
+use super::jwt_lifecycle::jwt_target;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::saml_target;
 use super::sealed::ContextState;
@@ -39,6 +40,13 @@ impl Engine {
         })?;
         if let Some((doc, el)) = saml_target(req, holder)? {
             let rstr = self.renew_assertion(req, rst, who, doc, el, confidential, now)?;
+            return Ok(Outcome {
+                rstr,
+                reply_key: None,
+            });
+        }
+        if let Some(compact) = jwt_target(holder)? {
+            let rstr = self.renew_jwt(req, rst, who, &compact, confidential, now)?;
             return Ok(Outcome {
                 rstr,
                 reply_key: None,

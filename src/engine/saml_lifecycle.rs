@@ -233,13 +233,13 @@ impl Engine {
             confidential,
             peer: None,
         };
-        let made = self.issue_saml(
+        let made = self.issue_token(
             req,
             &issue,
             &renewer,
             transport,
             now,
-            (realm, old.version, token_type),
+            (realm, super::registry::saml(old.version), token_type),
             old.actor.clone(),
         );
         if made.is_err() {

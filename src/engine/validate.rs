@@ -1,6 +1,7 @@
 //! The Validate binding (WS-Trust 1.3 §7): any authenticated requester (typically a service)
 //! asks whether a context token, or a SAML assertion we issued
-//! ([`saml_lifecycle`](super::saml_lifecycle)), is valid. The answer is a `wst:Status` with code `valid` or
+//! ([`saml_lifecycle`](super::saml_lifecycle)) or a JWT we issued
+//! ([`jwt_lifecycle`](super::jwt_lifecycle)), is valid. The answer is a `wst:Status` with code `valid` or
 //! `invalid` and, when invalid, a fixed reason code (`urn:wstrust:status:expired`,
 //! `…:cancelled`, `…:superseded`, `…:unknown-token`). When the request asks for a security
 //! context token type instead of the status type, and the token is valid, a new context is
@@ -13,6 +14,7 @@ use crate::trust::{
 
 use super::context;
 use super::issue::NewContext;
+use super::jwt_lifecycle::jwt_target;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::{saml_target, EXPIRED};
 use super::sts::{Engine, Outcome, Requester};
@@ -55,6 +57,20 @@ impl Engine {
                 ),
                 (_, reason) => (None, reason),
             },
+            None if jwt_target(holder)?.is_some() => {
+                let compact = jwt_target(holder)?.unwrap_or_default();
+                match self.validate_jwt(&compact, now) {
+                    (Some(j), None) => (
+                        Some(Subject {
+                            principal: j.subject,
+                            act_as: j.act_as,
+                            claims: Vec::new(),
+                        }),
+                        None,
+                    ),
+                    (_, reason) => (None, reason),
+                }
+            }
             None => {
                 let (identifier, instance) = target_of(req, holder)?;
                 opened = context::open_exact(

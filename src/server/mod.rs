@@ -292,18 +292,20 @@ fn metadata_for(
         address: format!("{base}/sts"),
         mex: Some(format!("{base}/sts/mex")),
     });
-    let offered =
-        |f: fn(&crate::engine::TokenTypes) -> bool| cfg.realms.iter().any(|r| f(&r.token_types));
+    let offered = |name: &str| cfg.realms.iter().any(|r| r.token_types.allows(name));
     let mut token_types = Vec::new();
-    if offered(|t| t.saml20) {
+    if offered("saml20") {
         token_types.push("urn:oasis:names:tc:SAML:2.0:assertion");
     }
-    if offered(|t| t.saml11) {
+    if offered("saml11") {
         token_types.push("urn:oasis:names:tc:SAML:1.0:assertion");
     }
-    if offered(|t| t.sct) {
+    if offered("sct") {
         token_types.push("http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct");
         token_types.push("http://schemas.xmlsoap.org/ws/2005/02/sc/sct");
+    }
+    if offered("jwt") {
+        token_types.push(crate::trust::JWT_TOKEN_TYPE);
     }
     let xml = federation::document(&federation::FederationSpec {
         issuer: &cfg.issuer,

@@ -1,10 +1,10 @@
 //! What a request gets when it leaves things out (issue 17): every combination of
-//! `wst:TokenType` {absent, SCT, SAML 1.1, SAML 2.0} × `wst:KeyType` {absent, Symmetric,
+//! `wst:TokenType` {absent, SCT, SAML 1.1, SAML 2.0, JWT} × `wst:KeyType` {absent, Symmetric,
 //! PublicKey, Bearer} × requester entropy {none, client} × authentication {password over a
 //! confidential channel, password digest, X.509 signature, a security context's key, a random
 //! key's HMAC signature (the symmetric binding over an EncryptedKey for the STS, with a
-//! signed UsernameToken)} × SOAP {1.1, 1.2},
-//! against one table of expected tokens, proof tokens and faults. docs/patterns.md carries the
+//! signed UsernameToken)} × SOAP {1.1, 1.2}, to a realm that also issues JWTs (`token_types`
+//! with `jwt`), against one table of expected tokens, proof tokens and faults. docs/patterns.md carries the
 //! same table for users.
 
 use wstrust::soap::SoapVersion;
@@ -13,12 +13,15 @@ use wstrust::xml::ns;
 use crate::engine_support::*;
 use crate::random_key_support::{read_in, symmetric_request_in, Symmetric};
 
-const TT: [(&str, Option<&str>); 4] = [
+const TT: [(&str, Option<&str>); 5] = [
     ("-", None),
     ("SCT", Some(SCT13)),
     ("SAML1.1", Some("urn:oasis:names:tc:SAML:1.0:assertion")),
     ("SAML2.0", Some("urn:oasis:names:tc:SAML:2.0:assertion")),
+    ("JWT", Some(JWT)),
 ];
+
+const JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
 const KT: [(&str, Option<&str>); 4] = [
     ("-", None),
     ("Symmetric", Some("SymmetricKey")),
@@ -64,7 +67,9 @@ fn defaults_sts() -> Sts {
         &params,
     )
     .unwrap();
-    let cfg = crate::wss_support::recorded_sts_config(vec![realm(false)], users);
+    let mut r = realm(false);
+    r.token_types = r.token_types.with("jwt");
+    let cfg = crate::wss_support::recorded_sts_config(vec![r], users);
     let store: std::sync::Arc<dyn wstrust::store::TokenStore> =
         std::sync::Arc::new(crate::support::store_at(NOW));
     Sts {
@@ -97,7 +102,7 @@ fn digest_user(name: &str, password: &str, now: i64) -> String {
     )
 }
 
-/// What came back: `token/proof` (`sct`, `saml11`, `saml20`; `ek` an EncryptedKey for the
+/// What came back: `token/proof` (`sct`, `saml11`, `saml20`, `jwt`; `ek` an EncryptedKey for the
 /// requester's certificate, `secret` a BinarySecret, `computed` CK/PSHA1, `none`), or
 /// `fault CODE`.
 fn outcome(x: &Exchange) -> String {
@@ -116,6 +121,9 @@ fn token_outcome(doc: &wstrust::xml::Document) -> String {
         (ns::WSC13, "SecurityContextToken") => "sct",
         (ns::SAML1, "Assertion") => "saml11",
         (ns::SAML2, "Assertion") => "saml20",
+        (ns::WSSE, "BinarySecurityToken") if doc.attribute(token, "", "ValueType") == Some(JWT) => {
+            "jwt"
+        }
         other => panic!("token {other:?}"),
     };
     // The TokenType the RSTR names, if any, names that token.
@@ -124,6 +132,7 @@ fn token_outcome(doc: &wstrust::xml::Document) -> String {
         let fits = match kind {
             "sct" => t.contains("secureconversation"),
             "saml11" => t.contains("SAML:1.0") || t.ends_with("#SAMLV1.1"),
+            "jwt" => t == JWT,
             _ => t.contains("SAML:2.0") || t.ends_with("#SAMLV2.0"),
         };
         assert!(fits, "{kind} answered as TokenType {t}");
@@ -241,6 +250,14 @@ SAML2.0  PublicKey  none   | fault:wst:InvalidRequest | fault:wst:InvalidRequest
 SAML2.0  PublicKey  client | fault:wst:InvalidRequest | fault:wst:InvalidRequest | saml20/none              | fault:wst:InvalidRequest | fault:wst:InvalidRequest
 SAML2.0  Bearer     none   | saml20/none              | saml20/none              | saml20/none              | saml20/none              | saml20/none
 SAML2.0  Bearer     client | saml20/none              | saml20/none              | saml20/none              | saml20/none              | saml20/none
+JWT      -          none   | jwt/secret               | jwt/secret               | jwt/ek                   | jwt/secret               | jwt/secret
+JWT      -          client | jwt/computed             | jwt/computed             | jwt/computed             | jwt/computed             | jwt/computed
+JWT      Symmetric  none   | jwt/secret               | jwt/secret               | jwt/ek                   | jwt/secret               | jwt/secret
+JWT      Symmetric  client | jwt/computed             | jwt/computed             | jwt/computed             | jwt/computed             | jwt/computed
+JWT      PublicKey  none   | fault:wst:InvalidRequest | fault:wst:InvalidRequest | jwt/none                 | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+JWT      PublicKey  client | fault:wst:InvalidRequest | fault:wst:InvalidRequest | jwt/none                 | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+JWT      Bearer     none   | jwt/none                 | jwt/none                 | jwt/none                 | jwt/none                 | jwt/none
+JWT      Bearer     client | jwt/none                 | jwt/none                 | jwt/none                 | jwt/none                 | jwt/none
 ";
 
 fn lookup<'a>(table: &[(&str, Option<&'a str>)], name: &str) -> Option<&'a str> {
@@ -328,6 +345,32 @@ fn a_realm_chooses_its_own_default_when_it_fits_the_key_type() {
         by_cert(&sts, &format!("{at}<wst:TokenType>{SCT13}</wst:TokenType>")),
         "fault:wst:InvalidRequest"
     );
+    // A realm that does not list `jwt` (the default) refuses a JWT, whatever the key type;
+    // one that does answers only a request naming it with a JWT.
+    let sts = sts_with(vec![realm(false)]);
+    for k in ["Bearer", "SymmetricKey", "PublicKey"] {
+        assert_eq!(
+            by_cert(
+                &sts,
+                &format!("{at}{}<wst:TokenType>{JWT}</wst:TokenType>", kt(k))
+            ),
+            "fault:wst:InvalidRequest"
+        );
+    }
+    let mut r = realm(false);
+    r.token_types = r.token_types.with("jwt");
+    let sts = sts_with(vec![r]);
+    assert_eq!(
+        by_cert(&sts, &format!("{at}{}", kt("Bearer"))),
+        "saml20/none"
+    );
+    // A realm defaulting to JWT answers a request naming no token type with one.
+    let mut r = realm(false);
+    r.token_types = wstrust::engine::tokens::TokenTypes::only(["jwt"]);
+    r.default_token_type = Some(wstrust::trust::TokenType::Jwt);
+    let sts = sts_with(vec![r]);
+    assert_eq!(by_cert(&sts, &format!("{at}{}", kt("Bearer"))), "jwt/none");
+    assert_eq!(by_cert(&sts, &at), "jwt/ek");
     // A realm issuing SCTs only has nothing for Bearer.
     let mut r = realm(false);
     r.token_types = wstrust::engine::tokens::TokenTypes::sct_only();

@@ -19,6 +19,7 @@ mod deploy_files;
 mod dsig_vectors;
 mod engine_defaults;
 mod engine_issue;
+mod engine_jwt;
 mod engine_keyx;
 mod engine_keyx_support;
 mod engine_lifecycle;
