@@ -57,6 +57,7 @@ impl Engine {
     ) -> Result<Outcome, Error> {
         let params = &rst.params;
         let (realm, kind, echo) = self.scope(rst, options)?;
+        self.enforce_suite(req, realm)?;
         let saml = match (kind, echo) {
             (TokenKind::Saml(version), Some(tt)) => Some((version, tt)),
             _ => None,

@@ -13,6 +13,8 @@
 //! [`tokens`] chooses the kind of token a request gets; `saml_token` issues SAML assertions
 //! with the claims `claims` selects.
 //!
+//! [`algorithms`] holds each request to its realm's algorithm suite and picks the reply's.
+//!
 //! [`lockout`] defends passwords against sprays and brute force (smart lockout).
 //!
 //! [`resolve`] lends the WS-Security layer the engine's keys, contexts and replay memory.
@@ -23,6 +25,7 @@
 //! May use: every layer below (crypto, pki, xml, xmlsec, soap, saml, wss, trust, store,
 //! service, keyx).
 
+pub mod algorithms;
 mod cancel;
 mod claims;
 pub mod config;
