@@ -455,9 +455,10 @@ fn the_security_record_reports_every_algorithm_it_used() {
     ] {
         assert!(used.contains(&a), "{a} missing from {used:?}");
     }
+    // Decrypted first (sign-then-encrypt): the CBC body is the first `modern` refuses.
     assert_eq!(
         sec.algorithms().first_refused_by(Suite::Modern),
-        Some(A::Digest(D::Sha1))
+        Some(A::DataEncryption(BlockCipher::Aes128Cbc))
     );
     assert_eq!(sec.algorithms().first_refused_by(Suite::Compatible), None);
 }
