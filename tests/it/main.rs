@@ -34,6 +34,7 @@ mod fuzz_regressions;
 mod hostile_xml;
 mod interop_clients;
 mod interop_docs;
+mod interop_jwt_python;
 mod interop_support;
 mod interop_symmetric_python;
 mod interop_thirdparty;
