@@ -80,8 +80,7 @@ fn pyjwt_verifies_the_jwts_the_served_sts_issues() {
     let issuer = wstrust::config::load(&server.dir.join(wstrust::config::datadir::CONFIG_FILE))
         .unwrap()
         .engine
-        .issuer
-        .clone();
+        .issuer;
     for env in [SOAP11, SOAP12] {
         for key_type in [Some("Bearer"), None] {
             let case = format!("{env} {key_type:?}");
@@ -144,7 +143,7 @@ fn pyjwt_verifies_the_jwts_the_served_sts_issues() {
                     let proof = proof.as_ref().expect("a proof key for the requester");
                     assert_eq!(
                         fact(&f, "cnf_key_hex"),
-                        hex(&proof),
+                        hex(proof),
                         "{case}: the service gets the requester's key"
                     );
                 }
