@@ -93,8 +93,7 @@ pub struct ValidatorConfig {
     pub initiators: TrustStore,
     /// Certificates messages may refer to without carrying them. Default: none.
     pub known_certs: Vec<Certificate>,
-    /// WS-Security inbound policy. Default: [`InboundConfig::default`] (a fresh Timestamp
-    /// required, the `compatible` algorithm suite).
+    /// WS-Security inbound policy. Default: strict.
     pub inbound: InboundConfig,
     /// Parser limits. Default: [`Limits::default`].
     pub limits: Limits,
