@@ -85,6 +85,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         .collect();
     let store = config::open_store(&loaded.store).map_err(|e| e.to_string())?;
     let engine = Arc::new(Engine::new(loaded.engine, store));
+    engine.log_algorithm_suites();
 
     let workers = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -318,6 +318,14 @@ loopback_is_confidential = true
 # Realm used when a request's AppliesTo matches none. Default: none (wst:InvalidScope).
 # default_realm = "demo"
 
+# The algorithm suite of realms that name none (and of the STS's own realm). "modern":
+# RSA/HMAC with SHA-256 and stronger, SHA-256+ digests, AES-GCM, RSA-OAEP, AES key wrap,
+# exclusive c14n. "compatible": also RSA-SHA1, HMAC-SHA1, SHA-1 digests and AES-CBC, which
+# zeep, WCF Basic256/Basic128 and WSS4J send by default. DANGER: "compatible" accepts SHA-1
+# and AES-CBC; the log says at start which realms do. RSA PKCS#1 v1.5 key transport is in
+# neither. Default: "compatible".
+# algorithms = "compatible"
+
 # AES-256 keys sealing the state of stateless tokens (mode 0600). Give every node of one
 # STS the same file so each opens the others' tokens and tokens survive restarts.
 token_keys = "{base}{TOKEN_KEYS_FILE}"
@@ -414,6 +422,9 @@ renewal_window_secs = 86400
 # Let the principal a security context was issued to renew or cancel it by password (over
 # TLS or loopback) or X.509 signature; false requires a signature with the context's key.
 # owner_renewal = true
+# The algorithm suite this realm's requests must keep to (see `algorithms` above). Default:
+# the top-level setting.
+# algorithms = "modern"
 
 # Users for UsernameToken authentication: name and Argon2id PHC hash. The demo user's
 # password is in {CREDENTIALS_FILE}.

@@ -25,6 +25,11 @@ pub struct FileConfig {
     pub allow_plain_http_nonloopback: bool,
     /// Realm used when a request's AppliesTo matches none. Default: none.
     pub default_realm: Option<String>,
+    /// The algorithm suite of realms that name none (and of the STS's own realm):
+    /// `modern` (SHA-256+, AES-GCM, RSA-OAEP, AES-KW, exclusive c14n) or `compatible`
+    /// (also RSA-SHA1, HMAC-SHA1, SHA-1 digests, AES-CBC: what zeep, WCF `Basic256` and
+    /// WSS4J send by default). Default: `compatible`.
+    pub algorithms: Option<String>,
     /// The STS signing and decryption key pair.
     pub signing: KeyPairFiles,
     /// The file holding the token-sealing keys.
@@ -289,6 +294,9 @@ pub struct RealmSection {
     /// Let the principal a security context was issued to renew or cancel it by password or
     /// certificate, not only the holder of its key. Default: true.
     pub owner_renewal: Option<bool>,
+    /// The algorithm suite requests for this realm must keep to: `modern` or `compatible`.
+    /// Default: the top-level `algorithms`.
+    pub algorithms: Option<String>,
 }
 
 /// How `applies_to` matches.

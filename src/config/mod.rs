@@ -36,6 +36,7 @@ use crate::pki::{Certificate, TrustStore};
 use crate::server::{AdfsPolicy, Alias, Endpoint, Limits, RateLimit, ServerSettings, TlsFiles};
 use crate::store::{MemoryStore, RedbStore, RedisStore, TokenStore};
 use crate::trust::TokenType;
+use crate::xmlsec::Suite;
 
 /// Where the token store lives.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -298,6 +299,9 @@ impl Builder<'_> {
             if let Some(b) = r.owner_renewal {
                 realm.owner_renewal = b;
             }
+            if let Some(a) = &r.algorithms {
+                realm.algorithms = Some(self.suite(&at("algorithms"), a)?);
+            }
             realms.push(realm);
         }
         if let Some(d) = &f.default_realm {
@@ -335,6 +339,9 @@ impl Builder<'_> {
         engine.keyx = self.keyx(&f)?;
         engine.lockout = self.lockout(&f)?;
         engine.default_realm = f.default_realm;
+        if let Some(a) = &f.algorithms {
+            engine.algorithms = self.suite("algorithms", a)?;
+        }
         engine.client_trust = client_trust;
         engine.known_certs = known;
         Ok(Loaded {
@@ -342,6 +349,16 @@ impl Builder<'_> {
             server,
             store,
             path: self.path.to_owned(),
+        })
+    }
+
+    fn suite(&self, setting: &str, name: &str) -> Result<Suite, ConfigError> {
+        Suite::from_name(name).ok_or_else(|| {
+            self.invalid(
+                setting,
+                format!("unknown algorithm suite `{name}`"),
+                "use \"modern\" (SHA-256 and stronger, AES-GCM) or \"compatible\" (also SHA-1 and AES-CBC)",
+            )
         })
     }
 
@@ -761,6 +778,35 @@ mod tests {
         assert_eq!(realm_x(&rsa), SctProtection::RsaSignature);
         let e = with("sct_protection = \"none\"").err().unwrap().to_string();
         assert!(e.contains("sct_protection"), "{e}");
+        // Algorithm suites: per realm, else the STS-level default (`compatible` unless set).
+        let suite_x = |l: &Loaded| {
+            l.engine
+                .realms
+                .iter()
+                .find(|r| r.name == "x")
+                .unwrap()
+                .algorithms
+        };
+        let plain = with("").unwrap();
+        assert_eq!(suite_x(&plain), None);
+        assert_eq!(plain.engine.algorithms, Suite::Compatible);
+        let modern = with("algorithms = \"modern\"").unwrap();
+        assert_eq!(suite_x(&modern), Some(Suite::Modern));
+        let e = with("algorithms = \"strict\"").err().unwrap().to_string();
+        assert!(
+            e.contains("realms[1].algorithms") && e.contains("strict") && e.contains("modern"),
+            "{e}"
+        );
+        std::fs::write(
+            &path,
+            base.replacen(
+                "\nloopback_is_confidential",
+                "\nalgorithms = \"modern\"\nloopback_is_confidential",
+                1,
+            ),
+        )
+        .unwrap();
+        assert_eq!(load(&path).unwrap().engine.algorithms, Suite::Modern);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

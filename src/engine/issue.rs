@@ -56,6 +56,7 @@ impl Engine {
     ) -> Result<Outcome, Error> {
         let params = &rst.params;
         let (realm, kind, echo) = self.scope(rst, options)?;
+        self.enforce_suite(req, realm)?;
         let provided = match (kind, echo) {
             (TokenKind::Provider(p), Some(tt)) => Some((p, tt)),
             _ => None,

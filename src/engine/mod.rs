@@ -15,6 +15,8 @@
 //! `jwt_provider`) with the claims `claims` selects; `saml_lifecycle` and `jwt_lifecycle`
 //! validate and renew them.
 //!
+//! [`algorithms`] holds each request to its realm's algorithm suite and picks the reply's.
+//!
 //! [`lockout`] defends passwords against sprays and brute force (smart lockout).
 //!
 //! [`resolve`] lends the WS-Security layer the engine's keys, contexts and replay memory.
@@ -25,6 +27,7 @@
 //! May use: every layer below (crypto, pki, xml, xmlsec, soap, saml, wss, trust, store,
 //! service, keyx).
 
+pub mod algorithms;
 mod cancel;
 mod claims;
 pub mod config;

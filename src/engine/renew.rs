@@ -78,6 +78,7 @@ impl Engine {
             .ok_or(Error::UnableToRenew {
                 what: "the token's realm is gone",
             })?;
+        self.enforce_suite(req, realm)?;
         let default_bits = u32::try_from(old.key.len() * 8).unwrap_or(realm.key_size_bits);
         let proof = if realm.rekey_on_renew {
             Some(self.proof(params, default_bits)?)

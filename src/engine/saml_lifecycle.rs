@@ -162,6 +162,7 @@ impl Engine {
             what: "assertion names no audience",
         })?;
         let realm = self.cfg.realm_for(Some(audience))?;
+        self.enforce_suite(req, realm)?;
         let window = realm.renewal_window_secs.saturating_mul(1000);
         if now >= old.not_on_or_after_ms.saturating_add(window) {
             return Err(Error::UnableToRenew {

@@ -45,16 +45,25 @@ impl Engine {
                 what: "validate without ValidateTarget",
             })?;
         let opened;
+        // The realm the target was issued for (its audience), when the target is ours.
+        let mut target_realm: Option<String> = None;
         let (valid, reason) = match saml_target(req, holder)? {
             Some((doc, el)) => match self.validate_assertion(doc, el, now) {
-                (Some(a), None) => (
-                    Some(Subject {
-                        principal: a.subject.value,
-                        act_as: a.actor,
-                        claims: Vec::new(),
-                    }),
-                    None,
-                ),
+                (Some(a), None) => {
+                    target_realm = a
+                        .audiences
+                        .first()
+                        .and_then(|au| self.cfg.realm_for(Some(au)).ok())
+                        .map(|r| r.name.clone());
+                    (
+                        Some(Subject {
+                            principal: a.subject.value,
+                            act_as: a.actor,
+                            claims: Vec::new(),
+                        }),
+                        None,
+                    )
+                }
                 (_, reason) => (None, reason),
             },
             None if jwt_target(holder)?.is_some() => {
@@ -79,6 +88,9 @@ impl Engine {
                     &identifier,
                     instance.as_deref(),
                 );
+                if let Ok(s) = &opened {
+                    target_realm = Some(s.audience.clone());
+                }
                 match &opened {
                     Ok(s) if now < s.expires_ms => (
                         Some(Subject {
@@ -93,6 +105,14 @@ impl Engine {
                 }
             }
         };
+        // Held to the suite of the target's realm (the STS's own when the target is not ours).
+        match target_realm
+            .as_deref()
+            .and_then(|n| self.cfg.realm_named(n))
+        {
+            Some(realm) => self.enforce_suite(req, realm)?,
+            None => self.enforce_sts_suite(req)?,
+        }
         let status = Status {
             code: if valid.is_some() {
                 StatusCode::Valid
@@ -118,6 +138,7 @@ impl Engine {
                 let realm = self
                     .cfg
                     .realm_for(params.applies_to.as_ref().and_then(|a| a.target_address()))?;
+                self.enforce_suite(req, realm)?;
                 let nc = NewContext {
                     principal: state.principal,
                     act_as: state.act_as,

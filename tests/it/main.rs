@@ -2,6 +2,7 @@
 
 #![allow(unreachable_pub)] // test modules share helpers; visibility is not an API here
 
+mod algorithm_suites;
 mod c14n_vectors;
 mod c14n_xmllint;
 mod cli;
