@@ -176,7 +176,7 @@ pub const ALL: &[Algorithm] = &[
 
 impl Suite {
     /// Every suite, strictest first.
-    pub const ALL: [Suite; 2] = [Suite::Modern, Suite::Compatible];
+    pub const ALL: [Self; 2] = [Self::Modern, Self::Compatible];
 
     /// The name in the configuration and the logs.
     pub fn name(self) -> &'static str {
@@ -244,50 +244,50 @@ impl Algorithm {
     /// What kind of algorithm it is (the table's first column).
     pub fn kind(self) -> &'static str {
         match self {
-            A::Signature(_) => "signature",
-            A::Digest(_) => "digest",
-            A::Canonicalization(_) => "canonicalization",
-            A::KeyTransport(_) => "key transport",
-            A::DataEncryption(_) => "data encryption",
+            Self::Signature(_) => "signature",
+            Self::Digest(_) => "digest",
+            Self::Canonicalization(_) => "canonicalization",
+            Self::KeyTransport(_) => "key transport",
+            Self::DataEncryption(_) => "data encryption",
         }
     }
 
     /// A short name (`RSA-SHA256`, `AES-256-CBC`, `RSA-OAEP (SHA-1)`).
     pub fn name(self) -> &'static str {
         match self {
-            A::Signature(SignatureMethod::Rsa(a)) => match a {
+            Self::Signature(SignatureMethod::Rsa(a)) => match a {
                 SignatureAlgorithm::RsaSha1 => "RSA-SHA1",
                 SignatureAlgorithm::RsaSha256 => "RSA-SHA256",
                 SignatureAlgorithm::RsaSha384 => "RSA-SHA384",
                 SignatureAlgorithm::RsaSha512 => "RSA-SHA512",
             },
-            A::Signature(SignatureMethod::Hmac(h)) => match h {
+            Self::Signature(SignatureMethod::Hmac(h)) => match h {
                 HmacAlgorithm::Sha1 => "HMAC-SHA1",
                 HmacAlgorithm::Sha256 => "HMAC-SHA256",
                 HmacAlgorithm::Sha384 => "HMAC-SHA384",
                 HmacAlgorithm::Sha512 => "HMAC-SHA512",
             },
-            A::Digest(d) => digest_name(d),
-            A::Canonicalization(c) => match c {
+            Self::Digest(d) => digest_name(d),
+            Self::Canonicalization(c) => match c {
                 C::Exclusive => "exclusive c14n",
                 C::ExclusiveWithComments => "exclusive c14n with comments",
                 C::Inclusive => "inclusive c14n 1.0",
                 C::InclusiveWithComments => "inclusive c14n 1.0 with comments",
             },
-            A::KeyTransport(K::RsaOaep { digest, mgf1 }) if digest == mgf1 => match digest {
+            Self::KeyTransport(K::RsaOaep { digest, mgf1 }) if digest == mgf1 => match digest {
                 D::Sha1 => "RSA-OAEP (SHA-1)",
                 D::Sha256 => "RSA-OAEP (SHA-256)",
                 D::Sha384 => "RSA-OAEP (SHA-384)",
                 D::Sha512 => "RSA-OAEP (SHA-512)",
             },
-            A::KeyTransport(K::RsaOaep { .. }) => "RSA-OAEP (digest and MGF1 differ)",
-            A::KeyTransport(K::AesKeyWrap { bits }) => match bits {
+            Self::KeyTransport(K::RsaOaep { .. }) => "RSA-OAEP (digest and MGF1 differ)",
+            Self::KeyTransport(K::AesKeyWrap { bits }) => match bits {
                 128 => "AES-128 key wrap",
                 192 => "AES-192 key wrap",
                 _ => "AES-256 key wrap",
             },
-            A::KeyTransport(K::Rsa15) => "RSA PKCS#1 v1.5 (rsa-1_5)",
-            A::DataEncryption(c) => match c {
+            Self::KeyTransport(K::Rsa15) => "RSA PKCS#1 v1.5 (rsa-1_5)",
+            Self::DataEncryption(c) => match c {
                 BlockCipher::Aes128Gcm => "AES-128-GCM",
                 BlockCipher::Aes192Gcm => "AES-192-GCM",
                 BlockCipher::Aes256Gcm => "AES-256-GCM",
@@ -301,27 +301,27 @@ impl Algorithm {
     /// The algorithm URI(s) as written in a message.
     pub fn uri(self) -> &'static str {
         match self {
-            A::Signature(m) => m.uri(),
-            A::Digest(d) => super::algorithm::digest_uri(d),
-            A::Canonicalization(c) => match c {
+            Self::Signature(m) => m.uri(),
+            Self::Digest(d) => super::algorithm::digest_uri(d),
+            Self::Canonicalization(c) => match c {
                 C::Exclusive => uri::EXC_C14N,
                 C::ExclusiveWithComments => uri::EXC_C14N_WITH_COMMENTS,
                 C::Inclusive => uri::C14N,
                 C::InclusiveWithComments => uri::C14N_WITH_COMMENTS,
             },
-            A::KeyTransport(K::RsaOaep { digest, .. }) => match digest {
+            Self::KeyTransport(K::RsaOaep { digest, .. }) => match digest {
                 D::Sha1 => "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p (or xmlenc11#rsa-oaep with mgf1sha1)",
                 D::Sha256 => "http://www.w3.org/2009/xmlenc11#rsa-oaep with sha256 and mgf1sha256",
                 D::Sha384 => "http://www.w3.org/2009/xmlenc11#rsa-oaep with sha384 and mgf1sha384",
                 D::Sha512 => "http://www.w3.org/2009/xmlenc11#rsa-oaep with sha512 and mgf1sha512",
             },
-            A::KeyTransport(K::AesKeyWrap { bits }) => match bits {
+            Self::KeyTransport(K::AesKeyWrap { bits }) => match bits {
                 128 => uri::KW_AES128,
                 192 => uri::KW_AES192,
                 _ => uri::KW_AES256,
             },
-            A::KeyTransport(K::Rsa15) => uri::RSA_1_5,
-            A::DataEncryption(c) => super::algorithm::cipher_uri(c),
+            Self::KeyTransport(K::Rsa15) => uri::RSA_1_5,
+            Self::DataEncryption(c) => super::algorithm::cipher_uri(c),
         }
     }
 }
