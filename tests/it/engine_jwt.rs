@@ -98,18 +98,7 @@ fn the_sts_validates_its_own_jwt() {
         .find(|n| x.doc.attribute(*n, "", "ValueType") == Some(JWT))
         .unwrap();
     let token = outer(&x.doc, bst);
-    let ask = |token: &str, now: i64| {
-        let body = rst(
-            "Validate",
-            &format!(
-                "<wst:TokenType>{T13}/RSTR/Status</wst:TokenType><wst:ValidateTarget>{token}</wst:ValidateTarget>"
-            ),
-        );
-        let x = send_at(&sts, &envelope(&body, &By::Client, now), false, now);
-        assert_eq!(x.status, 200, "{:?}", x.log);
-        let code = find(&x.doc, T13, "Code").unwrap();
-        x.doc.text(code).to_string()
-    };
+    let ask = |token: &str, now: i64| validate_status(&sts, token, now).0;
     assert!(ask(&token, NOW).ends_with("/status/valid"));
     // Another signature over the same token: decodes, but is not ours.
     let mut forged = compact.clone();
@@ -133,28 +122,6 @@ fn jwt_token_xml(x: &Exchange) -> String {
     outer(doc, bst)
 }
 
-fn jwt_status(sts: &Sts, token: &str, now: i64) -> (String, Option<String>) {
-    let body = rst(
-        "Validate",
-        &format!(
-            "<wst:TokenType>{T13}/RSTR/Status</wst:TokenType><wst:ValidateTarget>{token}</wst:ValidateTarget>"
-        ),
-    );
-    let x = send_at(sts, &envelope(&body, &By::Client, now), false, now);
-    let doc = x.ok();
-    let code = doc.text(find(doc, T13, "Code").unwrap()).into_owned();
-    let reason = find(doc, T13, "Reason").map(|r| doc.text(r).into_owned());
-    (code, reason)
-}
-
-fn renew_jwt(sts: &Sts, token: &str, by: &By<'_>, extra: Vec<String>, now: i64) -> Exchange {
-    let body = rst(
-        "Renew",
-        &format!("<wst:RenewTarget>{token}</wst:RenewTarget>"),
-    );
-    send_at(sts, &envelope_with(&body, by, now, extra), true, now)
-}
-
 #[test]
 fn the_subject_renews_a_jwt_once_inside_the_window() {
     const HOUR: i64 = 3_600_000;
@@ -164,7 +131,7 @@ fn the_subject_renews_a_jwt_once_inside_the_window() {
         let token = jwt_token_xml(&x);
         let old = validator().validate_compact(&compact, NOW).unwrap();
         // Someone else (alice, by password) may not renew the certificate's JWT; nothing changes.
-        let x = renew_jwt(
+        let x = renew_target(
             &sts,
             &token,
             &By::Nobody,
@@ -178,7 +145,7 @@ fn the_subject_renews_a_jwt_once_inside_the_window() {
             x.log
         );
         assert_eq!(
-            jwt_status(&sts, &token, NOW),
+            validate_status(&sts, &token, NOW),
             (format!("{T13}/status/valid"), None)
         );
         // Renewal to another token type is refused, and changes nothing either.
@@ -191,12 +158,12 @@ fn the_subject_renews_a_jwt_once_inside_the_window() {
         let x = send_at(&sts, &envelope(&body, &By::Client, NOW), true, NOW);
         assert_eq!(x.fault(), "wst:InvalidRequest", "{key_type}: {:?}", x.log);
         assert_eq!(
-            jwt_status(&sts, &token, NOW),
+            validate_status(&sts, &token, NOW),
             (format!("{T13}/status/valid"), None)
         );
         // The subject renews it an hour after expiry (inside the one-day window).
         let later = NOW + 2 * HOUR;
-        let x = renew_jwt(&sts, &token, &By::Client, Vec::new(), later);
+        let x = renew_target(&sts, &token, &By::Client, Vec::new(), later);
         let renewed_xml = jwt_token_xml(&x);
         let doc = x.ok();
         let bst = find_all(doc, ns::WSSE, "BinarySecurityToken")
@@ -225,20 +192,20 @@ fn the_subject_renews_a_jwt_once_inside_the_window() {
             other => panic!("{key_type}: the key binding changed: {other:?}"),
         }
         assert_eq!(
-            jwt_status(&sts, &renewed_xml, later),
+            validate_status(&sts, &renewed_xml, later),
             (format!("{T13}/status/valid"), None)
         );
         // The old one is superseded, and renews no more.
-        let (code, reason) = jwt_status(&sts, &token, NOW);
+        let (code, reason) = validate_status(&sts, &token, NOW);
         assert_eq!(code, format!("{T13}/status/invalid"), "{key_type}");
         assert_eq!(reason.as_deref(), Some("urn:wstrust:status:superseded"));
-        let x = renew_jwt(&sts, &token, &By::Client, Vec::new(), later);
+        let x = renew_target(&sts, &token, &By::Client, Vec::new(), later);
         assert_eq!(x.fault(), "wst:UnableToRenew", "{key_type}: {:?}", x.log);
     }
     // Past the window: refused, and the JWT stays renewable inside it.
     let (_, x) = issue_jwt(&sts, "Bearer");
     let token = jwt_token_xml(&x);
-    let x = renew_jwt(&sts, &token, &By::Client, Vec::new(), NOW + 26 * HOUR);
+    let x = renew_target(&sts, &token, &By::Client, Vec::new(), NOW + 26 * HOUR);
     assert_eq!(x.fault(), "wst:UnableToRenew", "{:?}", x.log);
-    renew_jwt(&sts, &token, &By::Client, Vec::new(), NOW + HOUR).ok();
+    renew_target(&sts, &token, &By::Client, Vec::new(), NOW + HOUR).ok();
 }
