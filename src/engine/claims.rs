@@ -12,16 +12,36 @@ use super::config::EngineConfig;
 use super::Error;
 
 /// The claims for `principal` that `requested` asks for.
+#[allow(dead_code)] // the providers of other token types (JWT) select without extras
 pub(super) fn select(
     cfg: &EngineConfig,
     principal: &str,
     requested: Option<&Claims>,
 ) -> Result<Vec<Claim>, Error> {
-    let available = cfg
+    select_with(cfg, principal, &[], requested)
+}
+
+/// The claims for `principal`, and the `extra` claims it brought (the attributes of the
+/// issued token that authenticated it, when its issuer passes claims on), that `requested`
+/// asks for.
+pub(super) fn select_with(
+    cfg: &EngineConfig,
+    principal: &str,
+    extra: &[Claim],
+    requested: Option<&Claims>,
+) -> Result<Vec<Claim>, Error> {
+    let configured = cfg
         .user_claims
         .get(principal)
         .map(Vec::as_slice)
         .unwrap_or(&[]);
+    let joined: Vec<Claim>;
+    let available = if extra.is_empty() {
+        configured
+    } else {
+        joined = configured.iter().chain(extra).cloned().collect();
+        &joined
+    };
     let Some(requested) = requested else {
         return Ok(available.to_vec());
     };

@@ -13,6 +13,9 @@
 //! [`tokens`] chooses the kind of token a request gets; `saml_token` issues SAML assertions
 //! with the claims `claims` selects.
 //!
+//! [`issued_token`] authenticates requesters by another STS's assertion (issued-token
+//! authentication: chained STSs, AD FS's `issuedtokenmixed*` endpoints).
+//!
 //! [`lockout`] defends passwords against sprays and brute force (smart lockout).
 //!
 //! [`resolve`] lends the WS-Security layer the engine's keys, contexts and replay memory.
@@ -32,6 +35,7 @@ pub mod direct;
 mod error;
 pub mod fault;
 mod issue;
+pub mod issued_token;
 mod issuer_key;
 pub mod keys;
 pub mod keyx;

@@ -81,8 +81,14 @@ impl Engine {
                 })
             }
         };
-        let claims = super::claims::select(cfg, &who.principal, params.claims.as_ref())?;
-        let method = authn_method(req, transport)?;
+        let brought = who.issued.as_ref().map_or(&[][..], |i| i.claims.as_slice());
+        let claims =
+            super::claims::select_with(cfg, &who.principal, brought, params.claims.as_ref())?;
+        let method = match &who.issued {
+            // Authenticated by another STS's token: how the subject authenticated there.
+            Some(i) => i.authn.clone().unwrap_or(AuthnMethod::Unspecified),
+            None => authn_method(req, transport)?,
+        };
 
         // The proof key, for a symmetric binding.
         let mut proof = None;

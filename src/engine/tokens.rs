@@ -76,6 +76,10 @@ pub struct RequestOptions {
     /// The token type for a request that names none; echoed in the response as given.
     /// Default: `None` (the realm's choice, see [`choose`]).
     pub default_token_type: Option<TokenType>,
+    /// Authenticate by an issued token only (another STS's assertion, see
+    /// [`issued_token`](super::issued_token)): passwords, certificates and security
+    /// contexts are refused. AD FS's `issuedtokenmixed*` paths set this. Default: false.
+    pub issued_token_only: bool,
 }
 
 impl RequestOptions {
@@ -88,6 +92,12 @@ impl RequestOptions {
     /// [`TokenType::Saml11`]).
     pub fn with_default_token_type(mut self, token_type: TokenType) -> Self {
         self.default_token_type = Some(token_type);
+        self
+    }
+
+    /// These options accepting issued-token authentication only.
+    pub fn issued_token_only(mut self) -> Self {
+        self.issued_token_only = true;
         self
     }
 }

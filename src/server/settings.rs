@@ -179,6 +179,21 @@ pub enum AdfsPolicy {
     /// (WS-SecurityPolicy 2005/07), as AD FS advertises `2005/certificatemixed`. Config value:
     /// `certificate-2005`.
     Certificate2005,
+    /// WS-Trust 1.3, HTTPS transport binding, an endorsing supporting `IssuedToken` with a
+    /// symmetric proof key (another STS's holder-of-key assertion, the message's Timestamp
+    /// signed with its key), as AD FS advertises `13/issuedtokenmixedsymmetricbasic256`. The
+    /// alias then accepts issued-token authentication only. Config value:
+    /// `issuedtoken-symmetric-13`.
+    IssuedTokenSymmetric13,
+    /// The same with a public proof key (`13/issuedtokenmixedasymmetricbasic256`). Config
+    /// value: `issuedtoken-asymmetric-13`.
+    IssuedTokenAsymmetric13,
+    /// WS-Trust February 2005 (WS-SecurityPolicy 2005/07), symmetric proof key
+    /// (`2005/issuedtokenmixedsymmetricbasic256`). Config value: `issuedtoken-symmetric-2005`.
+    IssuedTokenSymmetric2005,
+    /// WS-Trust February 2005, public proof key (`2005/issuedtokenmixedasymmetricbasic256`).
+    /// Config value: `issuedtoken-asymmetric-2005`.
+    IssuedTokenAsymmetric2005,
 }
 
 impl AdfsPolicy {
@@ -189,7 +204,22 @@ impl AdfsPolicy {
             Self::Username2005 => "username-2005",
             Self::Certificate13 => "certificate-13",
             Self::Certificate2005 => "certificate-2005",
+            Self::IssuedTokenSymmetric13 => "issuedtoken-symmetric-13",
+            Self::IssuedTokenAsymmetric13 => "issuedtoken-asymmetric-13",
+            Self::IssuedTokenSymmetric2005 => "issuedtoken-symmetric-2005",
+            Self::IssuedTokenAsymmetric2005 => "issuedtoken-asymmetric-2005",
         }
+    }
+
+    /// True for the issued-token policies: the alias takes issued-token authentication only.
+    pub fn is_issued_token(self) -> bool {
+        matches!(
+            self,
+            Self::IssuedTokenSymmetric13
+                | Self::IssuedTokenAsymmetric13
+                | Self::IssuedTokenSymmetric2005
+                | Self::IssuedTokenAsymmetric2005
+        )
     }
 
     /// The policy a `wstrust.toml` value names.
@@ -199,6 +229,10 @@ impl AdfsPolicy {
             Self::Username2005,
             Self::Certificate13,
             Self::Certificate2005,
+            Self::IssuedTokenSymmetric13,
+            Self::IssuedTokenAsymmetric13,
+            Self::IssuedTokenSymmetric2005,
+            Self::IssuedTokenAsymmetric2005,
         ]
         .into_iter()
         .find(|p| p.config_name() == name)

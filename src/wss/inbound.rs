@@ -9,8 +9,9 @@
 
 use std::collections::HashMap;
 
-use crate::crypto::{self, DigestAlgorithm, SecretBytes};
+use crate::crypto::{self, DigestAlgorithm, RsaPublicKey, SecretBytes};
 use crate::pki::Certificate;
+use crate::saml::{Confirmation, PublicKeyInfo, ValidatedAssertion};
 use crate::soap::{Envelope, SoapVersion};
 use crate::xml::{ns, Document, Limits, NodeId};
 use crate::xmlsec::{
@@ -112,6 +113,12 @@ pub enum SigningToken {
         /// Where the key came from.
         source: KeySource,
     },
+    /// The holder-of-key of a SAML assertion in the security header (its subject confirmation
+    /// key, public or symmetric), the assertion validated by [`KeyResolver::issued_token`].
+    IssuedToken {
+        /// The assertion's `ID` / `AssertionID`.
+        id: String,
+    },
 }
 
 /// Where a symmetric key came from.
@@ -198,6 +205,10 @@ pub struct SecuredMessage {
     /// Elements that came out of a decrypted plaintext (whole subtrees).
     encrypted: Vec<Path>,
     has_security_header: bool,
+    /// SAML assertions that are children of the security header, in order.
+    assertion_paths: Vec<Path>,
+    /// The header assertions a signature used as its key, as validated (by Id).
+    issued: Vec<(String, ValidatedAssertion)>,
 }
 
 impl SecuredMessage {
@@ -279,6 +290,21 @@ impl SecuredMessage {
         node_at(&self.document, &sig.signature_path)
     }
 
+    /// The SAML assertions (1.1 or 2.0) that are children of the security header, in order:
+    /// issued tokens presented as credentials.
+    pub fn header_assertions(&self) -> Vec<NodeId> {
+        self.assertion_paths
+            .iter()
+            .filter_map(|p| node_at(&self.document, p))
+            .collect()
+    }
+
+    /// A header assertion that keyed a signature ([`SigningToken::IssuedToken`]), as the
+    /// resolver validated it.
+    pub fn issued_token(&self, id: &str) -> Option<&ValidatedAssertion> {
+        self.issued.iter().find(|(i, _)| i == id).map(|(_, a)| a)
+    }
+
     /// The symmetric key of a token in the header by its Id (EncryptedKey, SCT, DKT).
     pub fn symmetric_key(&self, id: &str) -> Option<(&SecretBytes, &KeySource)> {
         self.symmetric_tokens
@@ -350,6 +376,8 @@ pub fn process(
             symmetric_tokens: Vec::new(),
             encrypted: Vec::new(),
             has_security_header: false,
+            assertion_paths: Vec::new(),
+            issued: Vec::new(),
         },
     };
     // BinarySecurityTokens only carry certificates: register them all first, so a signature
@@ -466,7 +494,14 @@ impl State<'_> {
                 self.out.signature_confirmations.push(v);
                 Ok(())
             }
-            // SAML assertions and other tokens are recorded by the layers that use them.
+            // Issued tokens: recorded here, validated when a signature names one as its key
+            // (holder of key) or by the layer that accepts them as credentials (bearer).
+            (ns::SAML2 | ns::SAML1, "Assertion") => {
+                let p = path_of(self.doc(), item);
+                self.out.assertion_paths.push(p);
+                Ok(())
+            }
+            // Other tokens are recorded by the layers that use them.
             _ => Ok(()),
         }
     }
@@ -824,6 +859,7 @@ impl State<'_> {
                     || self.out.timestamp_path.as_ref().is_some_and(stale)
                     || self.out.username_token_path.as_ref().is_some_and(stale)
                     || self.out.encrypted.iter().any(stale)
+                    || self.out.assertion_paths.iter().any(stale)
                 {
                     return Err(Error::Policy {
                         what: "signature inside content that was decrypted later",
@@ -977,6 +1013,27 @@ impl State<'_> {
             doc.child(ki, ns::WSSE, "SecurityTokenReference")
         {
             let r = TokenReference::read(doc, s)?;
+            if let Some(node) = self.assertion_named(&r)? {
+                let (id, key) = self.issued_token_key(node)?;
+                let doc = self.doc();
+                let v = match &key {
+                    IssuedKey::Public(k) => xmlsec::verify(
+                        doc,
+                        &sig,
+                        VerificationKey::Rsa(k),
+                        &self.cfg.xmlsec,
+                        &resolver,
+                    )?,
+                    IssuedKey::Symmetric(k) => xmlsec::verify(
+                        doc,
+                        &sig,
+                        VerificationKey::Hmac(k.expose()),
+                        &self.cfg.xmlsec,
+                        &resolver,
+                    )?,
+                };
+                return self.record_signature(item, SigningToken::IssuedToken { id }, &v);
+            }
             let is_cert = match &r {
                 TokenReference::Reference { uri, .. } => uri
                     .strip_prefix('#')
@@ -1049,6 +1106,16 @@ impl State<'_> {
                 what: "key info (RetrievalMethod, KeyName and others)",
             });
         };
+        self.record_signature(item, record_token, &verified)
+    }
+
+    fn record_signature(
+        &mut self,
+        item: NodeId,
+        record_token: SigningToken,
+        verified: &xmlsec::VerifiedSignature,
+    ) -> Result<(), Error> {
+        let doc = self.doc();
         let whole_document = verified
             .signed_nodes()
             .iter()
@@ -1071,7 +1138,105 @@ impl State<'_> {
     }
 }
 
+/// The proof key of a holder-of-key assertion.
+enum IssuedKey {
+    Public(RsaPublicKey),
+    Symmetric(SecretBytes),
+}
+
 impl State<'_> {
+    /// The header assertion a STR names as a signature's key: by a SAML key identifier
+    /// (`SAMLAssertionID`, `SAMLID`) or by a local reference to its Id. `None`: the STR names
+    /// no assertion. An assertion key identifier naming no header assertion is refused.
+    fn assertion_named(&self, r: &TokenReference) -> Result<Option<NodeId>, Error> {
+        let doc = self.doc();
+        let (id, by_saml_type) = match r {
+            TokenReference::KeyIdentifier { value_type, value }
+                if value_type == vt::SAML_ASSERTION_ID || value_type == vt::SAML_ID =>
+            {
+                (value.trim(), true)
+            }
+            TokenReference::Reference { uri, value_type } => match uri.strip_prefix('#') {
+                Some(id) => (
+                    id,
+                    matches!(value_type.as_deref(), Some(vt::SAML_ASSERTION_ID | vt::SAML_ID)),
+                ),
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        let found = self.out.assertion_paths.iter().find_map(|p| {
+            let n = node_at(doc, p)?;
+            let a = if doc.is(n, ns::SAML2, "Assertion") {
+                "ID"
+            } else {
+                "AssertionID"
+            };
+            (doc.attribute(n, "", a) == Some(id)).then_some(n)
+        });
+        match found {
+            Some(n) => {
+                // The Id must name that assertion and nothing else in the message.
+                match doc.element_by_id(id) {
+                    Ok(Some(m)) if m == n => Ok(Some(n)),
+                    _ => Err(Error::XmlSec(xmlsec::Error::DuplicateId)),
+                }
+            }
+            None if by_saml_type => Err(Error::TokenUnavailable {
+                what: "assertion not in the security header",
+            }),
+            None => Ok(None),
+        }
+    }
+
+    /// The subject confirmation key of the header assertion `node`, validated by the
+    /// resolver once per message.
+    fn issued_token_key(&mut self, node: NodeId) -> Result<(String, IssuedKey), Error> {
+        let doc = self.doc();
+        let a = if doc.is(node, ns::SAML2, "Assertion") {
+            "ID"
+        } else {
+            "AssertionID"
+        };
+        let id = doc
+            .attribute(node, "", a)
+            .ok_or(Error::Malformed {
+                what: "assertion without its Id",
+            })?
+            .to_owned();
+        if self.out.issued_token(&id).is_none() {
+            let v = self
+                .env
+                .keys
+                .issued_token(doc, node, self.now)
+                .map_err(Error::IssuedToken)?;
+            if v.id != id {
+                return Err(Error::Malformed {
+                    what: "validated assertion is not the one named",
+                });
+            }
+            self.out.issued.push((id.clone(), v));
+        }
+        let v = self.out.issued_token(&id).ok_or(Error::TokenUnavailable {
+            what: "issued token",
+        })?;
+        let key = match &v.confirmation {
+            Confirmation::HolderOfKeyPublic(PublicKeyInfo::Certificate(c)) => {
+                IssuedKey::Public(c.public_key().clone())
+            }
+            Confirmation::HolderOfKeyPublic(PublicKeyInfo::RsaKeyValue(k)) => {
+                IssuedKey::Public(k.clone())
+            }
+            Confirmation::HolderOfKeySymmetric { key } => IssuedKey::Symmetric(key.clone()),
+            _ => {
+                return Err(Error::Policy {
+                    what: "a signature by an assertion that confirms no key (bearer)",
+                })
+            }
+        };
+        Ok((id, key))
+    }
+
     /// A certificate named in `ds:X509Data` by IssuerSerial or SKI (not carried inline).
     fn x509_data_reference(&self, x509: NodeId) -> Result<Certificate, Error> {
         let doc = self.doc();
