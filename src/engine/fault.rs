@@ -32,9 +32,8 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
         Error::Security(_)
         | Error::Authentication { .. }
         | Error::IssuedToken(_)
-        | Error::Service(_) => {
-            Fault::sender(FaultSubcode::FailedAuthentication)
-        }
+        | Error::Service(_)
+        | Error::AlgorithmRefused { .. } => Fault::sender(FaultSubcode::FailedAuthentication),
         Error::InvalidScope => Fault::sender(FaultSubcode::InvalidScope),
         Error::Keys(super::keys::Error::AuthenticationFailed) => {
             Fault::sender(FaultSubcode::FailedAuthentication)

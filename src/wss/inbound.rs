@@ -24,7 +24,9 @@ use super::time;
 use super::token_ref::{value_type as vt, TokenReference};
 use super::Error;
 
-/// What inbound processing accepts. `Default` is strict.
+/// What inbound processing accepts. `Default` requires a fresh Timestamp, refuses bare key
+/// values, and admits the algorithms of the [`Suite::Compatible`](xmlsec::Suite::Compatible)
+/// suite (`xmlsec`; the engine sets it to the union of its realms' suites).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InboundConfig {
@@ -35,7 +37,8 @@ pub struct InboundConfig {
     pub clock_skew_secs: i64,
     /// Maximum age of a Timestamp or UsernameToken `Created`, in seconds. Default: 300.
     pub max_age_secs: i64,
-    /// XML-DSig / XML-Enc policy.
+    /// XML-DSig / XML-Enc policy: the algorithm suites admitted and the structural limits.
+    /// Default: [`xmlsec::Policy::default`] (the `compatible` suite).
     pub xmlsec: xmlsec::Policy,
     /// Parser limits for documents re-parsed after decryption.
     pub limits: Limits,
@@ -209,6 +212,9 @@ pub struct SecuredMessage {
     assertion_paths: Vec<Path>,
     /// The header assertions a signature used as its key, as validated (by Id).
     issued: Vec<(String, ValidatedAssertion)>,
+    /// Every algorithm used by the signatures verified, the EncryptedKeys unwrapped and the
+    /// EncryptedData decrypted (each admitted by `InboundConfig::xmlsec`).
+    algorithms: xmlsec::UsedAlgorithms,
 }
 
 impl SecuredMessage {
@@ -303,6 +309,13 @@ impl SecuredMessage {
     /// resolver validated it.
     pub fn issued_token(&self, id: &str) -> Option<&ValidatedAssertion> {
         self.issued.iter().find(|(i, _)| i == id).map(|(_, a)| a)
+    /// Every algorithm the security header's processing used: signature methods, c14n and
+    /// digests of each verified signature, the key transport of each EncryptedKey unwrapped,
+    /// the content encryption of each EncryptedData decrypted. Those the policy's suites did
+    /// not admit were refused already; a caller that knows which suite applies (the engine,
+    /// once the realm is resolved) checks them against it.
+    pub fn algorithms(&self) -> &xmlsec::UsedAlgorithms {
+        &self.algorithms
     }
 
     /// The symmetric key of a token in the header by its Id (EncryptedKey, SCT, DKT).
@@ -378,6 +391,7 @@ pub fn process(
             has_security_header: false,
             assertion_paths: Vec::new(),
             issued: Vec::new(),
+            algorithms: xmlsec::UsedAlgorithms::default(),
         },
     };
     // BinarySecurityTokens only carry certificates: register them all first, so a signature
@@ -721,6 +735,7 @@ impl State<'_> {
                 what: "no private key for the encrypted key's recipient",
             })?;
         let key = decrypt_key(&ek, KeyEncryptionKey::Rsa(&pk), &self.cfg.xmlsec)?;
+        self.out.algorithms.add(ek.method.algorithm());
         let sha1 = xmlsec::base64_encode(&crypto::digest(DigestAlgorithm::Sha1, &ek.cipher_value));
         let source = KeySource::EncryptedKey { sha1: sha1.clone() };
         if let Some(id) = &ek.id {
@@ -833,6 +848,9 @@ impl State<'_> {
                 }
             };
             let plain = decrypt_data(&ed, content_key.expose(), &self.cfg.xmlsec)?;
+            self.out
+                .algorithms
+                .add(xmlsec::Algorithm::DataEncryption(ed.method));
             let parent_path = path_of(
                 self.doc(),
                 self.doc().parent_element(node).ok_or(Error::Malformed {
@@ -1127,6 +1145,7 @@ impl State<'_> {
             .map(|s| path_of(doc, s.node()))
             .collect();
         let signature_path = path_of(doc, item);
+        self.out.algorithms.extend(verified.algorithms());
         self.out.signatures.push(SignatureRecord {
             token: record_token,
             value: verified.value().to_vec(),
