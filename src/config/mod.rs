@@ -331,15 +331,17 @@ impl Builder<'_> {
         let mut trusted_issuers = Vec::new();
         for (i, t) in f.trusted_issuers.iter().enumerate() {
             let at = |k: &str| format!("trusted_issuers[{i}].{k}");
-            if t.name.trim().is_empty() || f.trusted_issuers[..i].iter().any(|o| o.name == t.name)
-            {
+            if t.name.trim().is_empty() || f.trusted_issuers[..i].iter().any(|o| o.name == t.name) {
                 return Err(self.invalid(
                     &at("name"),
                     format!("`{}` is empty or names two trusted issuers", t.name),
                     "give each [[trusted_issuers]] a name of its own",
                 ));
             }
-            let mut ti = TrustedIssuer::new(t.name.clone(), self.cert(&at("certificate"), &t.certificate)?);
+            let mut ti = TrustedIssuer::new(
+                t.name.clone(),
+                self.cert(&at("certificate"), &t.certificate)?,
+            );
             ti.issuer = t.issuer.clone();
             ti.audience = t.audience.clone();
             ti.pass_claims = t.pass_claims;

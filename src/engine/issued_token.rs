@@ -48,6 +48,7 @@ use crate::xml::{ns, Document, NodeId};
 use super::config::{EngineConfig, TrustedIssuer};
 use super::request::ParsedRequest;
 use super::sts::{Engine, Requester, Transport};
+use super::tokens::IssuedTokenProof;
 use super::Error;
 
 /// How the presenter of an issued token proved it is its subject.
@@ -103,8 +104,11 @@ pub(crate) fn validate_assertion<'c>(
             None => saml::TrustedIssuer::new(t.certificate.clone()),
         })
         .collect();
-    let audiences = std::iter::once(cfg.issuer.clone())
-        .chain(cfg.trusted_issuers.iter().filter_map(|t| t.audience.clone()));
+    let audiences = std::iter::once(cfg.issuer.clone()).chain(
+        cfg.trusted_issuers
+            .iter()
+            .filter_map(|t| t.audience.clone()),
+    );
     let mut policy = saml::ValidationPolicy::new(&trusted, audiences, now_ms);
     policy.skew_ms = cfg.inbound.clock_skew_secs.saturating_mul(1000);
     policy.service = Some(ServiceKey {
@@ -169,13 +173,16 @@ fn requester(v: &ValidatedAssertion, issuer: &TrustedIssuer, proof: IssuedProof)
 
 impl Engine {
     /// The requester an issued token in the security header authenticates; `None` when the
-    /// header holds no assertion (see the module documentation for the checks).
+    /// header holds no assertion (see the module documentation for the checks). `required`:
+    /// an issued-token-only endpoint's proof key (then a bearer assertion, or a holder of
+    /// the other kind of key, is refused).
     pub(super) fn authenticate_issued(
         &self,
         req: &ParsedRequest,
         transport: Transport,
         replay: &dyn ReplayGuard,
         now: i64,
+        required: Option<IssuedTokenProof>,
     ) -> Result<Option<Requester>, Error> {
         let sec = &req.secured;
         let doc = sec.document();
@@ -191,7 +198,7 @@ impl Engine {
         };
         let id = doc
             .attribute(node, "", id_attr)
-            .ok_or(refuse("issued token without its Id"))?;
+            .ok_or_else(|| refuse("issued token without its Id"))?;
         let body = sec.envelope()?.body();
         let timestamp = sec.timestamp_node();
         let keyed: Vec<_> = sec
@@ -208,18 +215,28 @@ impl Engine {
             // which also verified the signature with the confirmation key.
             let v = sec
                 .issued_token(id)
-                .ok_or(refuse("holder-of-key assertion not validated"))?;
+                .ok_or_else(|| refuse("holder-of-key assertion not validated"))?;
             let issuer = self
                 .cfg
                 .trusted_issuers
                 .iter()
                 .find(|t| t.certificate.der() == v.signer.der())
-                .ok_or(refuse("holder-of-key assertion from no configured issuer"))?;
+                .ok_or_else(|| refuse("holder-of-key assertion from no configured issuer"))?;
             let proof = match v.confirmation {
                 Confirmation::HolderOfKeyPublic(_) => IssuedProof::HolderOfKeyPublic,
                 Confirmation::HolderOfKeySymmetric { .. } => IssuedProof::HolderOfKeySymmetric,
                 _ => return Err(refuse("a signature by an assertion that confirms no key")),
             };
+            let wanted = match required {
+                None => proof,
+                Some(IssuedTokenProof::Symmetric) => IssuedProof::HolderOfKeySymmetric,
+                Some(IssuedTokenProof::Public) => IssuedProof::HolderOfKeyPublic,
+            };
+            if proof != wanted {
+                return Err(refuse(
+                    "the assertion's proof key is not the kind this endpoint takes",
+                ));
+            }
             return Ok(Some(requester(v, issuer, proof)));
         }
         if !keyed.is_empty() {
@@ -233,6 +250,11 @@ impl Engine {
         if !matches!(v.confirmation, Confirmation::Bearer) {
             return Err(refuse(
                 "holder-of-key assertion without a signature by its confirmation key",
+            ));
+        }
+        if required.is_some() {
+            return Err(refuse(
+                "bearer assertion where the endpoint requires a holder-of-key proof",
             ));
         }
         if !transport.confidential {

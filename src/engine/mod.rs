@@ -66,4 +66,4 @@ mod validate;
 
 pub use error::Error;
 pub use sts::{Engine, Response, Transport};
-pub use tokens::{RequestOptions, TokenTypes};
+pub use tokens::{IssuedTokenProof, RequestOptions, TokenTypes};

@@ -13,9 +13,9 @@ use std::sync::Mutex;
 use crate::crypto::{RsaPrivateKey, SecretBytes};
 use crate::pki::{Certificate, TrustError};
 use crate::saml::ValidatedAssertion;
-use crate::xml::{Document, NodeId};
 use crate::store::{Space, TokenStore};
 use crate::wss::{CertificateRef, KeyResolver, ReplayGuard};
+use crate::xml::{Document, NodeId};
 
 use super::config::EngineConfig;
 use super::context;

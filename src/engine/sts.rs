@@ -37,7 +37,7 @@ use super::config::EngineConfig;
 use super::fault::{log_reason, to_fault};
 use super::issued_token::IssuedIdentity;
 use super::issuer_key::IssuerKeys;
-use super::request::{parse_request, Incoming, ParsedRequest};
+use super::request::{parse_request_over, Incoming, ParsedRequest};
 use super::resolve::{EngineKeys, RollbackReplay, UsedContext};
 use super::target::target_of;
 use super::tokens::RequestOptions;
@@ -221,15 +221,21 @@ impl Engine {
             .unwrap_or(SoapVersion::V11);
         let mut trust_ns = ns::WST13;
         let now = clock.now_ms();
-        let result =
-            parse_request(incoming, &self.cfg.limits, &self.cfg.inbound, env).and_then(|req| {
-                trust_ns = match req.message.version() {
-                    TrustVersion::Feb2005 => ns::WST_2005,
-                    _ => ns::WST13,
-                };
-                self.dispatch(&req, transport, (&keys, &replay), now, options)
-                    .map(|body| (req.version, body))
-            });
+        let result = parse_request_over(
+            incoming,
+            &self.cfg.limits,
+            &self.cfg.inbound,
+            env,
+            transport.confidential,
+        )
+        .and_then(|req| {
+            trust_ns = match req.message.version() {
+                TrustVersion::Feb2005 => ns::WST_2005,
+                _ => ns::WST13,
+            };
+            self.dispatch(&req, transport, (&keys, &replay), now, options)
+                .map(|body| (req.version, body))
+        });
         match result {
             Ok((version, body)) => Response {
                 status: 200,
@@ -394,9 +400,9 @@ impl Engine {
         now: i64,
         options: &RequestOptions,
     ) -> Result<Requester, Error> {
-        if options.issued_token_only {
+        if let Some(proof) = options.issued_token_only {
             return self
-                .authenticate_issued(req, transport, replay, now)?
+                .authenticate_issued(req, transport, replay, now, Some(proof))?
                 .ok_or(Error::Authentication {
                     what: "this endpoint takes issued-token authentication only",
                 });
@@ -413,7 +419,7 @@ impl Engine {
                     issued: None,
                 }),
                 wss::SigningToken::IssuedToken { .. } => self
-                    .authenticate_issued(req, transport, replay, now)?
+                    .authenticate_issued(req, transport, replay, now, None)?
                     .ok_or(Error::Authentication {
                         what: "issued-token signature without its assertion",
                     }),
@@ -460,7 +466,7 @@ impl Engine {
                 issued: None,
             });
         }
-        self.authenticate_issued(req, transport, replay, now)?
+        self.authenticate_issued(req, transport, replay, now, None)?
             .ok_or(Error::Authentication {
                 what: "no credentials",
             })

@@ -84,9 +84,22 @@ pub struct RequestOptions {
     /// Default: `None` (the realm's choice, see [`choose`]).
     pub default_token_type: Option<TokenType>,
     /// Authenticate by an issued token only (another STS's assertion, see
-    /// [`issued_token`](super::issued_token)): passwords, certificates and security
-    /// contexts are refused. AD FS's `issuedtokenmixed*` paths set this. Default: false.
-    pub issued_token_only: bool,
+    /// [`issued_token`](super::issued_token)), holder of key with this kind of proof key:
+    /// passwords, certificates, security contexts and bearer assertions are refused. AD FS's
+    /// `issuedtokenmixed*` paths set this. Default: `None` (every authenticator).
+    pub issued_token_only: Option<IssuedTokenProof>,
+}
+
+/// The proof key an issued-token-only endpoint requires of the assertion presented (its
+/// message signature made with that key): AD FS's `issuedtokenmixedsymmetricbasic256` and
+/// `issuedtokenmixedasymmetricbasic256`.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum IssuedTokenProof {
+    /// A holder-of-key symmetric key (encrypted for us in the assertion).
+    Symmetric,
+    /// A holder-of-key public key (a certificate or key value in the assertion).
+    Public,
 }
 
 impl RequestOptions {
@@ -102,9 +115,10 @@ impl RequestOptions {
         self
     }
 
-    /// These options accepting issued-token authentication only.
-    pub fn issued_token_only(mut self) -> Self {
-        self.issued_token_only = true;
+    /// These options accepting issued-token authentication only, holder of key with a
+    /// `proof` key.
+    pub fn issued_token_only(mut self, proof: IssuedTokenProof) -> Self {
+        self.issued_token_only = Some(proof);
         self
     }
 }

@@ -96,8 +96,8 @@ impl Shared {
             Some(t) => RequestOptions::new().with_default_token_type(t),
             None => RequestOptions::new(),
         };
-        if alias.and_then(|a| a.advertise).is_some_and(|p| p.is_issued_token()) {
-            o = o.issued_token_only();
+        if let Some(proof) = alias.and_then(|a| a.advertise?.issued_token_proof()) {
+            o = o.issued_token_only(proof);
         }
         o
     }

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::engine::IssuedTokenProof;
 use crate::trust::TokenType;
 
 /// The transport's configuration.
@@ -215,15 +216,18 @@ impl AdfsPolicy {
         }
     }
 
-    /// True for the issued-token policies: the alias takes issued-token authentication only.
-    pub fn is_issued_token(self) -> bool {
-        matches!(
-            self,
-            Self::IssuedTokenSymmetric13
-                | Self::IssuedTokenAsymmetric13
-                | Self::IssuedTokenSymmetric2005
-                | Self::IssuedTokenAsymmetric2005
-        )
+    /// The proof key of the issued-token policies (the alias then takes issued-token
+    /// authentication only, holder of key with that kind of key); `None` for the others.
+    pub fn issued_token_proof(self) -> Option<IssuedTokenProof> {
+        match self {
+            Self::IssuedTokenSymmetric13 | Self::IssuedTokenSymmetric2005 => {
+                Some(IssuedTokenProof::Symmetric)
+            }
+            Self::IssuedTokenAsymmetric13 | Self::IssuedTokenAsymmetric2005 => {
+                Some(IssuedTokenProof::Public)
+            }
+            _ => None,
+        }
     }
 
     /// The policy a `wstrust.toml` value names.

@@ -9,9 +9,9 @@
 
 use std::collections::HashMap;
 
-use crate::crypto::{self, DigestAlgorithm, RsaPublicKey, SecretBytes};
+use crate::crypto::{self, DigestAlgorithm, SecretBytes};
 use crate::pki::Certificate;
-use crate::saml::{Confirmation, PublicKeyInfo, ValidatedAssertion};
+use crate::saml::ValidatedAssertion;
 use crate::soap::{Envelope, SoapVersion};
 use crate::xml::{ns, Document, Limits, NodeId};
 use crate::xmlsec::{
@@ -23,6 +23,8 @@ use super::context::{CertificateRef, Clock, KeyResolver, ReplayGuard};
 use super::time;
 use super::token_ref::{value_type as vt, TokenReference};
 use super::Error;
+
+mod issued;
 
 /// What inbound processing accepts. `Default` requires a fresh Timestamp, refuses bare key
 /// values, and admits the algorithms of the [`Suite::Compatible`](xmlsec::Suite::Compatible)
@@ -309,6 +311,8 @@ impl SecuredMessage {
     /// resolver validated it.
     pub fn issued_token(&self, id: &str) -> Option<&ValidatedAssertion> {
         self.issued.iter().find(|(i, _)| i == id).map(|(_, a)| a)
+    }
+
     /// Every algorithm the security header's processing used: signature methods, c14n and
     /// digests of each verified signature, the key transport of each EncryptedKey unwrapped,
     /// the content encryption of each EncryptedData decrypted. Those the policy's suites did
@@ -1032,25 +1036,7 @@ impl State<'_> {
         {
             let r = TokenReference::read(doc, s)?;
             if let Some(node) = self.assertion_named(&r)? {
-                let (id, key) = self.issued_token_key(node)?;
-                let doc = self.doc();
-                let v = match &key {
-                    IssuedKey::Public(k) => xmlsec::verify(
-                        doc,
-                        &sig,
-                        VerificationKey::Rsa(k),
-                        &self.cfg.xmlsec,
-                        &resolver,
-                    )?,
-                    IssuedKey::Symmetric(k) => xmlsec::verify(
-                        doc,
-                        &sig,
-                        VerificationKey::Hmac(k.expose()),
-                        &self.cfg.xmlsec,
-                        &resolver,
-                    )?,
-                };
-                return self.record_signature(item, SigningToken::IssuedToken { id }, &v);
+                return self.issued_token_signature(item, node, &sig);
             }
             let is_cert = match &r {
                 TokenReference::Reference { uri, .. } => uri
@@ -1157,105 +1143,7 @@ impl State<'_> {
     }
 }
 
-/// The proof key of a holder-of-key assertion.
-enum IssuedKey {
-    Public(RsaPublicKey),
-    Symmetric(SecretBytes),
-}
-
 impl State<'_> {
-    /// The header assertion a STR names as a signature's key: by a SAML key identifier
-    /// (`SAMLAssertionID`, `SAMLID`) or by a local reference to its Id. `None`: the STR names
-    /// no assertion. An assertion key identifier naming no header assertion is refused.
-    fn assertion_named(&self, r: &TokenReference) -> Result<Option<NodeId>, Error> {
-        let doc = self.doc();
-        let (id, by_saml_type) = match r {
-            TokenReference::KeyIdentifier { value_type, value }
-                if value_type == vt::SAML_ASSERTION_ID || value_type == vt::SAML_ID =>
-            {
-                (value.trim(), true)
-            }
-            TokenReference::Reference { uri, value_type } => match uri.strip_prefix('#') {
-                Some(id) => (
-                    id,
-                    matches!(value_type.as_deref(), Some(vt::SAML_ASSERTION_ID | vt::SAML_ID)),
-                ),
-                None => return Ok(None),
-            },
-            _ => return Ok(None),
-        };
-        let found = self.out.assertion_paths.iter().find_map(|p| {
-            let n = node_at(doc, p)?;
-            let a = if doc.is(n, ns::SAML2, "Assertion") {
-                "ID"
-            } else {
-                "AssertionID"
-            };
-            (doc.attribute(n, "", a) == Some(id)).then_some(n)
-        });
-        match found {
-            Some(n) => {
-                // The Id must name that assertion and nothing else in the message.
-                match doc.element_by_id(id) {
-                    Ok(Some(m)) if m == n => Ok(Some(n)),
-                    _ => Err(Error::XmlSec(xmlsec::Error::DuplicateId)),
-                }
-            }
-            None if by_saml_type => Err(Error::TokenUnavailable {
-                what: "assertion not in the security header",
-            }),
-            None => Ok(None),
-        }
-    }
-
-    /// The subject confirmation key of the header assertion `node`, validated by the
-    /// resolver once per message.
-    fn issued_token_key(&mut self, node: NodeId) -> Result<(String, IssuedKey), Error> {
-        let doc = self.doc();
-        let a = if doc.is(node, ns::SAML2, "Assertion") {
-            "ID"
-        } else {
-            "AssertionID"
-        };
-        let id = doc
-            .attribute(node, "", a)
-            .ok_or(Error::Malformed {
-                what: "assertion without its Id",
-            })?
-            .to_owned();
-        if self.out.issued_token(&id).is_none() {
-            let v = self
-                .env
-                .keys
-                .issued_token(doc, node, self.now)
-                .map_err(Error::IssuedToken)?;
-            if v.id != id {
-                return Err(Error::Malformed {
-                    what: "validated assertion is not the one named",
-                });
-            }
-            self.out.issued.push((id.clone(), v));
-        }
-        let v = self.out.issued_token(&id).ok_or(Error::TokenUnavailable {
-            what: "issued token",
-        })?;
-        let key = match &v.confirmation {
-            Confirmation::HolderOfKeyPublic(PublicKeyInfo::Certificate(c)) => {
-                IssuedKey::Public(c.public_key().clone())
-            }
-            Confirmation::HolderOfKeyPublic(PublicKeyInfo::RsaKeyValue(k)) => {
-                IssuedKey::Public(k.clone())
-            }
-            Confirmation::HolderOfKeySymmetric { key } => IssuedKey::Symmetric(key.clone()),
-            _ => {
-                return Err(Error::Policy {
-                    what: "a signature by an assertion that confirms no key (bearer)",
-                })
-            }
-        };
-        Ok((id, key))
-    }
-
     /// A certificate named in `ds:X509Data` by IssuerSerial or SKI (not carried inline).
     fn x509_data_reference(&self, x509: NodeId) -> Result<Certificate, Error> {
         let doc = self.doc();
