@@ -11,7 +11,7 @@
 //!
 //! Refused, each with the same generic `wst:FailedAuthentication` fault and no state change
 //! (the valid presentation still succeeds afterwards): an assertion from an STS B does not
-//! trust, a tampered assertion, an expired one (re-signed with A's key, only its lifetime
+//! trust, one for another audience, a tampered assertion, an expired one (re-signed with A's key, only its lifetime
 //! changed; the same re-signing with a valid lifetime is accepted), a signature by another
 //! key than the proof key, a bearer assertion on an endpoint that needs a proof (the same
 //! assertion is then accepted once on /sts), the other kind of proof key, a UsernameToken on
@@ -29,6 +29,8 @@ use crate::interop_support::{fact, facts, peer_available, repo, run_ok, scratch}
 use crate::server_support::{data_dir, demo, load, post_soap11, request, start, Http, TempDir};
 
 const B_ISSUER: &str = "urn:test:sts-b";
+/// Another audience A issues for (with B's certificate receiving the key): not B's.
+const ELSEWHERE: &str = "urn:test:elsewhere";
 const SYM13: &str = "/adfs/services/trust/13/issuedtokenmixedsymmetricbasic256";
 const ASYM13: &str = "/adfs/services/trust/13/issuedtokenmixedasymmetricbasic256";
 const SYM2005: &str = "/adfs/services/trust/2005/issuedtokenmixedsymmetricbasic256";
@@ -69,7 +71,8 @@ fn identity_sts(tag: &str, b: &Path) -> TempDir {
         d.path(),
         &format!("urn:test:{tag}"),
         &format!(
-            "[[realms]]\nname = \"sts-b\"\napplies_to = \"{B_ISSUER}\"\ncert = \"pki/sts-b.pem\"\n"
+            "[[realms]]\nname = \"sts-b\"\napplies_to = \"{B_ISSUER}\"\ncert = \"pki/sts-b.pem\"\n\n\
+             [[realms]]\nname = \"elsewhere\"\napplies_to = \"{ELSEWHERE}\"\ncert = \"pki/sts-b.pem\"\n"
         ),
     );
     d
@@ -117,7 +120,13 @@ fn chain() -> Chain {
 
 /// The body of the RST to an identity STS: a SAML 2.0 assertion for B, of `key_type`
 /// (`SymmetricKey`, `PublicKey` bound to `use_key`'s certificate, `Bearer`).
-fn rst_for_b(user: &str, password: &str, key_type: &str, use_key: Option<&Path>) -> String {
+fn rst_for(
+    user: &str,
+    password: &str,
+    key_type: &str,
+    use_key: Option<&Path>,
+    audience: &str,
+) -> String {
     let now = SystemClock.now_ms();
     let created = datetime::format(now);
     let expires = datetime::format(now + 300_000);
@@ -153,7 +162,7 @@ xmlns:wsu=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-u
 <wst:RequestType>{t}/Issue</wst:RequestType>\
 <wsp:AppliesTo xmlns:wsp=\"http://schemas.xmlsoap.org/ws/2004/09/policy\">\
 <wsa:EndpointReference xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">\
-<wsa:Address>{B_ISSUER}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>{key}\
+<wsa:Address>{audience}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>{key}\
 </wst:RequestSecurityToken></s:Body></s:Envelope>"
     )
 }
@@ -166,12 +175,23 @@ fn token_from(
     use_key: Option<&Path>,
     out: &Path,
 ) -> PathBuf {
+    token_for(addr, dir, (key_type, use_key), B_ISSUER, out)
+}
+
+/// The RSTR an identity STS answers for `audience`, saved to a file.
+fn token_for(
+    addr: SocketAddr,
+    dir: &Path,
+    (key_type, use_key): (&str, Option<&Path>),
+    audience: &str,
+    out: &Path,
+) -> PathBuf {
     let (user, password, _) = demo(dir);
     let r = post_soap11(
         addr,
         "/sts",
         "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue",
-        &rst_for_b(&user, &password, key_type, use_key),
+        &rst_for(&user, &password, key_type, use_key, audience),
     );
     assert_eq!(r.status, 200, "{key_type}: {}", r.text());
     let text = r.text();
@@ -331,6 +351,9 @@ fn sts_b_accepts_sts_a_holder_of_key_assertions_on_the_issuedtokenmixed_endpoint
     let untrusted = token_from(ch.c.addr(), ch.c_dir.path(), "SymmetricKey", None, &work);
     let (bad, _) = present(&py, &untrusted, SYM13, "symmetric", &[], &work);
     reasons.push(assert_refused(&post12(b, SYM13, &bad), "untrusted issuer"));
+    let elsewhere = token_for(a, ch.a_dir.path(), ("SymmetricKey", None), ELSEWHERE, &work);
+    let (bad, _) = present(&py, &elsewhere, SYM13, "symmetric", &[], &work);
+    reasons.push(assert_refused(&post12(b, SYM13, &bad), "another audience"));
 
     // The valid presentation, then the same bytes again (a replay).
     assert_issued(&post12(b, SYM13, &req), &user, "symmetric 1.3");
@@ -400,7 +423,7 @@ fn sts_b_accepts_sts_a_holder_of_key_assertions_on_the_issuedtokenmixed_endpoint
         b,
         SYM13,
         "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue",
-        &rst_for_b(&buser, &bpassword, "Bearer", None),
+        &rst_for(&buser, &bpassword, "Bearer", None, B_ISSUER),
     );
     assert_eq!(r.status, 500, "{}", r.text());
     assert_eq!(crate::server_support::fault_of(&r), "FailedAuthentication");
