@@ -124,8 +124,9 @@ pub struct TrustedIssuer {
     /// An audience its assertions may name instead of our issuer URI (for example the URL of
     /// the endpoint they are presented at). Default: none (only [`EngineConfig::issuer`]).
     pub audience: Option<String>,
-    /// Copy the attributes of its assertions into the tokens issued on them (besides the
-    /// principal's configured claims). Default: false (the assertion only names who).
+    /// Copy the attributes of its assertions into the tokens issued on them. Its subjects
+    /// never get the configured claims of a local user of the same name. Default: false
+    /// (the assertion only names who: the tokens issued on it carry no claims).
     pub pass_claims: bool,
 }
 

@@ -82,9 +82,8 @@ impl Engine {
                 what: "key type not supported for this token type",
             });
         }
-        let brought = who.issued.as_ref().map_or(&[][..], |i| i.claims.as_slice());
-        let claims =
-            super::claims::select_with(cfg, &who.principal, brought, params.claims.as_ref())?;
+        let brought = who.issued.as_ref().map(|i| i.claims.as_slice());
+        let claims = super::claims::select(cfg, &who.principal, brought, params.claims.as_ref())?;
         let method = match &who.issued {
             // Authenticated by another STS's token: how the subject authenticated there.
             Some(i) => i.authn.clone().unwrap_or(AuthnMethod::Unspecified),
