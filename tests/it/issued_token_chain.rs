@@ -40,6 +40,42 @@ const SAML1: &str = "urn:oasis:names:tc:SAML:1.0:assertion";
 const SAML2: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
 
+/// The section of docs/interop.md on this test (rendered by `interop_docs`).
+pub const INTEROP_DOC: &str = r#"## Issued-token authentication: a chain of two STSs (live)
+
+AD FS's endpoint set (`/adfs/services/trust/{13,2005}/…`) as this STS serves it:
+
+| AD FS endpoint | served | authentication | MEX policy |
+|---|---|---|---|
+| `usernamemixed` | yes | UsernameToken over HTTPS | TransportBinding + signed encrypted supporting `sp:UsernameToken` |
+| `certificatemixed` | yes | message signed by the client certificate over HTTPS | TransportBinding + endorsing `sp:X509Token` |
+| `issuedtokenmixedsymmetricbasic256` | yes | another STS's holder-of-key assertion, symmetric proof key | TransportBinding + endorsing `sp:IssuedToken` (template: `SymmetricKey`, 256 bits) |
+| `issuedtokenmixedasymmetricbasic256` | yes | another STS's holder-of-key assertion, public proof key | TransportBinding + endorsing `sp:IssuedToken` (template: `PublicKey`) |
+| `windowstransport` | no (no Kerberos/Negotiate) | — | not listed |
+| `certificatetransport`, `/adfs/ls/` | no | — | not listed |
+
+MEX (`/adfs/services/trust/mex`) lists exactly the served endpoints, each policy compared element for element with a recorded AD FS MEX (`server_adfs::adfs_mex_lists_exactly_the_served_endpoints_with_adfs_policies`; msal and zeep read it). An `issuedtokenmixed*` path takes only a holder-of-key assertion from a `[[trusted_issuers]]` STS with its kind of proof key; bearer assertions (accepted once, over a confidential channel, on `/sts` only), passwords and certificates are refused there.
+
+`tests/it/issued_token_chain.rs`: two in-process servers over HTTP with their own data directories and keys. STS A issues a SAML 2.0 holder-of-key assertion for B to a UsernameToken user (symmetric: a 256-bit key encrypted for B's certificate, returned to the client in `RequestedProofToken`; asymmetric: bound with `UseKey` to the client's certificate). The client request to B is built by `tests/interop/issued_token_py.py` with lxml and python-xmlsec only, as WCF presents an issued token over TLS: the assertion in `wsse:Security` (its original bytes), a `ds:Signature` over Timestamp and `wsa:To` (exclusive c14n, HMAC-SHA1 or RSA-SHA1) with KeyInfo → STR → `SAMLID` key identifier. B trusts A's certificate and issues its SAML 1.1 assertion to A's subject.
+
+| case | endpoint | result |
+|---|---|---|
+| symmetric proof key, WS-Trust 1.3 and 2005 | `…/issuedtokenmixedsymmetricbasic256` | issued by B to A's subject |
+| public proof key, WS-Trust 1.3 and 2005 | `…/issuedtokenmixedasymmetricbasic256` | issued by B to A's subject |
+| the same assertion in a second message; re-signed by A's key with a valid lifetime | symmetric | issued |
+| signature by a random key / another RSA key instead of the proof key | both | `wst:FailedAuthentication` |
+| assertion changed after A signed (NameID) | symmetric | `wst:FailedAuthentication` |
+| assertion re-signed by A's key with a lifetime an hour past | symmetric | `wst:FailedAuthentication` |
+| assertion from an STS B does not trust (C, its own key) | symmetric | `wst:FailedAuthentication` |
+| symmetric proof on the asymmetric endpoint and the reverse | both | `wst:FailedAuthentication` |
+| holder-of-key assertion without a signature; bearer assertion | both | `wst:FailedAuthentication` |
+| the accepted message sent again | both | `wst:FailedAuthentication` (replay) |
+| UsernameToken | symmetric | `wst:FailedAuthentication` |
+| bearer assertion on `/sts` (loopback counts as confidential), then again | `/sts` | issued once, then `wst:FailedAuthentication` |
+
+Every refusal is the same SOAP 1.2 fault (`s:Sender` / `wst:FailedAuthentication`, "Authentication failed"), the reason in the log only; no refusal leaves state (the valid message, and the bearer assertion on `/sts`, are accepted after the refusals).
+"#;
+
 /// The venv's Python with lxml and python-xmlsec, or `None` after the skip notice (in CI: a
 /// failure).
 fn python() -> Option<PathBuf> {
