@@ -52,6 +52,7 @@ pub mod provider;
 pub mod readiness;
 pub mod registry;
 mod renew;
+mod renewal;
 pub mod request;
 pub(crate) mod resolve;
 mod saml_lifecycle;
