@@ -555,6 +555,9 @@ fn verify_all(
                     SigningToken::X509(c) => format!("certificate {}", c.subject()),
                     SigningToken::Symmetric { source } => describe_source(source),
                     SigningToken::KeyValue => "a bare public key".into(),
+                    SigningToken::IssuedToken { id } => {
+                        format!("the holder-of-key of assertion {id:?}")
+                    }
                 };
                 let mut covered = Vec::new();
                 if msg.signed_by(s, env.body()) {

@@ -437,6 +437,18 @@ password_hash = "{hash}"
 # For example, a user whose [[users]] entry says: name = "legacy-client" and
 # digest_password_file = "legacy-client.password".
 
+# Issued-token authentication: another STS (an identity provider, or an STS in a chain)
+# whose SAML 1.1/2.0 assertions authenticate their subject here, on /sts and on the
+# issuedtokenmixed* paths. Bearer assertions are accepted once, over HTTPS; holder-of-key
+# ones when the message is signed with their confirmation key. The assertion's audience
+# must be our `issuer` (or `audience`). For example:
+# [[trusted_issuers]]
+# name = "partner-idp"
+# certificate = "pki/partner-idp.pem"     # the certificate it signs assertions with
+# issuer="https://idp.partner.example/"  # its saml:Issuer (optional)
+# audience = "https://sts.example.com/adfs/services/trust/13/issuedtokenmixedsymmetricbasic256"
+# pass_claims = false                      # copy its attributes into our tokens
+
 # MSL-style key exchange: POST /keyx (JSON) and master tokens over WS-Trust (docs/msl.md).
 [keyx]
 enabled = true
@@ -454,8 +466,11 @@ lifetime_secs = 86400
 # /sts itself issues a security context token), and `advertise` lists the path in the
 # "adfs-mex" document with AD FS's policy for it: "username-13" / "username-2005" (a
 # UsernameToken over HTTPS, WS-Trust 1.3 / 2005) or "certificate-13" / "certificate-2005"
-# (the message signed with the client's X.509 certificate over HTTPS). AD FS's
-# windowstransport (Kerberos) is not offered; its issuedtokenmixed* endpoints not yet.
+# (the message signed with the client's X.509 certificate over HTTPS), or
+# "issuedtoken-symmetric-13" / "issuedtoken-asymmetric-13" / "issuedtoken-symmetric-2005" /
+# "issuedtoken-asymmetric-2005" (another STS's assertion over HTTPS, its proof key signing
+# the message; such a path takes issued-token authentication only: see [[trusted_issuers]]
+# below). AD FS's windowstransport (Kerberos) is not offered.
 [[aliases]]
 path = "/adfs/services/trust/13/usernamemixed"
 endpoint = "sts"
@@ -479,6 +494,30 @@ path = "/adfs/services/trust/2005/certificatemixed"
 endpoint = "sts"
 default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
 advertise = "certificate-2005"
+
+[[aliases]]
+path = "/adfs/services/trust/13/issuedtokenmixedasymmetricbasic256"
+endpoint = "sts"
+default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
+advertise = "issuedtoken-asymmetric-13"
+
+[[aliases]]
+path = "/adfs/services/trust/13/issuedtokenmixedsymmetricbasic256"
+endpoint = "sts"
+default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
+advertise = "issuedtoken-symmetric-13"
+
+[[aliases]]
+path = "/adfs/services/trust/2005/issuedtokenmixedasymmetricbasic256"
+endpoint = "sts"
+default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
+advertise = "issuedtoken-asymmetric-2005"
+
+[[aliases]]
+path = "/adfs/services/trust/2005/issuedtokenmixedsymmetricbasic256"
+endpoint = "sts"
+default_token_type = "urn:oasis:names:tc:SAML:1.0:assertion"
+advertise = "issuedtoken-symmetric-2005"
 
 [[aliases]]
 path = "/adfs/services/trust/mex"

@@ -52,6 +52,10 @@ pub struct FileConfig {
     /// Users for UsernameToken authentication.
     #[serde(default)]
     pub users: Vec<UserSection>,
+    /// Other STSs whose SAML assertions authenticate requesters (issued-token
+    /// authentication). Default: none.
+    #[serde(default)]
+    pub trusted_issuers: Vec<TrustedIssuerSection>,
     /// Extra URL paths served by an endpoint.
     #[serde(default)]
     pub aliases: Vec<AliasSection>,
@@ -325,6 +329,26 @@ pub struct UserSection {
     /// hash). Keep the file readable by the STS alone. Such a user may also send the password
     /// as text. Default: none.
     pub digest_password_file: Option<String>,
+}
+
+/// One `[[trusted_issuers]]`: an STS whose assertions (bearer, or holder-of-key with the
+/// message signed by the confirmation key) authenticate their subject.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TrustedIssuerSection {
+    /// A name for logs.
+    pub name: String,
+    /// The certificate (PEM) the issuer signs its assertions with.
+    pub certificate: String,
+    /// The `saml:Issuer` its assertions must carry. Default: any.
+    pub issuer: Option<String>,
+    /// An audience its assertions may name instead of our `issuer` URI (such as the URL of
+    /// the endpoint they are sent to). Default: only our `issuer`.
+    pub audience: Option<String>,
+    /// Copy the assertions' attributes into the tokens issued on them. Default: false.
+    #[serde(default)]
+    pub pass_claims: bool,
 }
 
 /// One `[[aliases]]`.

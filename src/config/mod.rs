@@ -27,7 +27,7 @@ pub use error::ConfigError;
 use file::{FileConfig, MatchKind};
 
 use crate::crypto::{RsaPrivateKey, SecretBytes};
-use crate::engine::config::{AppliesToMatch, EngineConfig, Realm, SctProtection};
+use crate::engine::config::{AppliesToMatch, EngineConfig, Realm, SctProtection, TrustedIssuer};
 use crate::engine::keyx::KeyxSettings;
 use crate::engine::lockout::LockoutSettings;
 use crate::engine::users::{Argon2Params, PasswordRecord, UserStore};
@@ -329,6 +329,26 @@ impl Builder<'_> {
             known.push(c);
         }
 
+        let mut trusted_issuers = Vec::new();
+        for (i, t) in f.trusted_issuers.iter().enumerate() {
+            let at = |k: &str| format!("trusted_issuers[{i}].{k}");
+            if t.name.trim().is_empty() || f.trusted_issuers[..i].iter().any(|o| o.name == t.name) {
+                return Err(self.invalid(
+                    &at("name"),
+                    format!("`{}` is empty or names two trusted issuers", t.name),
+                    "give each [[trusted_issuers]] a name of its own",
+                ));
+            }
+            let mut ti = TrustedIssuer::new(
+                t.name.clone(),
+                self.cert(&at("certificate"), &t.certificate)?,
+            );
+            ti.issuer = t.issuer.clone();
+            ti.audience = t.audience.clone();
+            ti.pass_claims = t.pass_claims;
+            trusted_issuers.push(ti);
+        }
+
         let mut engine = EngineConfig::new(
             f.issuer.clone(),
             signing_key,
@@ -345,6 +365,7 @@ impl Builder<'_> {
         }
         engine.client_trust = client_trust;
         engine.known_certs = known;
+        engine.trusted_issuers = trusted_issuers;
         Ok(Loaded {
             engine,
             server,

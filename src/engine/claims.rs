@@ -1,5 +1,6 @@
 //! The claims an issued assertion carries: the principal's configured claims
-//! ([`EngineConfig::user_claims`]), narrowed to what the request's `wst:Claims` asks for.
+//! ([`EngineConfig::user_claims`]), or for a requester authenticated by another STS's token
+//! the claims that token brought, narrowed to what the request's `wst:Claims` asks for.
 //!
 //! Without `wst:Claims` every configured claim goes in. With it, only the claim types asked
 //! for, in request order: a required one we cannot supply refuses the request, an optional one
@@ -11,17 +12,24 @@ use crate::trust::Claims;
 use super::config::EngineConfig;
 use super::Error;
 
-/// The claims for `principal` that `requested` asks for.
+/// The claims that `requested` asks for, of those the requester has: for a local
+/// `principal` its configured claims; for one another STS's token authenticated (`issued`:
+/// the attributes of that token its issuer passes on, else none) only those — a federated
+/// subject named like a local user gets none of that user's claims.
 pub(super) fn select(
     cfg: &EngineConfig,
     principal: &str,
+    issued: Option<&[Claim]>,
     requested: Option<&Claims>,
 ) -> Result<Vec<Claim>, Error> {
-    let available = cfg
-        .user_claims
-        .get(principal)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
+    let available = match issued {
+        Some(brought) => brought,
+        None => cfg
+            .user_claims
+            .get(principal)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]),
+    };
     let Some(requested) = requested else {
         return Ok(available.to_vec());
     };

@@ -110,6 +110,39 @@ impl Realm {
     }
 }
 
+/// Another STS whose assertions authenticate requesters (issued-token authentication, see
+/// [`issued_token`](super::issued_token)): known by the certificate it signs with.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TrustedIssuer {
+    /// A name for logs and errors.
+    pub name: String,
+    /// The certificate its assertions are signed with (compared by exact DER).
+    pub certificate: Certificate,
+    /// The `saml:Issuer` its assertions must carry. Default: none (any).
+    pub issuer: Option<String>,
+    /// An audience its assertions may name instead of our issuer URI (for example the URL of
+    /// the endpoint they are presented at). Default: none (only [`EngineConfig::issuer`]).
+    pub audience: Option<String>,
+    /// Copy the attributes of its assertions into the tokens issued on them. Its subjects
+    /// never get the configured claims of a local user of the same name. Default: false
+    /// (the assertion only names who: the tokens issued on it carry no claims).
+    pub pass_claims: bool,
+}
+
+impl TrustedIssuer {
+    /// Trusts the STS signing with `certificate`, under `name`, with the defaults.
+    pub fn new(name: impl Into<String>, certificate: Certificate) -> Self {
+        Self {
+            name: name.into(),
+            certificate,
+            issuer: None,
+            audience: None,
+            pass_claims: false,
+        }
+    }
+}
+
 /// The engine's configuration.
 #[non_exhaustive]
 pub struct EngineConfig {
@@ -131,6 +164,10 @@ pub struct EngineConfig {
     /// Which requester certificates may authenticate by X.509 signature (CA anchors and pinned
     /// certificates). Default: none.
     pub client_trust: TrustStore,
+    /// Other STSs whose SAML assertions, presented in the security header, authenticate the
+    /// requester (bearer, or holder-of-key with the message signed by the confirmation key).
+    /// Default: none (issued tokens are refused).
+    pub trusted_issuers: Vec<TrustedIssuer>,
     /// Certificates a request may refer to without carrying them (by thumbprint, SKI or
     /// issuer/serial). Our own certificate is always known.
     pub known_certs: Vec<Certificate>,
@@ -205,6 +242,7 @@ impl EngineConfig {
             default_realm: None,
             users,
             client_trust: TrustStore::new(),
+            trusted_issuers: Vec::new(),
             known_certs: Vec::new(),
             key_policy: KeyPolicy::default(),
             inbound: InboundConfig::default(),

@@ -29,6 +29,10 @@ pub enum Error {
         /// The reason.
         what: &'static str,
     },
+    /// An issued token presented as authentication was refused (untrusted issuer, signature,
+    /// lifetime, audience, confirmation; the reason for the log).
+    #[error("issued token refused: {0}")]
+    IssuedToken(crate::saml::Error),
     /// A renewal was refused (outside the renewal window, renewed already, not renewable).
     #[error("unable to renew: {what}")]
     UnableToRenew {

@@ -31,6 +31,7 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
         Error::UnableToRenew { .. } => Fault::sender(FaultSubcode::UnableToRenew),
         Error::Security(_)
         | Error::Authentication { .. }
+        | Error::IssuedToken(_)
         | Error::Service(_)
         | Error::AlgorithmRefused { .. } => Fault::sender(FaultSubcode::FailedAuthentication),
         Error::InvalidScope => Fault::sender(FaultSubcode::InvalidScope),

@@ -17,6 +17,9 @@
 //!
 //! [`algorithms`] holds each request to its realm's algorithm suite and picks the reply's.
 //!
+//! [`issued_token`] authenticates requesters by another STS's assertion (issued-token
+//! authentication: chained STSs, AD FS's `issuedtokenmixed*` endpoints).
+//!
 //! [`lockout`] defends passwords against sprays and brute force (smart lockout).
 //!
 //! [`resolve`] lends the WS-Security layer the engine's keys, contexts and replay memory.
@@ -37,6 +40,7 @@ pub mod direct;
 mod error;
 pub mod fault;
 mod issue;
+pub mod issued_token;
 mod issuer_key;
 mod jwt_lifecycle;
 mod jwt_provider;
@@ -63,4 +67,4 @@ mod validate;
 
 pub use error::Error;
 pub use sts::{Engine, Response, Transport};
-pub use tokens::{RequestOptions, TokenTypes};
+pub use tokens::{IssuedTokenProof, RequestOptions, TokenTypes};

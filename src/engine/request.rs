@@ -38,12 +38,24 @@ pub struct ParsedRequest {
     pub(crate) suite: super::algorithms::SuiteCheck,
 }
 
-/// Parses and secures a request.
+/// Parses and secures a request that came over a channel that is not confidential.
 pub fn parse_request(
     incoming: Incoming<'_>,
     limits: &crate::xml::Limits,
     cfg: &InboundConfig,
     env: Environment<'_>,
+) -> Result<ParsedRequest, Error> {
+    parse_request_over(incoming, limits, cfg, env, false)
+}
+
+/// Parses and secures a request. `confidential`: the channel protects the Body (TLS), so an
+/// issued token's signature may endorse the Timestamp alone (see below).
+pub fn parse_request_over(
+    incoming: Incoming<'_>,
+    limits: &crate::xml::Limits,
+    cfg: &InboundConfig,
+    env: Environment<'_>,
+    confidential: bool,
 ) -> Result<ParsedRequest, Error> {
     let transport = incoming
         .content_type
@@ -69,8 +81,17 @@ pub fn parse_request(
         });
     }
     let body_signed = secured.is_signed(envelope.body());
-    // A message that carries signatures must have them cover what we consume.
-    if !secured.signatures.is_empty() && !body_signed {
+    // A message that carries signatures must have them cover what we consume; except, over a
+    // confidential channel, the endorsing signatures of issued tokens over the Timestamp
+    // alone (WS-SecurityPolicy's transport binding with an endorsing IssuedToken: what WCF
+    // sends to AD FS's issuedtokenmixed* endpoints; TLS protects the Body).
+    let endorsing_only = confidential
+        && secured.timestamp_node().is_some_and(|ts| {
+            secured.signatures.iter().all(|s| {
+                matches!(s.token, wss::SigningToken::IssuedToken { .. }) && secured.signed_by(s, ts)
+            })
+        });
+    if !secured.signatures.is_empty() && !body_signed && !endorsing_only {
         return Err(Error::Security(wss::Error::Policy {
             what: "a signed message whose body is not signed",
         }));

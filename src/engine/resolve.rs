@@ -12,8 +12,10 @@ use std::sync::Mutex;
 
 use crate::crypto::{RsaPrivateKey, SecretBytes};
 use crate::pki::{Certificate, TrustError};
+use crate::saml::ValidatedAssertion;
 use crate::store::{Space, TokenStore};
 use crate::wss::{CertificateRef, KeyResolver, ReplayGuard};
+use crate::xml::{Document, NodeId};
 
 use super::config::EngineConfig;
 use super::context;
@@ -74,6 +76,15 @@ impl KeyResolver for EngineKeys<'_> {
     fn private_key(&self, cert: &Certificate) -> Option<RsaPrivateKey> {
         (self.cfg.signing_key.public_key() == *cert.public_key())
             .then(|| self.cfg.signing_key.clone())
+    }
+
+    fn issued_token(
+        &self,
+        doc: &Document,
+        assertion: NodeId,
+        now_ms: i64,
+    ) -> Result<ValidatedAssertion, crate::saml::Error> {
+        super::issued_token::validate_assertion(self.cfg, doc, assertion, now_ms).map(|(v, _)| v)
     }
 
     fn security_context(&self, identifier: &str, instance: Option<&str>) -> Option<SecretBytes> {

@@ -82,8 +82,13 @@ impl Engine {
                 what: "key type not supported for this token type",
             });
         }
-        let claims = super::claims::select(cfg, &who.principal, params.claims.as_ref())?;
-        let method = authn_method(req, transport)?;
+        let brought = who.issued.as_ref().map(|i| i.claims.as_slice());
+        let claims = super::claims::select(cfg, &who.principal, brought, params.claims.as_ref())?;
+        let method = match &who.issued {
+            // Authenticated by another STS's token: how the subject authenticated there.
+            Some(i) => i.authn.clone().unwrap_or(AuthnMethod::Unspecified),
+            None => authn_method(req, transport)?,
+        };
 
         // The proof key, for a symmetric binding.
         let mut proof = None;

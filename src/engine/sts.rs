@@ -35,8 +35,9 @@ use super::algorithms::{asymmetric_reply, reply_cipher, symmetric_reply};
 
 use super::config::EngineConfig;
 use super::fault::{log_reason, to_fault};
+use super::issued_token::IssuedIdentity;
 use super::issuer_key::IssuerKeys;
-use super::request::{parse_request, Incoming, ParsedRequest};
+use super::request::{parse_request_over, Incoming, ParsedRequest};
 use super::resolve::{EngineKeys, RollbackReplay, UsedContext};
 use super::target::target_of;
 use super::tokens::RequestOptions;
@@ -84,6 +85,8 @@ pub(crate) struct Requester {
     /// The random key (an EncryptedKey for us) that signed the Body, when the identity came
     /// from a UsernameToken under that signature (the symmetric binding).
     pub(crate) random_key: Option<RandomKey>,
+    /// The issued token (another STS's assertion) that authenticated the requester.
+    pub(crate) issued: Option<IssuedIdentity>,
 }
 
 /// A request's random key: sent as an `xenc:EncryptedKey` for our certificate, it signed the
@@ -218,15 +221,21 @@ impl Engine {
             .unwrap_or(SoapVersion::V11);
         let mut trust_ns = ns::WST13;
         let now = clock.now_ms();
-        let result =
-            parse_request(incoming, &self.cfg.limits, &self.cfg.inbound, env).and_then(|req| {
-                trust_ns = match req.message.version() {
-                    TrustVersion::Feb2005 => ns::WST_2005,
-                    _ => ns::WST13,
-                };
-                self.dispatch(&req, transport, &keys, now, options)
-                    .map(|body| (req.version, body))
-            });
+        let result = parse_request_over(
+            incoming,
+            &self.cfg.limits,
+            &self.cfg.inbound,
+            env,
+            transport.confidential,
+        )
+        .and_then(|req| {
+            trust_ns = match req.message.version() {
+                TrustVersion::Feb2005 => ns::WST_2005,
+                _ => ns::WST13,
+            };
+            self.dispatch(&req, transport, (&keys, &replay), now, options)
+                .map(|body| (req.version, body))
+        });
         match result {
             Ok((version, body)) => Response {
                 status: 200,
@@ -254,10 +263,11 @@ impl Engine {
         &self,
         req: &ParsedRequest,
         transport: Transport,
-        keys: &EngineKeys<'_>,
+        (keys, replay): (&EngineKeys<'_>, &RollbackReplay<'_>),
         now: i64,
         options: &RequestOptions,
     ) -> Result<String, Error> {
+        let authenticate = || self.authenticate(req, transport, (keys, replay), now, options);
         let request_key = request_key(req)?;
         let confidential = transport.confidential || request_key.is_some();
         match &req.message {
@@ -266,10 +276,7 @@ impl Engine {
                     || rst.version.is_feb2005();
                 if super::keyx::is_keyx_request(rst) {
                     self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
-                    let auth = || {
-                        self.authenticate(req, transport, keys, now)
-                            .map(|r| r.principal)
-                    };
+                    let auth = || authenticate().map(|r| r.principal);
                     self.enforce_sts_suite(req)?;
                     let rstr = self.keyx_soap(req, rst, &auth, now)?;
                     let (v, b) = (rst.version, binding_of(rst));
@@ -281,7 +288,7 @@ impl Engine {
                     };
                     return self.respond(req, v, b, vec![rstr], reply, now);
                 }
-                let who = self.authenticate(req, transport, keys, now)?;
+                let who = authenticate()?;
                 self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
                 let request_key = request_key.or_else(|| random_reply_key(&who, transport));
                 let confidential = confidential || request_key.is_some();
@@ -307,7 +314,7 @@ impl Engine {
                         what: "too many requests in a collection",
                     });
                 }
-                let who = self.authenticate(req, transport, keys, now)?;
+                let who = authenticate()?;
                 self.check_expired_use(req, keys, &batch.requests, now)?;
                 let request_key = request_key.or_else(|| random_reply_key(&who, transport));
                 let confidential = confidential || request_key.is_some();
@@ -381,15 +388,25 @@ impl Engine {
         }
     }
 
-    /// The requester: the key whose signature covers the Body (certificate or security
-    /// context), else the UsernameToken.
+    /// The requester: the key whose signature covers the Body (certificate, security
+    /// context, random key, or an issued token's confirmation key), else the UsernameToken,
+    /// else an issued token in the header ([`issued_token`](super::issued_token)). An
+    /// endpoint taking issued tokens only (AD FS's `issuedtokenmixed*`) asks for that alone.
     fn authenticate(
         &self,
         req: &ParsedRequest,
         transport: Transport,
-        keys: &EngineKeys<'_>,
+        (keys, replay): (&EngineKeys<'_>, &RollbackReplay<'_>),
         now: i64,
+        options: &RequestOptions,
     ) -> Result<Requester, Error> {
+        if let Some(proof) = options.issued_token_only {
+            return self
+                .authenticate_issued(req, transport, replay, now, Some(proof))?
+                .ok_or(Error::Authentication {
+                    what: "this endpoint takes issued-token authentication only",
+                });
+        }
         let sec = &req.secured;
         let body = sec.envelope()?.body();
         if let Some(sig) = sec.signature_over(body) {
@@ -399,7 +416,13 @@ impl Engine {
                     cert: Some(cert.clone()),
                     context: None,
                     random_key: None,
+                    issued: None,
                 }),
+                wss::SigningToken::IssuedToken { .. } => self
+                    .authenticate_issued(req, transport, replay, now, None)?
+                    .ok_or(Error::Authentication {
+                        what: "issued-token signature without its assertion",
+                    }),
                 wss::SigningToken::Symmetric { source } if context_of(source).is_none() => {
                     self.authenticate_random_key(req, sig, source, transport)
                 }
@@ -420,6 +443,7 @@ impl Engine {
                         cert: None,
                         context: Some(used),
                         random_key: None,
+                        issued: None,
                     })
                 }
                 _ => Err(Error::Authentication {
@@ -439,11 +463,13 @@ impl Engine {
                 cert: None,
                 context: None,
                 random_key: None,
+                issued: None,
             });
         }
-        Err(Error::Authentication {
-            what: "no credentials",
-        })
+        self.authenticate_issued(req, transport, replay, now, None)?
+            .ok_or(Error::Authentication {
+                what: "no credentials",
+            })
     }
 
     /// A Body signed with a random key the requester sent encrypted for our certificate
@@ -492,6 +518,7 @@ impl Engine {
                 sha1: sha1.to_owned(),
                 derived,
             }),
+            issued: None,
         })
     }
 

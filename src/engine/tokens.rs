@@ -83,6 +83,23 @@ pub struct RequestOptions {
     /// The token type for a request that names none; echoed in the response as given.
     /// Default: `None` (the realm's choice, see [`choose`]).
     pub default_token_type: Option<TokenType>,
+    /// Authenticate by an issued token only (another STS's assertion, see
+    /// [`issued_token`](super::issued_token)), holder of key with this kind of proof key:
+    /// passwords, certificates, security contexts and bearer assertions are refused. AD FS's
+    /// `issuedtokenmixed*` paths set this. Default: `None` (every authenticator).
+    pub issued_token_only: Option<IssuedTokenProof>,
+}
+
+/// The proof key an issued-token-only endpoint requires of the assertion presented (its
+/// message signature made with that key): AD FS's `issuedtokenmixedsymmetricbasic256` and
+/// `issuedtokenmixedasymmetricbasic256`.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum IssuedTokenProof {
+    /// A holder-of-key symmetric key (encrypted for us in the assertion).
+    Symmetric,
+    /// A holder-of-key public key (a certificate or key value in the assertion).
+    Public,
 }
 
 impl RequestOptions {
@@ -95,6 +112,13 @@ impl RequestOptions {
     /// [`TokenType::Saml11`]).
     pub fn with_default_token_type(mut self, token_type: TokenType) -> Self {
         self.default_token_type = Some(token_type);
+        self
+    }
+
+    /// These options accepting issued-token authentication only, holder of key with a
+    /// `proof` key.
+    pub fn issued_token_only(mut self, proof: IssuedTokenProof) -> Self {
+        self.issued_token_only = Some(proof);
         self
     }
 }

@@ -9,10 +9,13 @@
 //! `soap12:operation soapAction` says the WS-Trust version; the `wsdl:port` of that binding
 //! gives the address in `soap12:address location`. The `certificatemixed` endpoints carry
 //! AD FS's X.509 policy instead: the same transport binding with an
-//! `sp:EndorsingSupportingTokens` `sp:X509Token`.
+//! `sp:EndorsingSupportingTokens` `sp:X509Token`; the `issuedtokenmixed*` endpoints an
+//! endorsing `sp:IssuedToken` whose `sp:RequestSecurityTokenTemplate` asks for a public
+//! (`asymmetricbasic256`) or a 256-bit symmetric (`symmetricbasic256`) proof key, as AD FS
+//! writes them (binding names `IssuedTokenWSTrustBinding_…Async` and `…Async1`).
 //!
 //! The document lists exactly the advertised aliases: AD FS's `windowstransport` (Kerberos)
-//! is never offered, and its `issuedtokenmixed*` endpoints are not (yet) served.
+//! is never offered.
 
 use crate::xml::Writer;
 
@@ -49,6 +52,10 @@ enum Trust {
 enum Auth {
     Username,
     Certificate,
+    /// An issued token with a symmetric (true) or public (false) proof key.
+    IssuedToken {
+        symmetric: bool,
+    },
 }
 
 /// What one advertised binding is: AD FS's names and namespaces for it.
@@ -63,19 +70,34 @@ impl Flavour {
             AdfsPolicy::Username2005 => (Auth::Username, Trust::Feb2005),
             AdfsPolicy::Certificate13 => (Auth::Certificate, Trust::V13),
             AdfsPolicy::Certificate2005 => (Auth::Certificate, Trust::Feb2005),
+            AdfsPolicy::IssuedTokenSymmetric13 => {
+                (Auth::IssuedToken { symmetric: true }, Trust::V13)
+            }
+            AdfsPolicy::IssuedTokenAsymmetric13 => {
+                (Auth::IssuedToken { symmetric: false }, Trust::V13)
+            }
+            AdfsPolicy::IssuedTokenSymmetric2005 => {
+                (Auth::IssuedToken { symmetric: true }, Trust::Feb2005)
+            }
+            AdfsPolicy::IssuedTokenAsymmetric2005 => {
+                (Auth::IssuedToken { symmetric: false }, Trust::Feb2005)
+            }
             // Username13 and any later policy.
             _ => (Auth::Username, Trust::V13),
         };
         Self { trust, auth }
     }
 
-    /// Binding and policy name stem, as AD FS names them.
+    /// Binding and policy name stem, as AD FS names them (its symmetric issued-token binding
+    /// is the second of that stem: `…Async1`).
     fn name(&self) -> String {
-        let stem = match self.auth {
-            Auth::Username => "UserNameWSTrustBinding",
-            Auth::Certificate => "CertificateWSTrustBinding",
+        let (stem, suffix) = match self.auth {
+            Auth::Username => ("UserNameWSTrustBinding", ""),
+            Auth::Certificate => ("CertificateWSTrustBinding", ""),
+            Auth::IssuedToken { symmetric: false } => ("IssuedTokenWSTrustBinding", ""),
+            Auth::IssuedToken { symmetric: true } => ("IssuedTokenWSTrustBinding", "1"),
         };
-        format!("{stem}_{}", port_type(self.trust))
+        format!("{stem}_{}{suffix}", port_type(self.trust))
     }
 }
 
@@ -294,7 +316,7 @@ fn policy(w: &mut Writer, f: &Flavour) {
     if f.auth == Auth::Username {
         username_tokens(w, sp);
     }
-    endorsing_tokens(w, sp, f.auth == Auth::Certificate);
+    endorsing_tokens(w, f);
     w.start_prefixed(sp, "Wss11", Some("sp"));
     wsp_policy(w, |w| {
         for a in [
@@ -347,12 +369,17 @@ fn username_tokens(w: &mut Writer, sp: &str) {
 }
 
 /// The endorsing supporting tokens, which also sign `wsa:To`: for certificatemixed an X.509
-/// v3 token sent with the message (AD FS's certificate policy); on every policy, as AD FS
-/// writes it, an optional bare RSA key (`sp:KeyValueToken`, 2005: `mssp:RsaToken`).
-fn endorsing_tokens(w: &mut Writer, sp: &str, x509: bool) {
+/// v3 token sent with the message (AD FS's certificate policy), for issuedtokenmixed an issued
+/// token; on every policy, as AD FS writes it, an optional bare RSA key
+/// (`sp:KeyValueToken`, 2005: `mssp:RsaToken`).
+fn endorsing_tokens(w: &mut Writer, f: &Flavour) {
+    let sp = sp(f.trust);
     w.start_prefixed(sp, "EndorsingSupportingTokens", Some("sp"));
     wsp_policy(w, |w| {
-        if x509 {
+        if let Auth::IssuedToken { symmetric } = f.auth {
+            issued_token(w, f.trust, symmetric);
+        }
+        if f.auth == Auth::Certificate {
             w.start_prefixed(sp, "X509Token", Some("sp")).attr(
                 sp,
                 "IncludeToken",
@@ -383,6 +410,60 @@ fn endorsing_tokens(w: &mut Writer, sp: &str, x509: bool) {
             .attr("", "Namespace", WSA10)
             .end();
         w.end();
+    });
+    w.end();
+}
+
+/// `sp:IssuedToken` with AD FS's request template: the proof key kind and the Basic256
+/// algorithms (1.3 also names the key wrap algorithm of a public key).
+fn issued_token(w: &mut Writer, t: Trust, symmetric: bool) {
+    const OAEP: &str = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
+    const AES256: &str = "http://www.w3.org/2001/04/xmlenc#aes256-cbc";
+    let sp = sp(t);
+    let (trust_ns, prefix, _) = trust_names(t);
+    w.start_prefixed(sp, "IssuedToken", Some("sp")).attr(
+        sp,
+        "IncludeToken",
+        &format!("{sp}/IncludeToken/AlwaysToRecipient"),
+    );
+    w.start_prefixed(sp, "RequestSecurityTokenTemplate", Some("sp"));
+    let el = |w: &mut Writer, local: &str, text: &str| {
+        w.start_prefixed(trust_ns, local, Some(prefix))
+            .text(text)
+            .end();
+    };
+    let key_type = if symmetric {
+        "SymmetricKey"
+    } else {
+        "PublicKey"
+    };
+    el(w, "KeyType", &format!("{trust_ns}/{key_type}"));
+    if symmetric {
+        el(w, "KeySize", "256");
+    }
+    if t == Trust::V13 {
+        el(w, "KeyWrapAlgorithm", OAEP);
+    }
+    el(w, "EncryptWith", if symmetric { AES256 } else { OAEP });
+    el(
+        w,
+        "SignatureAlgorithm",
+        if symmetric {
+            "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
+        } else {
+            "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+        },
+    );
+    el(
+        w,
+        "CanonicalizationAlgorithm",
+        "http://www.w3.org/2001/10/xml-exc-c14n#",
+    );
+    el(w, "EncryptionAlgorithm", AES256);
+    w.end();
+    wsp_policy(w, |w| {
+        w.start_prefixed(sp, "RequireInternalReference", Some("sp"))
+            .end();
     });
     w.end();
 }

@@ -89,14 +89,17 @@ impl Shared {
     }
 
     /// The engine options of the STS endpoint reached through alias `alias` (or `/sts`).
+    /// An alias advertised with an issued-token policy takes issued-token authentication only.
     fn options(&self, alias: Option<usize>) -> RequestOptions {
-        match alias
-            .and_then(|i| self.settings.aliases.get(i))
-            .and_then(|a| a.default_token_type.clone())
-        {
+        let alias = alias.and_then(|i| self.settings.aliases.get(i));
+        let mut o = match alias.and_then(|a| a.default_token_type.clone()) {
             Some(t) => RequestOptions::new().with_default_token_type(t),
             None => RequestOptions::new(),
+        };
+        if let Some(proof) = alias.and_then(|a| a.advertise?.issued_token_proof()) {
+            o = o.issued_token_only(proof);
         }
+        o
     }
 }
 

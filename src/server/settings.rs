@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::engine::IssuedTokenProof;
 use crate::trust::TokenType;
 
 /// The transport's configuration.
@@ -183,6 +184,21 @@ pub enum AdfsPolicy {
     /// (WS-SecurityPolicy 2005/07), as AD FS advertises `2005/certificatemixed`. Config value:
     /// `certificate-2005`.
     Certificate2005,
+    /// WS-Trust 1.3, HTTPS transport binding, an endorsing supporting `IssuedToken` with a
+    /// symmetric proof key (another STS's holder-of-key assertion, the message's Timestamp
+    /// signed with its key), as AD FS advertises `13/issuedtokenmixedsymmetricbasic256`. The
+    /// alias then accepts issued-token authentication only. Config value:
+    /// `issuedtoken-symmetric-13`.
+    IssuedTokenSymmetric13,
+    /// The same with a public proof key (`13/issuedtokenmixedasymmetricbasic256`). Config
+    /// value: `issuedtoken-asymmetric-13`.
+    IssuedTokenAsymmetric13,
+    /// WS-Trust February 2005 (WS-SecurityPolicy 2005/07), symmetric proof key
+    /// (`2005/issuedtokenmixedsymmetricbasic256`). Config value: `issuedtoken-symmetric-2005`.
+    IssuedTokenSymmetric2005,
+    /// WS-Trust February 2005, public proof key (`2005/issuedtokenmixedasymmetricbasic256`).
+    /// Config value: `issuedtoken-asymmetric-2005`.
+    IssuedTokenAsymmetric2005,
 }
 
 impl AdfsPolicy {
@@ -193,6 +209,24 @@ impl AdfsPolicy {
             Self::Username2005 => "username-2005",
             Self::Certificate13 => "certificate-13",
             Self::Certificate2005 => "certificate-2005",
+            Self::IssuedTokenSymmetric13 => "issuedtoken-symmetric-13",
+            Self::IssuedTokenAsymmetric13 => "issuedtoken-asymmetric-13",
+            Self::IssuedTokenSymmetric2005 => "issuedtoken-symmetric-2005",
+            Self::IssuedTokenAsymmetric2005 => "issuedtoken-asymmetric-2005",
+        }
+    }
+
+    /// The proof key of the issued-token policies (the alias then takes issued-token
+    /// authentication only, holder of key with that kind of key); `None` for the others.
+    pub fn issued_token_proof(self) -> Option<IssuedTokenProof> {
+        match self {
+            Self::IssuedTokenSymmetric13 | Self::IssuedTokenSymmetric2005 => {
+                Some(IssuedTokenProof::Symmetric)
+            }
+            Self::IssuedTokenAsymmetric13 | Self::IssuedTokenAsymmetric2005 => {
+                Some(IssuedTokenProof::Public)
+            }
+            _ => None,
         }
     }
 
@@ -203,6 +237,10 @@ impl AdfsPolicy {
             Self::Username2005,
             Self::Certificate13,
             Self::Certificate2005,
+            Self::IssuedTokenSymmetric13,
+            Self::IssuedTokenAsymmetric13,
+            Self::IssuedTokenSymmetric2005,
+            Self::IssuedTokenAsymmetric2005,
         ]
         .into_iter()
         .find(|p| p.config_name() == name)

@@ -3,6 +3,8 @@
 
 use crate::crypto::{RsaPrivateKey, SecretBytes};
 use crate::pki::{Certificate, TrustError};
+use crate::saml::ValidatedAssertion;
+use crate::xml::{Document, NodeId};
 
 /// The time, injected so tests can replay recorded messages at their recorded clock.
 pub trait Clock: Send + Sync {
@@ -76,5 +78,19 @@ pub trait KeyResolver: Send + Sync {
     /// replies encrypted with the request's key. Default: none.
     fn encrypted_key(&self, _sha1: &str) -> Option<SecretBytes> {
         None
+    }
+    /// Validates `assertion`, a SAML assertion in the security header that a signature names
+    /// as its key (holder of key), at `now_ms`: issued by an issuer this party trusts, for
+    /// us, in its lifetime. The signature is then verified with the key its subject
+    /// confirmation names. Default: issued tokens are not accepted.
+    fn issued_token(
+        &self,
+        _doc: &Document,
+        _assertion: NodeId,
+        _now_ms: i64,
+    ) -> Result<ValidatedAssertion, crate::saml::Error> {
+        Err(crate::saml::Error::UntrustedIssuer {
+            what: "this receiver accepts no issued tokens",
+        })
     }
 }

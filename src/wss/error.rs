@@ -50,6 +50,10 @@ pub enum Error {
         /// Which bound.
         what: &'static str,
     },
+    /// A SAML assertion naming the key of a signature was refused (untrusted issuer, bad
+    /// signature, lifetime, audience, confirmation).
+    #[error("issued token refused: {0}")]
+    IssuedToken(crate::saml::Error),
     /// The message does not meet the required protection (`what` names the rule).
     #[error("security policy not met: {what}")]
     Policy {

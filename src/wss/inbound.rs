@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use crate::crypto::{self, DigestAlgorithm, SecretBytes};
 use crate::pki::Certificate;
+use crate::saml::ValidatedAssertion;
 use crate::soap::{Envelope, SoapVersion};
 use crate::xml::{ns, Document, Limits, NodeId};
 use crate::xmlsec::{
@@ -22,6 +23,8 @@ use super::context::{CertificateRef, Clock, KeyResolver, ReplayGuard};
 use super::time;
 use super::token_ref::{value_type as vt, TokenReference};
 use super::Error;
+
+mod issued;
 
 /// What inbound processing accepts. `Default` requires a fresh Timestamp, refuses bare key
 /// values, and admits the algorithms of the [`Suite::Compatible`](xmlsec::Suite::Compatible)
@@ -115,6 +118,12 @@ pub enum SigningToken {
         /// Where the key came from.
         source: KeySource,
     },
+    /// The holder-of-key of a SAML assertion in the security header (its subject confirmation
+    /// key, public or symmetric), the assertion validated by [`KeyResolver::issued_token`].
+    IssuedToken {
+        /// The assertion's `ID` / `AssertionID`.
+        id: String,
+    },
 }
 
 /// Where a symmetric key came from.
@@ -201,6 +210,10 @@ pub struct SecuredMessage {
     /// Elements that came out of a decrypted plaintext (whole subtrees).
     encrypted: Vec<Path>,
     has_security_header: bool,
+    /// SAML assertions that are children of the security header, in order.
+    assertion_paths: Vec<Path>,
+    /// The header assertions a signature used as its key, as validated (by Id).
+    issued: Vec<(String, ValidatedAssertion)>,
     /// Every algorithm used by the signatures verified, the EncryptedKeys unwrapped and the
     /// EncryptedData decrypted (each admitted by `InboundConfig::xmlsec`).
     algorithms: xmlsec::UsedAlgorithms,
@@ -285,6 +298,21 @@ impl SecuredMessage {
         node_at(&self.document, &sig.signature_path)
     }
 
+    /// The SAML assertions (1.1 or 2.0) that are children of the security header, in order:
+    /// issued tokens presented as credentials.
+    pub fn header_assertions(&self) -> Vec<NodeId> {
+        self.assertion_paths
+            .iter()
+            .filter_map(|p| node_at(&self.document, p))
+            .collect()
+    }
+
+    /// A header assertion that keyed a signature ([`SigningToken::IssuedToken`]), as the
+    /// resolver validated it.
+    pub fn issued_token(&self, id: &str) -> Option<&ValidatedAssertion> {
+        self.issued.iter().find(|(i, _)| i == id).map(|(_, a)| a)
+    }
+
     /// Every algorithm the security header's processing used: signature methods, c14n and
     /// digests of each verified signature, the key transport of each EncryptedKey unwrapped,
     /// the content encryption of each EncryptedData decrypted. Those the policy's suites did
@@ -365,6 +393,8 @@ pub fn process(
             symmetric_tokens: Vec::new(),
             encrypted: Vec::new(),
             has_security_header: false,
+            assertion_paths: Vec::new(),
+            issued: Vec::new(),
             algorithms: xmlsec::UsedAlgorithms::default(),
         },
     };
@@ -482,7 +512,14 @@ impl State<'_> {
                 self.out.signature_confirmations.push(v);
                 Ok(())
             }
-            // SAML assertions and other tokens are recorded by the layers that use them.
+            // Issued tokens: recorded here, validated when a signature names one as its key
+            // (holder of key) or by the layer that accepts them as credentials (bearer).
+            (ns::SAML2 | ns::SAML1, "Assertion") => {
+                let p = path_of(self.doc(), item);
+                self.out.assertion_paths.push(p);
+                Ok(())
+            }
+            // Other tokens are recorded by the layers that use them.
             _ => Ok(()),
         }
     }
@@ -844,6 +881,7 @@ impl State<'_> {
                     || self.out.timestamp_path.as_ref().is_some_and(stale)
                     || self.out.username_token_path.as_ref().is_some_and(stale)
                     || self.out.encrypted.iter().any(stale)
+                    || self.out.assertion_paths.iter().any(stale)
                 {
                     return Err(Error::Policy {
                         what: "signature inside content that was decrypted later",
@@ -997,6 +1035,9 @@ impl State<'_> {
             doc.child(ki, ns::WSSE, "SecurityTokenReference")
         {
             let r = TokenReference::read(doc, s)?;
+            if let Some(node) = self.assertion_named(&r)? {
+                return self.issued_token_signature(item, node, &sig);
+            }
             let is_cert = match &r {
                 TokenReference::Reference { uri, .. } => uri
                     .strip_prefix('#')
@@ -1069,6 +1110,16 @@ impl State<'_> {
                 what: "key info (RetrievalMethod, KeyName and others)",
             });
         };
+        self.record_signature(item, record_token, &verified)
+    }
+
+    fn record_signature(
+        &mut self,
+        item: NodeId,
+        record_token: SigningToken,
+        verified: &xmlsec::VerifiedSignature,
+    ) -> Result<(), Error> {
+        let doc = self.doc();
         let whole_document = verified
             .signed_nodes()
             .iter()

@@ -5,7 +5,7 @@
 //! parts they cover, decrypted parts, tokens), check that record against [`Requirements`],
 //! and build outbound security headers.
 //!
-//! May use: crypto, pki, xml, xmlsec, soap.
+//! May use: crypto, pki, xml, xmlsec, soap, saml (issued tokens: SAML assertions in the header).
 
 mod context;
 mod error;

@@ -310,7 +310,7 @@ fn inspect_explains_our_adfs_mex_and_signed_federation_metadata() {
     let out = explains(
         &[s(&mex)],
         &[
-            "endpoints: 4",
+            "endpoints: 8",
             "UserNameWSTrustBinding_IWSTrust13Async: \
              https://sts.example.test/adfs/services/trust/13/usernamemixed, username and \
              password, WS-Trust 1.3, SOAP 1.2",
@@ -320,12 +320,19 @@ fn inspect_explains_our_adfs_mex_and_signed_federation_metadata() {
             "CertificateWSTrustBinding_IWSTrustFeb2005Async: \
              https://sts.example.test/adfs/services/trust/2005/certificatemixed, client \
              certificate, WS-Trust 2005, SOAP 1.2",
+            "IssuedTokenWSTrustBinding_IWSTrust13Async1: \
+             https://sts.example.test/adfs/services/trust/13/issuedtokenmixedsymmetricbasic256, \
+             issued token, WS-Trust 1.3, SOAP 1.2",
+            "IssuedTokenWSTrustBinding_IWSTrustFeb2005Async: \
+             https://sts.example.test/adfs/services/trust/2005/issuedtokenmixedasymmetricbasic256, \
+             issued token, WS-Trust 2005, SOAP 1.2",
+            "EndorsingSupportingTokens: IssuedToken",
             "MSAL/ADAL username/password would use: \
              https://sts.example.test/adfs/services/trust/13/usernamemixed (WS-Trust 1.3)",
         ],
     );
     assert!(
-        !out.contains("Kerberos") && !out.contains("issued token"),
+        !out.contains("Kerberos") && !out.contains("windowstransport"),
         "{out}"
     );
 

@@ -180,6 +180,9 @@ fn render() -> String {
         );
     }
 
+    s.push('\n');
+    s.push_str(crate::issued_token_chain::INTEROP_DOC);
+
     s.push_str(
         "\n## Independent verifiers of what we emit\n\n\
          `tests/it/interop_verifiers.rs` with `tests/interop/verify_py.py` and \

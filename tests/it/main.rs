@@ -42,6 +42,7 @@ mod interop_symmetric_python;
 mod interop_thirdparty;
 mod interop_verifiers;
 mod interop_wss4j;
+mod issued_token_chain;
 mod keyx_exchange;
 mod keyx_hostile;
 mod keyx_lifecycle;

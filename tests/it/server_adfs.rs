@@ -281,21 +281,21 @@ const WSA: &str = "http://www.w3.org/2005/08/addressing";
 const MEX: &str = "http://schemas.xmlsoap.org/ws/2004/09/mex";
 const FEDERATION_PATH: &str = "/FederationMetadata/2007-06/FederationMetadata.xml";
 /// The STS endpoints AD FS serves that this STS serves too.
-const SERVED: [&str; 4] = [
+const SERVED: [&str; 8] = [
     "/adfs/services/trust/13/usernamemixed",
     "/adfs/services/trust/13/certificatemixed",
     "/adfs/services/trust/2005/usernamemixed",
     "/adfs/services/trust/2005/certificatemixed",
+    "/adfs/services/trust/13/issuedtokenmixedasymmetricbasic256",
+    "/adfs/services/trust/13/issuedtokenmixedsymmetricbasic256",
+    "/adfs/services/trust/2005/issuedtokenmixedasymmetricbasic256",
+    "/adfs/services/trust/2005/issuedtokenmixedsymmetricbasic256",
 ];
-/// The AD FS endpoints this STS does not serve: windowstransport (Kerberos) never, the
-/// issued-token ones not yet, certificatetransport (TLS client certificates) not.
-const NOT_SERVED: [&str; 8] = [
+/// The AD FS endpoints this STS does not serve: windowstransport (Kerberos) never,
+/// certificatetransport (TLS client certificates) not.
+const NOT_SERVED: [&str; 4] = [
     "/adfs/services/trust/13/windowstransport",
     "/adfs/services/trust/2005/windowstransport",
-    "/adfs/services/trust/13/issuedtokenmixedsymmetricbasic256",
-    "/adfs/services/trust/13/issuedtokenmixedasymmetricbasic256",
-    "/adfs/services/trust/2005/issuedtokenmixedsymmetricbasic256",
-    "/adfs/services/trust/2005/issuedtokenmixedasymmetricbasic256",
     "/adfs/services/trust/2005/certificatetransport",
     "/adfs/ls/",
 ];
@@ -423,13 +423,9 @@ fn adfs_mex_lists_exactly_the_served_endpoints_with_adfs_policies() {
         !text.contains("NegotiateAuthentication"),
         "no Kerberos policy"
     );
-    assert!(
-        !text.contains("IssuedTokenWSTrustBinding") && !text.contains("<sp:IssuedToken"),
-        "no issued-token binding or policy"
-    );
 
-    // Each binding's policy is AD FS's, element for element: the username and certificate
-    // policies of both versions as the AD FS MEX recorded for ADAL carries them (the other
+    // Each binding's policy is AD FS's, element for element: the username, certificate and
+    // issued-token (public and symmetric proof key) policies of both versions as the AD FS MEX recorded for ADAL carries them (the other
     // recordings come from other AD FS versions or were edited: MSAL.NET's TestMex.xml has
     // empty Wss11 assertions).
     let mut compared = Vec::new();
@@ -454,8 +450,8 @@ fn adfs_mex_lists_exactly_the_served_endpoints_with_adfs_policies() {
             .iter()
             .filter(|c| c.starts_with("wstrust/adfs-adal/common.mex.xml#"))
             .count(),
-        4,
-        "all four policies are in common.mex.xml: {compared:?}"
+        8,
+        "all eight policies are in common.mex.xml: {compared:?}"
     );
     // The ports themselves: AD FS's port, binding and operation names and soapActions.
     let theirs: BTreeSet<Port> = ports(&fixture_doc("wstrust/adfs-adal/common.mex.xml"))
@@ -787,17 +783,16 @@ fn federation_metadata_is_signed_and_lists_the_sts_endpoints() {
         .child_elements(role)
         .map(|n| doc.name(n).local.to_owned())
         .collect();
+    // One endpoint per served AD FS path, then /sts.
+    let expected_children: Vec<&str> = ["KeyDescriptor", "TokenTypesOffered"]
+        .into_iter()
+        .chain(std::iter::repeat_n(
+            "SecurityTokenServiceEndpoint",
+            SERVED.len() + 1,
+        ))
+        .collect();
     assert_eq!(
-        role_children,
-        [
-            "KeyDescriptor",
-            "TokenTypesOffered",
-            "SecurityTokenServiceEndpoint",
-            "SecurityTokenServiceEndpoint",
-            "SecurityTokenServiceEndpoint",
-            "SecurityTokenServiceEndpoint",
-            "SecurityTokenServiceEndpoint",
-        ],
+        role_children, expected_children,
         "metadata schema order: KeyDescriptor, then the fed elements"
     );
     let kd = doc.child(role, MD, "KeyDescriptor").unwrap();
