@@ -333,7 +333,7 @@ pub struct UserSection {
 
 /// One `[[trusted_issuers]]`: an STS whose assertions (bearer, or holder-of-key with the
 /// message signed by the confirmation key) authenticate their subject.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TrustedIssuerSection {
