@@ -14,6 +14,7 @@ mod client_renew;
 mod client_tls;
 mod client_verify;
 mod dsig_vectors;
+mod durability;
 mod engine_defaults;
 mod engine_issue;
 mod engine_keyx;
