@@ -198,6 +198,9 @@ pub struct LimitsSection {
     /// Connections served at once. Default: 512.
     #[serde(default = "default_connections")]
     pub max_connections: usize,
+    /// Connections served at once from one client address. Default: 128.
+    #[serde(default = "default_connections_per_source")]
+    pub max_connections_per_source: usize,
     /// Seconds in-flight requests get to finish on shutdown. Default: 30.
     #[serde(default = "default_grace")]
     pub shutdown_grace_secs: u64,
@@ -210,6 +213,7 @@ impl Default for LimitsSection {
             header_timeout_secs: default_header_timeout(),
             request_timeout_secs: default_request_timeout(),
             max_connections: default_connections(),
+            max_connections_per_source: default_connections_per_source(),
             shutdown_grace_secs: default_grace(),
         }
     }
@@ -226,6 +230,9 @@ fn default_request_timeout() -> u64 {
 }
 fn default_connections() -> usize {
     512
+}
+fn default_connections_per_source() -> usize {
+    128
 }
 fn default_grace() -> u64 {
     30
