@@ -13,16 +13,25 @@ pub struct Args {
     /// The listen address written into a new configuration file.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
+    /// Write a new configuration file here instead of `DIR/wstrust.toml`, naming the files
+    /// of DIR (then an absolute path) by absolute paths (e.g. `/etc/wstrust/wstrust.toml`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), String> {
-    let report = datadir::init(&args.dir, &args.listen.to_string()).map_err(|e| e.to_string())?;
+    let report =
+        datadir::init_with_config(&args.dir, &args.listen.to_string(), args.config.as_deref())
+            .map_err(|e| e.to_string())?;
     print_report(&report);
-    println!(
-        "start it with: wstrust serve --data-dir {}",
-        args.dir.display()
-    );
+    match &args.config {
+        Some(c) => println!("start it with: wstrust serve --config {}", c.display()),
+        None => println!(
+            "start it with: wstrust serve --data-dir {}",
+            args.dir.display()
+        ),
+    }
     Ok(())
 }
 

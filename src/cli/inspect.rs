@@ -1,4 +1,6 @@
-//! `wstrust inspect`: explain an RST/RSTR (bare or in a SOAP envelope) in plain text.
+//! `wstrust inspect`: explain in plain text an RST/RSTR (bare or in a SOAP envelope), a bare
+//! `xenc:EncryptedData`/`EncryptedKey`, a signed document, a MEX/WSDL document or federation
+//! metadata.
 
 use std::path::PathBuf;
 
@@ -10,7 +12,8 @@ use super::request::{read_cert, read_key, read_text};
 /// Arguments of `wstrust inspect`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The message (a SOAP envelope, or a bare WS-Trust message), or `-` for standard input.
+    /// The document (a SOAP envelope, a bare WS-Trust message, EncryptedData or EncryptedKey, a
+    /// signed document, MEX/WSDL or federation metadata), or `-` for standard input.
     pub file: PathBuf,
     /// An RSA private key (PEM) to open EncryptedKeys addressed to it; may be repeated.
     #[arg(long, value_name = "KEY.pem")]

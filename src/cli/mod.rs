@@ -50,7 +50,8 @@ pub enum Command {
     /// Validate a token as a service does (SCT or SAML), with the service key and the STS
     /// certificate; print what it says (exit status 1 if it is not valid).
     ValidateToken(Box<validate_token::Args>),
-    /// Explain an RST/RSTR: versions, binding, token, key material, who signed what.
+    /// Explain an RST/RSTR (versions, binding, token, key material, who signed what), an
+    /// EncryptedData/EncryptedKey, a signed document, MEX/WSDL or federation metadata.
     Inspect(inspect::Args),
 }
 

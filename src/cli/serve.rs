@@ -85,6 +85,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         .collect();
     let store = config::open_store(&loaded.store).map_err(|e| e.to_string())?;
     let engine = Arc::new(Engine::new(loaded.engine, store));
+    engine.log_algorithm_suites();
 
     let workers = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -104,7 +105,8 @@ pub fn run(args: &Args) -> Result<(), String> {
         println!("  metadata:     {url}/mex");
         // The base address (a public URL such as https://sts.example.com holds "/sts" too).
         let base = url.strip_suffix("/sts").unwrap_or(&url);
-        println!("  health:       {base}/healthz");
+        println!("  liveness:     {base}/livez (also /healthz)");
+        println!("  readiness:    {base}/readyz");
         println!("  metrics:      {base}/metrics");
         if keyx_on {
             println!("  key exchange: {base}/keyx (POST JSON)");

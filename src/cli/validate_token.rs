@@ -1,5 +1,6 @@
 //! `wstrust validate-token`: what a service runs on a token it was given. Validates an SCT
-//! issued by our STS, or a SAML 1.1/2.0 assertion (or SAML 2.0 `EncryptedAssertion`), with
+//! issued by our STS, a SAML 1.1/2.0 assertion (or SAML 2.0 `EncryptedAssertion`), or a JWT
+//! (compact, or in its `wsse:BinarySecurityToken` or an RSTR saved whole), with
 //! only the service's key and the STS certificate, through [`crate::service::Validator`], and
 //! prints what the token says. The proof key is shown as its length and SHA-256 fingerprint
 //! unless `--reveal-key` is given. Exits with status 1 and the reason when the token is not
@@ -13,7 +14,10 @@ use serde_json::json;
 use crate::crypto::{digest, hex, DigestAlgorithm, RsaPrivateKey};
 use crate::pki::Certificate;
 use crate::saml::PublicKeyInfo;
-use crate::service::{TokenConfirmation, ValidatedToken, Validator, ValidatorConfig};
+use crate::service::jwt;
+use crate::service::{
+    JwtTokenValidator, TokenConfirmation, ValidatedToken, Validator, ValidatorConfig,
+};
 use crate::store::MemoryStore;
 use crate::wss::{self, Clock, SystemClock};
 use crate::xml::{ns, Document, NodeId};
@@ -33,8 +37,8 @@ pub enum OutputFormat {
 /// Arguments of `wstrust validate-token`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The token: an SCT (as written by `request --out-token`), a SAML assertion or a SAML
-    /// 2.0 EncryptedAssertion.
+    /// The token: an SCT (as written by `request --out-token`), a SAML assertion, a SAML
+    /// 2.0 EncryptedAssertion, or a JWT (compact text, or its BinarySecurityToken).
     #[arg(long, value_name = "FILE")]
     pub token: PathBuf,
     /// The service's private key (PEM): decrypts the token's key.
@@ -47,9 +51,13 @@ pub struct Args {
     #[arg(long, value_name = "CERT.pem", required = true)]
     pub sts_cert: Vec<PathBuf>,
     /// The audience the token must name: the realm name for an SCT, the relying party's URI
-    /// (AppliesTo) for a SAML assertion.
+    /// (AppliesTo) for a SAML assertion or a JWT (`aud`).
     #[arg(long, value_name = "URI", required = true)]
     pub audience: String,
+    /// The issuer a JWT's `iss` must name (the STS's issuer URI). Default: any (`iss` is
+    /// still required).
+    #[arg(long, value_name = "URI")]
+    pub issuer: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
@@ -95,6 +103,13 @@ fn is_token(doc: &Document, n: NodeId) -> bool {
         || doc.is(n, ns::SAML2, "Assertion")
         || doc.is(n, ns::SAML1, "Assertion")
         || doc.is(n, ns::SAML2, "EncryptedAssertion")
+        || jwt::is_jwt_element(doc, n)
+}
+
+/// A compact JWT given as text (three base64url parts, the first a JSON header).
+fn compact_jwt(text: &[u8]) -> Option<&str> {
+    let t = std::str::from_utf8(text).ok()?.trim();
+    (t.starts_with("eyJ") && t.split('.').count() == 3).then_some(t)
 }
 
 /// The token element: the root, else the first token element inside it (a
@@ -121,10 +136,38 @@ fn confirmation(t: &ValidatedToken) -> String {
 /// Validates the token `xml` with `validator` at `now_ms` (what the command does, without
 /// files).
 pub fn validate(validator: &Validator, xml: &[u8], now_ms: i64) -> Result<ValidatedToken, String> {
+    validate_with_issuer(validator, xml, None, now_ms)
+}
+
+/// [`validate`], requiring a JWT's `iss` to be `issuer` when given.
+pub fn validate_with_issuer(
+    validator: &Validator,
+    xml: &[u8],
+    issuer: Option<&str>,
+    now_ms: i64,
+) -> Result<ValidatedToken, String> {
+    let jwt_validator = || {
+        let mut v = JwtTokenValidator::from_config(validator.config());
+        v.issuer_name = issuer.map(str::to_owned);
+        v
+    };
+    if let Some(compact) = compact_jwt(xml) {
+        return jwt_validator()
+            .validate_token(compact, now_ms)
+            .map_err(|e| format!("the token is not valid: {e}"));
+    }
     let doc = Document::parse_with(xml, &validator.config().limits)
         .map_err(|e| format!("the token is not acceptable XML: {e}"))?;
-    let el = token_element(&doc)
-        .ok_or("the file holds no security context token, SAML assertion or EncryptedAssertion")?;
+    let el = token_element(&doc).ok_or(
+        "the file holds no security context token, SAML assertion, EncryptedAssertion or JWT",
+    )?;
+    if jwt::is_jwt_element(&doc, el) {
+        let compact = jwt::compact_of_element(&doc, el)
+            .map_err(|e| format!("the token is not valid: {e}"))?;
+        return jwt_validator()
+            .validate_token(&compact, now_ms)
+            .map_err(|e| format!("the token is not valid: {e}"));
+    }
     validator
         .validate_token(&doc, el, now_ms)
         .map_err(|e| format!("the token is not valid: {e}"))
@@ -204,8 +247,13 @@ pub fn run(args: &Args) -> Result<(), String> {
     let validator = Validator::new(cfg, Arc::new(MemoryStore::new()))
         .map_err(|e| format!("cannot start the validator: {e}"))?;
     let xml = std::fs::read(&args.token).map_err(|e| format!("{}: {e}", args.token.display()))?;
-    let token = validate(&validator, &xml, SystemClock.now_ms())
-        .map_err(|e| format!("{}: {e}", args.token.display()))?;
+    let token = validate_with_issuer(
+        &validator,
+        &xml,
+        args.issuer.as_deref(),
+        SystemClock.now_ms(),
+    )
+    .map_err(|e| format!("{}: {e}", args.token.display()))?;
     print(&token, args);
     Ok(())
 }

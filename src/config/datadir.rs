@@ -63,6 +63,27 @@ pub struct InitReport {
 /// Makes whatever is missing in `dir` (see the module documentation); `listen` is written
 /// into a new configuration file.
 pub fn init(dir: &Path, listen: &str) -> Result<InitReport, ConfigError> {
+    init_with_config(dir, listen, None)
+}
+
+/// [`init`], with the configuration file at `config` instead of `DIR/wstrust.toml` when given
+/// (e.g. `/etc/wstrust/wstrust.toml` of the Debian package, data in `/var/lib/wstrust`): its
+/// paths are then absolute paths into `dir` (which must be absolute), so the file can live
+/// apart from the data.
+pub fn init_with_config(
+    dir: &Path,
+    listen: &str,
+    config: Option<&Path>,
+) -> Result<InitReport, ConfigError> {
+    if config.is_some() && !dir.is_absolute() {
+        return Err(ConfigError::Generate {
+            what: "the configuration file",
+            message: format!(
+                "the data directory {} must be an absolute path when the configuration lives elsewhere",
+                dir.display()
+            ),
+        });
+    }
     create_private_dir(dir)?;
     let pki = dir.join("pki");
     create_private_dir(&pki)?;
@@ -89,7 +110,17 @@ pub fn init(dir: &Path, listen: &str) -> Result<InitReport, ConfigError> {
         created.push(master);
     }
 
-    let config = dir.join(CONFIG_FILE);
+    let base = match config {
+        Some(_) => format!("{}/", dir.display()),
+        None => String::new(),
+    };
+    let config = config.map_or_else(|| dir.join(CONFIG_FILE), Path::to_owned);
+    if let Some(parent) = config.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| ConfigError::Generate {
+            what: "the configuration file's directory",
+            message: format!("{}: {e}", parent.display()),
+        })?;
+    }
     let credentials = dir.join(CREDENTIALS_FILE);
     if !config.exists() {
         let password = match read_credentials(&credentials)? {
@@ -107,7 +138,7 @@ pub fn init(dir: &Path, listen: &str) -> Result<InitReport, ConfigError> {
                 message: e.to_string(),
             }
         })?;
-        write_public(&config, template(listen, &hash).as_bytes())?;
+        write_public(&config, template(listen, &hash, &base).as_bytes())?;
         created.push(config.clone());
     }
     Ok(InitReport {
@@ -253,10 +284,16 @@ fn half_pair(cert: &Path, key: &Path) -> ConfigError {
     )
 }
 
-fn template(listen: &str, hash: &str) -> String {
+/// The configuration file; `base` prefixes every path (empty: relative to the file).
+fn template(listen: &str, hash: &str, base: &str) -> String {
+    let store = if base.is_empty() {
+        "redb".to_owned()
+    } else {
+        format!("redb:{base}store.redb")
+    };
     format!(
         r#"# wstrust STS configuration, written by `wstrust init` (or the first `wstrust serve`).
-# Paths are relative to the directory of this file. Unknown settings are errors.
+# Relative paths are relative to the directory of this file. Unknown settings are errors.
 
 # Socket address to listen on. Plain HTTP is served only on loopback addresses unless
 # `allow_plain_http_nonloopback` is set.
@@ -281,28 +318,36 @@ loopback_is_confidential = true
 # Realm used when a request's AppliesTo matches none. Default: none (wst:InvalidScope).
 # default_realm = "demo"
 
+# The algorithm suite of realms that name none (and of the STS's own realm). "modern":
+# RSA/HMAC with SHA-256 and stronger, SHA-256+ digests, AES-GCM, RSA-OAEP, AES key wrap,
+# exclusive c14n. "compatible": also RSA-SHA1, HMAC-SHA1, SHA-1 digests and AES-CBC, which
+# zeep, WCF Basic256/Basic128 and WSS4J send by default. DANGER: "compatible" accepts SHA-1
+# and AES-CBC; the log says at start which realms do. RSA PKCS#1 v1.5 key transport is in
+# neither. Default: "compatible".
+# algorithms = "compatible"
+
 # AES-256 keys sealing the state of stateless tokens (mode 0600). Give every node of one
 # STS the same file so each opens the others' tokens and tokens survive restarts.
-token_keys = "{TOKEN_KEYS_FILE}"
+token_keys = "{base}{TOKEN_KEYS_FILE}"
 
 # The STS key pair: signs responses and tokens, decrypts what requesters encrypt for us.
 [signing]
-cert = "pki/sts.pem"
-key = "pki/sts.key"
+cert = "{base}pki/sts.pem"
+key = "{base}pki/sts.key"
 
 # HTTPS (rustls; HTTP/2 and HTTP/1.1). pki/tls.pem is issued by the dev CA (pki/ca.pem)
 # for localhost, 127.0.0.1 and ::1: uncomment to serve HTTPS, and let clients trust
 # pki/ca.pem. Default: off (plain HTTP).
 # [tls]
-# cert = "pki/tls.pem"
-# key = "pki/tls.key"
+# cert = "{base}pki/tls.pem"
+# key = "{base}pki/tls.key"
 
 # The token store: replay memory, security contexts, cancellations.
 [store]
 # "redb": store.redb in this directory (durable; one process per file). "redb:PATH".
 # "memory": lost when the process ends. "redis://host:6379/0": shared by many nodes
 # (give them the same token_keys file). Default: "redb".
-url = "redb"
+url = "{store}"
 # Prefix of every Redis key, so deployments can share one Redis. Default: "wstrust".
 namespace = "wstrust"
 
@@ -322,6 +367,9 @@ max_connections = 512
 max_connections_per_source = 128
 # On SIGTERM or SIGINT, in-flight requests get this many seconds to finish. Default: 30.
 shutdown_grace_secs = 30
+# Before that, seconds the server goes on accepting while /readyz answers 503, so a load
+# balancer probing readiness moves traffic away first. Default: 0.
+drain_secs = 0
 
 # Password-spray and brute-force defence (like AD FS extranet smart lockout): failed password
 # checks are counted per user in the token store (shared by every node on one store), apart
@@ -347,7 +395,7 @@ shutdown_grace_secs = 30
 # CA certificates (PEM): client certificates they issue (clientAuth usage) are trusted.
 ca = []
 # Exact certificates (PEM) trusted as they are. The demo client is one.
-pinned = ["pki/client.pem"]
+pinned = ["{base}pki/client.pem"]
 
 # Relying parties: the token's key is encrypted for the realm's certificate.
 [[realms]]
@@ -355,14 +403,15 @@ name = "demo"
 # AppliesTo address; with match = "prefix", every address starting with it.
 applies_to = "{DEMO_REALM_PREFIX}"
 match = "prefix"
-cert = "pki/service.pem"
+cert = "{base}pki/service.pem"
 # Proof-key size in bits when the request names none. Default: 256.
 key_size_bits = 256
 # Token lifetime in seconds. Default: 3600.
 lifetime_secs = 3600
 # How long after expiry a token may still be renewed, in seconds. Default: 86400.
 renewal_window_secs = 86400
-# Which tokens this realm gets: any of "sct", "saml11", "saml20". Default: all three.
+# Which tokens this realm gets: any of "sct", "saml11", "saml20", "jwt". Default: "sct",
+# "saml11", "saml20" (a JWT, urn:ietf:params:oauth:token-type:jwt, only where listed).
 # token_types = ["sct", "saml11", "saml20"]
 # The token type for requests naming none. Default: a SAML 2.0 assertion for KeyType Bearer
 # or PublicKey, a security context token otherwise (an SCT always carries a symmetric key).
@@ -377,6 +426,9 @@ renewal_window_secs = 86400
 # Let the principal a security context was issued to renew or cancel it by password (over
 # TLS or loopback) or X.509 signature; false requires a signature with the context's key.
 # owner_renewal = true
+# The algorithm suite this realm's requests must keep to (see `algorithms` above). Default:
+# the top-level setting.
+# algorithms = "modern"
 
 # Users for UsernameToken authentication: name and Argon2id PHC hash. The demo user's
 # password is in {CREDENTIALS_FILE}.
@@ -393,7 +445,7 @@ password_hash = "{hash}"
 [keyx]
 enabled = true
 # Keys sealing master tokens (mode 0600); services verifying session MACs need the same file.
-keys = "{MASTER_TOKEN_KEYS_FILE}"
+keys = "{base}{MASTER_TOKEN_KEYS_FILE}"
 # Seconds from issue until a master token may be renewed. Default: 43200.
 renewal_window_secs = 43200
 # Seconds from issue until a master token expires. Default: 86400.

@@ -25,6 +25,11 @@ pub struct FileConfig {
     pub allow_plain_http_nonloopback: bool,
     /// Realm used when a request's AppliesTo matches none. Default: none.
     pub default_realm: Option<String>,
+    /// The algorithm suite of realms that name none (and of the STS's own realm):
+    /// `modern` (SHA-256+, AES-GCM, RSA-OAEP, AES-KW, exclusive c14n) or `compatible`
+    /// (also RSA-SHA1, HMAC-SHA1, SHA-1 digests, AES-CBC: what zeep, WCF `Basic256` and
+    /// WSS4J send by default). Default: `compatible`.
+    pub algorithms: Option<String>,
     /// The STS signing and decryption key pair.
     pub signing: KeyPairFiles,
     /// The file holding the token-sealing keys.
@@ -204,6 +209,10 @@ pub struct LimitsSection {
     /// Seconds in-flight requests get to finish on shutdown. Default: 30.
     #[serde(default = "default_grace")]
     pub shutdown_grace_secs: u64,
+    /// Seconds the server goes on accepting on shutdown with `/readyz` answering 503 (for a
+    /// load balancer to move traffic away). Default: 0.
+    #[serde(default)]
+    pub drain_secs: u64,
 }
 
 impl Default for LimitsSection {
@@ -215,6 +224,7 @@ impl Default for LimitsSection {
             max_connections: default_connections(),
             max_connections_per_source: default_connections_per_source(),
             shutdown_grace_secs: default_grace(),
+            drain_secs: 0,
         }
     }
 }
@@ -272,8 +282,8 @@ pub struct RealmSection {
     pub lifetime_secs: Option<i64>,
     /// Renewal window after expiry in seconds. Default: 86400.
     pub renewal_window_secs: Option<i64>,
-    /// The kinds of token issued for this realm: any of `sct`, `saml11`, `saml20`. Default:
-    /// all three.
+    /// The kinds of token issued for this realm: any of `sct`, `saml11`, `saml20`, `jwt`.
+    /// Default: `sct`, `saml11`, `saml20`.
     pub token_types: Option<Vec<String>>,
     /// The token type URI for requests naming none, when it fits their key type. Default:
     /// none (SAML 2.0 for `Bearer` and `PublicKey` requests, a security context token
@@ -291,6 +301,9 @@ pub struct RealmSection {
     /// Let the principal a security context was issued to renew or cancel it by password or
     /// certificate, not only the holder of its key. Default: true.
     pub owner_renewal: Option<bool>,
+    /// The algorithm suite requests for this realm must keep to: `modern` or `compatible`.
+    /// Default: the top-level `algorithms`.
+    pub algorithms: Option<String>,
 }
 
 /// How `applies_to` matches.

@@ -36,6 +36,7 @@ use crate::pki::{Certificate, TrustStore};
 use crate::server::{AdfsPolicy, Alias, Endpoint, Limits, RateLimit, ServerSettings, TlsFiles};
 use crate::store::{MemoryStore, RedbStore, RedisStore, TokenStore};
 use crate::trust::TokenType;
+use crate::xmlsec::Suite;
 
 /// Where the token store lives.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -240,42 +241,38 @@ impl Builder<'_> {
                 realm.renewal_window_secs = s;
             }
             if let Some(kinds) = &r.token_types {
-                let mut t = TokenTypes {
-                    sct: false,
-                    saml11: false,
-                    saml20: false,
-                };
+                let known = crate::engine::registry::names();
+                let list = known
+                    .iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 for k in kinds {
-                    match k.as_str() {
-                        "sct" => t.sct = true,
-                        "saml11" => t.saml11 = true,
-                        "saml20" => t.saml20 = true,
-                        other => {
-                            return Err(self.invalid(
-                                &at("token_types"),
-                                format!("unknown token type `{other}`"),
-                                "list any of \"sct\", \"saml11\", \"saml20\"",
-                            ))
-                        }
+                    if !known.contains(&k.as_str()) {
+                        return Err(self.invalid(
+                            &at("token_types"),
+                            format!("unknown token type `{k}`"),
+                            format!("list any of {list}"),
+                        ));
                     }
                 }
-                if !(t.sct || t.saml11 || t.saml20) {
+                if kinds.is_empty() {
                     return Err(self.invalid(
                         &at("token_types"),
                         "empty",
-                        "list at least one of \"sct\", \"saml11\", \"saml20\" (or remove the setting for all)",
+                        format!("list at least one of {list} (or remove the setting for the default: sct, saml11, saml20)"),
                     ));
                 }
-                realm.token_types = t;
+                realm.token_types = TokenTypes::only(kinds.iter().cloned());
             }
             if let Some(t) = &r.default_token_type {
                 let tt = TokenType::from_uri(t);
-                if !(tt.is_saml11() || tt.is_saml20() || tt.is_sct()) {
+                if !(tt.is_saml11() || tt.is_saml20() || tt.is_sct() || tt.is_jwt()) {
                     return Err(self.invalid(
                         &at("default_token_type"),
                         format!("`{t}` is not a token type we issue"),
-                        "use urn:oasis:names:tc:SAML:1.0:assertion, urn:oasis:names:tc:SAML:2.0:assertion \
-                         or a security context token type URI",
+                        "use urn:oasis:names:tc:SAML:1.0:assertion, urn:oasis:names:tc:SAML:2.0:assertion, \
+                         urn:ietf:params:oauth:token-type:jwt or a security context token type URI",
                     ));
                 }
                 realm.default_token_type = Some(tt);
@@ -301,6 +298,9 @@ impl Builder<'_> {
             }
             if let Some(b) = r.owner_renewal {
                 realm.owner_renewal = b;
+            }
+            if let Some(a) = &r.algorithms {
+                realm.algorithms = Some(self.suite(&at("algorithms"), a)?);
             }
             realms.push(realm);
         }
@@ -339,6 +339,9 @@ impl Builder<'_> {
         engine.keyx = self.keyx(&f)?;
         engine.lockout = self.lockout(&f)?;
         engine.default_realm = f.default_realm;
+        if let Some(a) = &f.algorithms {
+            engine.algorithms = self.suite("algorithms", a)?;
+        }
         engine.client_trust = client_trust;
         engine.known_certs = known;
         Ok(Loaded {
@@ -346,6 +349,16 @@ impl Builder<'_> {
             server,
             store,
             path: self.path.to_owned(),
+        })
+    }
+
+    fn suite(&self, setting: &str, name: &str) -> Result<Suite, ConfigError> {
+        Suite::from_name(name).ok_or_else(|| {
+            self.invalid(
+                setting,
+                format!("unknown algorithm suite `{name}`"),
+                "use \"modern\" (SHA-256 and stronger, AES-GCM) or \"compatible\" (also SHA-1 and AES-CBC)",
+            )
         })
     }
 
@@ -518,6 +531,7 @@ impl Builder<'_> {
             )?)
             .unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(l.shutdown_grace_secs),
+            drain: Duration::from_secs(l.drain_secs),
         };
         for (i, a) in f.aliases.iter().enumerate() {
             let endpoint = match a.endpoint.as_str() {
@@ -737,13 +751,24 @@ mod tests {
         let l =
             with("token_types = [\"saml11\"]\nstateful = true\nencrypt_assertion = true\nowner_renewal = false").unwrap();
         let r = l.engine.realms.iter().find(|r| r.name == "x").unwrap();
-        assert!(!r.token_types.sct && r.token_types.saml11 && !r.token_types.saml20);
+        let t = &r.token_types;
+        assert!(!t.allows("sct") && t.allows("saml11") && !t.allows("saml20") && !t.allows("jwt"));
         assert!(r.stateful && r.encrypt_assertion && !r.owner_renewal);
         let d = l.engine.realms.iter().find(|r| r.name != "x").unwrap();
-        assert!(d.token_types.sct && d.token_types.saml11 && d.token_types.saml20);
+        let t = &d.token_types;
+        assert!(t.allows("sct") && t.allows("saml11") && t.allows("saml20") && !t.allows("jwt"));
         assert!(!d.stateful && !d.encrypt_assertion && d.owner_renewal);
-        let e = with("token_types = [\"jwt\"]").err().unwrap().to_string();
-        assert!(e.contains("jwt") && e.contains("saml11"), "{e}");
+        let e = with("token_types = [\"kerberos\"]")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("kerberos") && e.contains("saml11") && e.contains("jwt"),
+            "{e}"
+        );
+        let l = with("token_types = [\"saml20\", \"jwt\"]").unwrap();
+        let r = l.engine.realms.iter().find(|r| r.name == "x").unwrap();
+        assert!(r.token_types.allows("jwt") && !r.token_types.allows("sct"));
         assert!(with("token_types = []").is_err());
         let realm_x = |l: &Loaded| {
             l.engine
@@ -758,6 +783,35 @@ mod tests {
         assert_eq!(realm_x(&rsa), SctProtection::RsaSignature);
         let e = with("sct_protection = \"none\"").err().unwrap().to_string();
         assert!(e.contains("sct_protection"), "{e}");
+        // Algorithm suites: per realm, else the STS-level default (`compatible` unless set).
+        let suite_x = |l: &Loaded| {
+            l.engine
+                .realms
+                .iter()
+                .find(|r| r.name == "x")
+                .unwrap()
+                .algorithms
+        };
+        let plain = with("").unwrap();
+        assert_eq!(suite_x(&plain), None);
+        assert_eq!(plain.engine.algorithms, Suite::Compatible);
+        let modern = with("algorithms = \"modern\"").unwrap();
+        assert_eq!(suite_x(&modern), Some(Suite::Modern));
+        let e = with("algorithms = \"strict\"").err().unwrap().to_string();
+        assert!(
+            e.contains("realms[1].algorithms") && e.contains("strict") && e.contains("modern"),
+            "{e}"
+        );
+        std::fs::write(
+            &path,
+            base.replacen(
+                "\nloopback_is_confidential",
+                "\nalgorithms = \"modern\"\nloopback_is_confidential",
+                1,
+            ),
+        )
+        .unwrap();
+        assert_eq!(load(&path).unwrap().engine.algorithms, Suite::Modern);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -1,6 +1,7 @@
 //! Symmetric content encryption in XML Encryption wire forms.
 //!
-//! * AES-GCM: `IV (12 bytes) || ciphertext || tag (16 bytes)`, no AAD.
+//! * AES-GCM: `IV (12 bytes) || ciphertext || tag (16 bytes)`, no AAD (with AAD for JWE:
+//!   [`encrypt_with_aad`]).
 //! * AES-CBC: `IV (16 bytes) || ciphertext`, padded per XML-Enc §5.2.1: the
 //!   last byte holds the pad length (1..=16) and the other pad bytes are
 //!   arbitrary. We write PKCS#7-style filler but never check filler bytes
@@ -125,12 +126,48 @@ pub fn decrypt(alg: BlockCipher, key: &[u8], data: &[u8]) -> Result<SecretBytes>
     }
 }
 
+/// AES-GCM over `plaintext` with additional authenticated data `aad`, in the same wire form
+/// as [`encrypt`] (`IV || ciphertext || tag`, random IV): what JWE content encryption (RFC 7516
+/// §5.1, the protected header as AAD) needs. A CBC algorithm is [`Error::Unsupported`].
+pub fn encrypt_with_aad(
+    alg: BlockCipher,
+    key: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    gcm_seal(alg, key, &random_array()?, aad, plaintext)
+}
+
+/// Opens the wire form of [`encrypt_with_aad`] with the same `aad`; every failure is
+/// [`Error::Decrypt`] (a wrong key length [`Error::InvalidLength`]).
+pub fn decrypt_with_aad(
+    alg: BlockCipher,
+    key: &[u8],
+    aad: &[u8],
+    data: &[u8],
+) -> Result<SecretBytes> {
+    if !alg.is_aead() {
+        return Err(Error::Unsupported("not an aead cipher"));
+    }
+    gcm_open(alg, key, aad, data)
+}
+
 /// AES-GCM with an explicit IV (tests and known-answer checks only: the
 /// public API always draws a random IV).
 pub(crate) fn gcm_encrypt_with_iv(
     alg: BlockCipher,
     key: &[u8],
     iv: &[u8; GCM_IV_LEN],
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    gcm_seal(alg, key, iv, &[], plaintext)
+}
+
+fn gcm_seal(
+    alg: BlockCipher,
+    key: &[u8],
+    iv: &[u8; GCM_IV_LEN],
+    aad: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
     if !alg.is_aead() {
@@ -145,7 +182,7 @@ pub(crate) fn gcm_encrypt_with_iv(
     let tag = key
         .seal_in_place_separate_tag(
             Nonce::assume_unique_for_key(*iv),
-            Aad::empty(),
+            Aad::from(aad),
             &mut out[GCM_IV_LEN..],
         )
         .map_err(|_| Error::InvalidLength("plaintext too long for aes-gcm"))?;
@@ -154,6 +191,10 @@ pub(crate) fn gcm_encrypt_with_iv(
 }
 
 fn gcm_decrypt(alg: BlockCipher, key: &[u8], data: &[u8]) -> Result<SecretBytes> {
+    gcm_open(alg, key, &[], data)
+}
+
+fn gcm_open(alg: BlockCipher, key: &[u8], aad: &[u8], data: &[u8]) -> Result<SecretBytes> {
     let key = alg.gcm_key(key)?;
     if data.len() < GCM_IV_LEN + GCM_TAG_LEN {
         return Err(Error::Decrypt);
@@ -162,7 +203,7 @@ fn gcm_decrypt(alg: BlockCipher, key: &[u8], data: &[u8]) -> Result<SecretBytes>
     let nonce = Nonce::try_assume_unique_for_key(iv).map_err(|_| Error::Decrypt)?;
     let mut buf = SecretBytes::from_slice(body);
     let len = key
-        .open_in_place(nonce, Aad::empty(), buf.expose_mut())
+        .open_in_place(nonce, Aad::from(aad), buf.expose_mut())
         .map_err(|_| Error::Decrypt)?
         .len();
     buf.truncate(len);

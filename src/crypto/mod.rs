@@ -29,7 +29,7 @@ mod x25519;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-pub use cipher::{decrypt, encrypt, BlockCipher};
+pub use cipher::{decrypt, decrypt_with_aad, encrypt, encrypt_with_aad, BlockCipher};
 pub use digest::{digest, DigestAlgorithm, DigestSink};
 pub use error::{Error, Result};
 pub use hex::hex;

@@ -40,6 +40,12 @@ impl Engine {
                 what: "cancellation of a context expired beyond its renewal window",
             });
         }
+        // The context's realm decides the algorithms (one no longer configured, or a
+        // propagated context: the STS's own).
+        match self.cfg.realm_named(&state.audience) {
+            Some(realm) => self.enforce_suite(req, realm)?,
+            None => self.enforce_sts_suite(req)?,
+        }
         context::cancel(&*self.store, &identifier, state)?;
         let mut rstr = RequestSecurityTokenResponse::new(rst.version);
         rstr.context = rst.context.clone();

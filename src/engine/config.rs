@@ -10,6 +10,7 @@ pub use crate::service::sct::SctProtection;
 use crate::trust::TokenType;
 use crate::wss::InboundConfig;
 use crate::xml::Limits;
+use crate::xmlsec::Suite;
 
 use super::keys::KeyPolicy;
 use super::keyx::KeyxSettings;
@@ -69,6 +70,10 @@ pub struct Realm {
     /// How the STS vouches for this realm's SCTs: an HMAC under a periodic issuer key signed
     /// once (default), or an RSA signature on each token. See [`crate::service::sct`].
     pub sct_protection: SctProtection,
+    /// The algorithm suite requests for this realm must keep to (see
+    /// [`algorithms`](super::algorithms)). Default: none (the STS's
+    /// [`EngineConfig::algorithms`]).
+    pub algorithms: Option<Suite>,
 }
 
 impl Realm {
@@ -93,6 +98,7 @@ impl Realm {
             owner_renewal: true,
             claims: Vec::new(),
             sct_protection: SctProtection::default(),
+            algorithms: None,
         }
     }
 
@@ -148,6 +154,11 @@ pub struct EngineConfig {
     /// Smart lockout of password authentication (see [`super::lockout`]); `None` turns it
     /// off. Default: [`LockoutSettings::default`] (on).
     pub lockout: Option<LockoutSettings>,
+    /// The algorithm suite of realms that set none (and of the STS's own realm). Default:
+    /// [`Suite::Compatible`], because the clients deployed today send SHA-1 and AES-CBC by
+    /// default (zeep's signatures, WCF `Basic256`, WSS4J); DANGER: it accepts RSA-SHA1,
+    /// HMAC-SHA1, SHA-1 digests and AES-CBC. Set [`Suite::Modern`] where every client can.
+    pub algorithms: Suite,
 }
 
 /// The name of the realm of the STS itself: security contexts requested with no
@@ -203,6 +214,7 @@ impl EngineConfig {
             keyx: None,
             issuer_key_period_secs: 3600,
             lockout: Some(LockoutSettings::default()),
+            algorithms: Suite::Compatible,
         }
     }
 

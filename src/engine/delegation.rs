@@ -70,7 +70,7 @@ impl Engine {
         if now >= state.expires_ms {
             return Err(refuse("delegator context expired"));
         }
-        let policy = &self.cfg.inbound.xmlsec;
+        let policy = &self.realm_policy(realm);
         let sig = Signature::read(doc, sig_node, policy)?;
         let verified = xmlsec::verify(
             doc,

@@ -54,6 +54,17 @@ pub enum Error {
     /// A key exchange or master token failure (`code` and fixed detail, for the log).
     #[error("key exchange: {0}")]
     Keyx(#[from] crate::keyx::KeyxError),
+    /// The request used an algorithm its realm's suite does not admit (it passed the union
+    /// of all realms' suites when the security header was verified).
+    #[error("algorithm refused: {algorithm} ({uri}) is not in suite `{suite}` of realm `{realm}`", uri = algorithm.uri())]
+    AlgorithmRefused {
+        /// The algorithm.
+        algorithm: crate::xmlsec::Algorithm,
+        /// The realm's suite.
+        suite: crate::xmlsec::Suite,
+        /// The realm's name (from the configuration).
+        realm: String,
+    },
     /// Our own failure (a key or store that does not work).
     #[error("internal failure: {what}")]
     Internal {

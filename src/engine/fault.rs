@@ -29,9 +29,10 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
             Fault::sender(FaultSubcode::InvalidRequest)
         }
         Error::UnableToRenew { .. } => Fault::sender(FaultSubcode::UnableToRenew),
-        Error::Security(_) | Error::Authentication { .. } | Error::Service(_) => {
-            Fault::sender(FaultSubcode::FailedAuthentication)
-        }
+        Error::Security(_)
+        | Error::Authentication { .. }
+        | Error::Service(_)
+        | Error::AlgorithmRefused { .. } => Fault::sender(FaultSubcode::FailedAuthentication),
         Error::InvalidScope => Fault::sender(FaultSubcode::InvalidScope),
         Error::Keys(super::keys::Error::AuthenticationFailed) => {
             Fault::sender(FaultSubcode::FailedAuthentication)

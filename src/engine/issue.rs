@@ -1,6 +1,6 @@
 //! The Issue binding: a new security context (brokered key distribution, WS-Trust 1.4
 //! Appendix), possibly on behalf of another principal (delegation), or a token of another
-//! type through a [`TokenProvider`](super::provider::TokenProvider).
+//! type through a [`TokenProvider`](super::provider::TokenProvider) (`saml_token`).
 //!
 //! The STS makes the key (or computes it from both parties' entropy), the token carries it
 //! encrypted for the target service inside the SCT the STS vouches for (an HMAC under the
@@ -23,7 +23,6 @@ use crate::xmlsec::{self, SignReference, SignatureMethod, SignatureSpec, Signing
 use super::config::{Realm, SctProtection};
 use super::context;
 use super::keys::{self, KeyMaterial, ProofKey};
-use super::provider::IssueContext;
 use super::request::ParsedRequest;
 use super::sealed::ContextState;
 use super::sts::{random8, uuid, Engine, Outcome, ReplyKey, Requester, Transport};
@@ -57,24 +56,26 @@ impl Engine {
     ) -> Result<Outcome, Error> {
         let params = &rst.params;
         let (realm, kind, echo) = self.scope(rst, options)?;
-        let saml = match (kind, echo) {
-            (TokenKind::Saml(version), Some(tt)) => Some((version, tt)),
+        self.enforce_suite(req, realm)?;
+        let provided = match (kind, echo) {
+            (TokenKind::Provider(p), Some(tt)) => Some((p, tt)),
             _ => None,
         };
         let delegated = params.on_behalf_of.is_some() || params.act_as.is_some();
-        if let (Some((version, tt)), false) = (&saml, delegated) {
-            // SAML claims are the requester's attributes, selected by `wst:Claims` there.
+        if let (Some((provider, tt)), false) = (&provided, delegated) {
+            // A provider token's claims are the requester's attributes, selected by
+            // `wst:Claims` there.
             let transport = Transport {
                 confidential,
                 peer: None,
             };
-            let rstr = self.issue_saml(
+            let rstr = self.issue_token(
                 req,
                 rst,
                 who,
                 transport,
                 now,
-                (realm, *version, tt.clone()),
+                (realm, *provider, tt.clone()),
                 None,
             )?;
             return Ok(Outcome {
@@ -106,35 +107,19 @@ impl Engine {
                 (None, granted)
             }
         };
-        if let Some((version, tt)) = saml {
+        if let Some((provider, tt)) = provided {
             let transport = Transport {
                 confidential,
                 peer: None,
             };
             let rstr =
-                self.issue_saml(req, rst, who, transport, now, (realm, version, tt), act_as)?;
+                self.issue_token(req, rst, who, transport, now, (realm, provider, tt), act_as)?;
             return Ok(Outcome {
                 rstr,
                 reply_key: None,
             });
         }
-        let token_type = params
-            .token_type
-            .clone()
-            .unwrap_or_else(|| TokenType::sct(rst.version));
         let key_type = params.key_type.clone().unwrap_or(KeyType::SymmetricKey);
-        if !token_type.is_sct() {
-            return self.issue_by_provider(
-                rst,
-                who,
-                realm,
-                act_as,
-                &claims,
-                key_type,
-                confidential,
-                now,
-            );
-        }
         match key_type {
             KeyType::SymmetricKey => {}
             _ => {
@@ -173,18 +158,18 @@ impl Engine {
         &'c self,
         rst: &RequestSecurityToken,
         options: &RequestOptions,
-    ) -> Result<(&'c Realm, TokenKind, Option<TokenType>), Error> {
+    ) -> Result<(&'c Realm, TokenKind<'c>, Option<TokenType>), Error> {
         let params = &rst.params;
         let address = params.applies_to.as_ref().and_then(|a| a.target_address());
         let (tt, kt) = (params.token_type.as_ref(), params.key_type.as_ref());
         match self.cfg.realm_for(address) {
             Ok(realm) => {
-                let (kind, echo) = choose(realm, tt, kt, options)?;
+                let (kind, echo) = choose(&self.cfg, realm, tt, kt, options)?;
                 Ok((realm, kind, echo))
             }
             Err(Error::InvalidScope) if address.is_none() => {
                 let realm = self.cfg.sts_realm()?;
-                match choose(realm, tt, kt, options) {
+                match choose(&self.cfg, realm, tt, kt, options) {
                     Ok((TokenKind::Sct, echo)) => Ok((realm, TokenKind::Sct, echo)),
                     _ => Err(Error::InvalidScope),
                 }
@@ -439,82 +424,6 @@ impl Engine {
         let mut out = unsigned;
         out.insert_str(close, &sig);
         Ok(out)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn issue_by_provider(
-        &self,
-        rst: &RequestSecurityToken,
-        who: &Requester,
-        realm: &Realm,
-        act_as: Option<String>,
-        claims: &[(String, String)],
-        key_type: KeyType,
-        confidential: bool,
-        now: i64,
-    ) -> Result<Outcome, Error> {
-        let params = &rst.params;
-        let token_type = params
-            .token_type
-            .clone()
-            .unwrap_or_else(|| TokenType::sct(rst.version));
-        let provider = self
-            .cfg
-            .providers
-            .iter()
-            .find(|p| p.handles(&token_type))
-            .ok_or(Error::InvalidRequest {
-                what: "token type not supported",
-            })?;
-        if !provider.supports(&key_type) {
-            return Err(Error::InvalidRequest {
-                what: "key type not supported for this token type",
-            });
-        }
-        let proof = match key_type {
-            KeyType::SymmetricKey => Some(self.proof(params, realm.key_size_bits)?),
-            KeyType::PublicKey if who.cert.is_none() => {
-                return Err(Error::InvalidRequest {
-                    what: "a public key token needs a requester certificate",
-                })
-            }
-            KeyType::PublicKey | KeyType::Bearer => None,
-            KeyType::Unknown(_) => {
-                return Err(Error::InvalidRequest {
-                    what: "unknown key type",
-                })
-            }
-        };
-        let expires = lifetime_end(params, realm, now);
-        let ctx = IssueContext {
-            rst,
-            realm,
-            issuer: &self.cfg.issuer,
-            principal: &who.principal,
-            act_as: act_as.as_deref(),
-            claims,
-            key_type,
-            symmetric_key: proof.as_ref().map(|p| &p.key.key),
-            requester_cert: who.cert.as_ref(),
-            not_before_ms: now,
-            expires_ms: expires,
-        };
-        let issued = provider.issue(&ctx)?;
-        let mut rstr = RequestSecurityTokenResponse::new(rst.version);
-        rstr.context = rst.context.clone();
-        rstr.params.token_type = Some(token_type);
-        rstr.params.lifetime = Lifetime::from_seconds(now / 1000, expires / 1000);
-        rstr.params.applies_to = params.applies_to.clone();
-        rstr.requested_security_token = Some(TokenHolder::new(issued.token));
-        rstr.requested_attached_reference = issued.attached_reference;
-        rstr.requested_unattached_reference = issued.unattached_reference;
-        if let Some(p) = &proof {
-            self.deliver_proof(&mut rstr, p, who.cert.as_ref(), confidential)?;
-        }
-        Ok(Outcome {
-            rstr,
-            reply_key: None,
-        })
     }
 }
 

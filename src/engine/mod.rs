@@ -10,8 +10,12 @@
 //! makes proof-key material, [`users`] authenticates UsernameTokens against Argon2 hashes,
 //! [`sealed`] seals context state, [`provider`] is the extension point for other token types.
 //!
-//! [`tokens`] chooses the kind of token a request gets; `saml_token` issues SAML assertions
-//! with the claims `claims` selects.
+//! [`tokens`] chooses the kind of token a request gets, among the kinds [`registry`] lists;
+//! `saml_token` issues a provider's token (SAML 1.1/2.0 by `saml_provider`, JWT by
+//! `jwt_provider`) with the claims `claims` selects; `saml_lifecycle` and `jwt_lifecycle`
+//! validate and renew them.
+//!
+//! [`algorithms`] holds each request to its realm's algorithm suite and picks the reply's.
 //!
 //! [`lockout`] defends passwords against sprays and brute force (smart lockout).
 //!
@@ -23,6 +27,7 @@
 //! May use: every layer below (crypto, pki, xml, xmlsec, soap, saml, wss, trust, store,
 //! service, keyx).
 
+pub mod algorithms;
 mod cancel;
 mod claims;
 pub mod config;
@@ -33,15 +38,20 @@ mod error;
 pub mod fault;
 mod issue;
 mod issuer_key;
+mod jwt_lifecycle;
+mod jwt_provider;
 pub mod keys;
 pub mod keyx;
 pub mod lockout;
 mod owner;
 pub mod provider;
+pub mod readiness;
+pub mod registry;
 mod renew;
 pub mod request;
 pub(crate) mod resolve;
 mod saml_lifecycle;
+mod saml_provider;
 mod saml_token;
 pub mod sealed;
 mod sts;

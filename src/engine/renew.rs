@@ -17,6 +17,7 @@
 use crate::trust::{RequestSecurityToken, TokenType};
 
 use super::context;
+use super::jwt_lifecycle::jwt_target;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::saml_target;
 use super::sealed::ContextState;
@@ -39,6 +40,13 @@ impl Engine {
         })?;
         if let Some((doc, el)) = saml_target(req, holder)? {
             let rstr = self.renew_assertion(req, rst, who, doc, el, confidential, now)?;
+            return Ok(Outcome {
+                rstr,
+                reply_key: None,
+            });
+        }
+        if let Some(compact) = jwt_target(holder)? {
+            let rstr = self.renew_jwt(req, rst, who, &compact, confidential, now)?;
             return Ok(Outcome {
                 rstr,
                 reply_key: None,
@@ -70,6 +78,7 @@ impl Engine {
             .ok_or(Error::UnableToRenew {
                 what: "the token's realm is gone",
             })?;
+        self.enforce_suite(req, realm)?;
         let default_bits = u32::try_from(old.key.len() * 8).unwrap_or(realm.key_size_bits);
         let proof = if realm.rekey_on_renew {
             Some(self.proof(params, default_bits)?)

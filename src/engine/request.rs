@@ -33,6 +33,9 @@ pub struct ParsedRequest {
     pub message: TrustMessage,
     /// The Body was covered by a verified signature.
     pub body_signed: bool,
+    /// The strictest realm suite the request has been held to (see
+    /// [`algorithms`](super::algorithms)).
+    pub(crate) suite: super::algorithms::SuiteCheck,
 }
 
 /// Parses and secures a request.
@@ -107,5 +110,6 @@ pub fn parse_request(
         message,
         body_signed,
         secured,
+        suite: super::algorithms::SuiteCheck::default(),
     })
 }

@@ -162,6 +162,7 @@ impl Engine {
             what: "assertion names no audience",
         })?;
         let realm = self.cfg.realm_for(Some(audience))?;
+        self.enforce_suite(req, realm)?;
         let window = realm.renewal_window_secs.saturating_mul(1000);
         if now >= old.not_on_or_after_ms.saturating_add(window) {
             return Err(Error::UnableToRenew {
@@ -233,13 +234,13 @@ impl Engine {
             confidential,
             peer: None,
         };
-        let made = self.issue_saml(
+        let made = self.issue_token(
             req,
             &issue,
             &renewer,
             transport,
             now,
-            (realm, old.version, token_type),
+            (realm, super::registry::saml(old.version), token_type),
             old.actor.clone(),
         );
         if made.is_err() {

@@ -1,13 +1,15 @@
-//! The Issue binding for SAML 1.1 and 2.0 assertions (issue #7).
+//! The Issue binding for provider tokens: SAML 1.1 and 2.0 assertions (issue #7), JWTs, and
+//! any configured [`TokenProvider`]; the provider writes the token, this file decides
+//! everything around it.
 //!
-//! The assertion says who authenticated (the UsernameToken name, or the subject of the
-//! certificate whose signature covered the Body), how (password or X.509), for whom
-//! (`AudienceRestriction`: the AppliesTo address, else the realm's), for how long (the realm's
-//! lifetime) and with which claims ([`super::claims`]); it is signed by the STS. The subject
-//! confirmation follows `wst:KeyType`:
+//! The token says who authenticated (the UsernameToken name, or the subject of the
+//! certificate whose signature covered the Body), how (password or X.509), for whom (the
+//! AppliesTo address, else the realm's), for how long (the realm's lifetime) and with which
+//! claims ([`super::claims`]); it is signed by the STS. The key binding follows
+//! `wst:KeyType`:
 //!
 //! * `SymmetricKey` (and no KeyType, the WS-Trust default): holder of key with a fresh proof
-//!   key encrypted for the realm's certificate inside the assertion; the requester gets the
+//!   key encrypted for the realm's certificate inside the token; the requester gets the
 //!   same key as the security-context path delivers it (an `xenc:EncryptedKey` for its
 //!   certificate, a `wst:ComputedKey` with our entropy, or a `wst:BinarySecret` only over a
 //!   confidential channel).
@@ -17,20 +19,16 @@
 //!   attribute must name the key of the requester's X.509 signature.
 //! * `Bearer`: bearer, with no proof token, key size or entropy in the response.
 //!
-//! A realm with `encrypt_assertion` gets a SAML 2.0 `saml:EncryptedAssertion` for its
-//! certificate. The response mirrors AD FS: `Lifetime`, `AppliesTo`, the token, attached and
-//! unattached references by SAML key identifier, then `TokenType` (the requester's URI, as
-//! sent), `RequestType` and `KeyType`.
+//! The response mirrors AD FS: `Lifetime`, `AppliesTo`, the token, attached and unattached
+//! references (the provider's), then `TokenType` (the requester's URI, as sent),
+//! `RequestType` and `KeyType`.
 
 use crate::crypto::RsaPublicKey;
 use crate::pki::Certificate;
-use crate::saml::{
-    self, uri as saml_uri, AssertionSpec, AuthnMethod, AuthnStatement, ConfirmationSpec, NameId,
-    PublicKeyInfo, RecipientReference, SamlVersion, SigningCredentials,
-};
+use crate::saml::{AuthnMethod, PublicKeyInfo};
 use crate::trust::{
-    Fragment, KeyType, Lifetime, RequestSecurityToken, RequestSecurityTokenResponse, RequestType,
-    RequestedReference, TokenHolder, TokenKind as HeldKind, TokenType, UseKey,
+    KeyType, Lifetime, RequestSecurityToken, RequestSecurityTokenResponse, RequestType,
+    TokenHolder, TokenKind as HeldKind, TokenType, UseKey,
 };
 use crate::wss::{self, SigningToken};
 use crate::xmlsec;
@@ -38,11 +36,12 @@ use crate::xmlsec;
 use super::config::{AppliesToMatch, Realm};
 use super::issue::write_proof;
 use super::keys;
+use super::provider::{IssueContext, KeyBinding, TokenProvider};
 use super::request::ParsedRequest;
 use super::sts::Requester;
 use super::{Engine, Error, Transport};
 
-/// The subject confirmation asked for.
+/// The key binding asked for.
 enum Binding {
     Bearer,
     Public(PublicKeyInfo),
@@ -50,37 +49,39 @@ enum Binding {
 }
 
 impl Engine {
-    /// Issues a SAML assertion of `version` for `rst`, answering with `token_type` as the
+    /// Issues the token of `provider` for `rst`, answering with `token_type` as the
     /// requester (or the transport's default) named it.
-    #[allow(clippy::too_many_arguments)] // the one call site passes the request's parts
-    pub(super) fn issue_saml(
+    #[allow(clippy::too_many_arguments)] // the call sites pass the request's parts
+    pub(super) fn issue_token(
         &self,
         req: &ParsedRequest,
         rst: &RequestSecurityToken,
         who: &Requester,
         transport: Transport,
         now: i64,
-        (realm, version, token_type): (&Realm, SamlVersion, TokenType),
+        (realm, provider, token_type): (&Realm, &dyn TokenProvider, TokenType),
         act_as: Option<String>,
     ) -> Result<RequestSecurityTokenResponse, Error> {
         let cfg = self.config();
         let params = &rst.params;
         let address = params.applies_to.as_ref().and_then(|a| a.target_address());
-        if realm.encrypt_assertion && version != SamlVersion::V20 {
-            return Err(Error::InvalidRequest {
-                what: "the realm takes encrypted assertions, which SAML 1.1 cannot be",
-            });
-        }
-        let binding = match &params.key_type {
-            None | Some(KeyType::SymmetricKey) => Binding::Symmetric,
-            Some(KeyType::Bearer) => Binding::Bearer,
-            Some(KeyType::PublicKey) => Binding::Public(public_key(params.use_key.as_ref(), who)?),
-            Some(KeyType::Unknown(_)) => {
+        provider.admits(realm)?;
+        let key_type = params.key_type.clone().unwrap_or(KeyType::SymmetricKey);
+        let binding = match &key_type {
+            KeyType::SymmetricKey => Binding::Symmetric,
+            KeyType::Bearer => Binding::Bearer,
+            KeyType::PublicKey => Binding::Public(public_key(params.use_key.as_ref(), who)?),
+            KeyType::Unknown(_) => {
                 return Err(Error::InvalidRequest {
                     what: "unknown key type",
                 })
             }
         };
+        if !provider.supports(&key_type) {
+            return Err(Error::InvalidRequest {
+                what: "key type not supported for this token type",
+            });
+        }
         let claims = super::claims::select(cfg, &who.principal, params.claims.as_ref())?;
         let method = authn_method(req, transport)?;
 
@@ -113,90 +114,54 @@ impl Engine {
             bits = Some(size);
         }
 
-        let confirmation = match (binding, &proof) {
-            (Binding::Bearer, _) => ConfirmationSpec::Bearer,
-            (Binding::Public(k), _) => ConfirmationSpec::HolderOfKeyPublic(k),
-            (Binding::Symmetric, Some((_, p))) => ConfirmationSpec::HolderOfKeySymmetric {
-                key: p.key.clone(),
-                recipient: realm.encryption_cert.clone(),
-                reference: RecipientReference::ThumbprintSha1,
-            },
+        let key_binding = match (&binding, &proof) {
+            (Binding::Bearer, _) => KeyBinding::Bearer,
+            (Binding::Public(k), _) => KeyBinding::PublicKey(k),
+            (Binding::Symmetric, Some((_, p))) => KeyBinding::Symmetric(&p.key),
             (Binding::Symmetric, None) => {
                 return Err(Error::Internal {
                     what: "symmetric binding without a proof key",
                 })
             }
         };
-        let lifetime_ms = realm.lifetime_secs.saturating_mul(1000);
-        let mut spec = AssertionSpec::new(
-            version,
-            cfg.issuer.clone(),
-            subject(who),
-            confirmation,
-            now,
-            lifetime_ms,
-        );
-        spec.audiences = vec![audience(address, realm)];
-        spec.authn = Some(AuthnStatement {
-            method,
-            instant_ms: now,
-        });
-        spec.claims = claims;
-        spec.actor = act_as;
-        let assertion = saml::issue(
-            &spec,
-            SigningCredentials {
-                certificate: &cfg.signing_cert,
-                key: &cfg.signing_key,
-            },
-        )?;
-        let token_xml = if realm.encrypt_assertion {
-            saml::encrypt(
-                &assertion,
-                &realm.encryption_cert,
-                RecipientReference::ThumbprintSha1,
-            )?
-        } else {
-            assertion.xml.clone()
+        let expires = now.saturating_add(realm.lifetime_secs.saturating_mul(1000));
+        let audience = audience(address, realm);
+        let ctx = IssueContext {
+            rst,
+            realm,
+            issuer: &cfg.issuer,
+            token_type: &token_type,
+            audience: &audience,
+            principal: &who.principal,
+            requester_cert: who.cert.as_ref(),
+            authn: &method,
+            act_as: act_as.as_deref(),
+            claims: &claims,
+            key_type: key_type.clone(),
+            binding: key_binding,
+            signing_key: &cfg.signing_key,
+            signing_cert: &cfg.signing_cert,
+            not_before_ms: now,
+            expires_ms: expires,
         };
+        let issued = provider.issue(&ctx)?;
 
         let tv = rst.version;
         let mut rstr = RequestSecurityTokenResponse::new(tv);
         rstr.context = rst.context.clone();
-        rstr.params.lifetime =
-            Lifetime::from_seconds(now / 1000, assertion.not_on_or_after_ms / 1000);
+        rstr.params.lifetime = Lifetime::from_seconds(now / 1000, expires / 1000);
         rstr.params.applies_to = params.applies_to.clone();
-        // Both forms were written just above by `saml::issue` / `saml::encrypt`.
-        rstr.requested_security_token =
-            Some(TokenHolder::new(Fragment::from_own_output(token_xml)));
-        let reference = key_identifier(&assertion)?;
-        rstr.requested_attached_reference = Some(reference.clone());
-        rstr.requested_unattached_reference = Some(reference);
+        rstr.requested_security_token = Some(TokenHolder::new(issued.token));
+        rstr.requested_attached_reference = issued.attached_reference;
+        rstr.requested_unattached_reference = issued.unattached_reference;
         rstr.params.token_type = Some(token_type);
         rstr.params.request_type = Some(RequestType::Issue);
-        rstr.params.key_type = Some(params.key_type.clone().unwrap_or(KeyType::SymmetricKey));
+        rstr.params.key_type = Some(key_type);
         rstr.params.key_size = bits;
         if let Some((material, key)) = &proof {
             write_proof(&mut rstr, *material, key, who.cert.as_ref())?;
         }
         Ok(rstr)
-    }
-}
-
-/// `wst:RequestedAttachedReference` / `RequestedUnattachedReference` content: the SAML key
-/// identifier of the assertion.
-fn key_identifier(a: &saml::IssuedAssertion) -> Result<RequestedReference, Error> {
-    Ok(RequestedReference {
-        security_token_reference: Fragment::build(|w| a.write_key_identifier(w))?,
-    })
-}
-
-/// The subject: a certificate subject with the X.509 name format, any other principal
-/// unspecified (as AD FS writes it).
-fn subject(who: &Requester) -> NameId {
-    match &who.cert {
-        Some(c) => NameId::with_format(c.subject(), saml_uri::NAMEID_X509_SUBJECT),
-        None => NameId::with_format(who.principal.clone(), saml_uri::NAMEID_UNSPECIFIED),
     }
 }
 
@@ -249,7 +214,7 @@ fn public_key(use_key: Option<&UseKey>, who: &Requester) -> Result<PublicKeyInfo
     Ok(key)
 }
 
-fn key_of(k: &PublicKeyInfo) -> &RsaPublicKey {
+pub(super) fn key_of(k: &PublicKeyInfo) -> &RsaPublicKey {
     match k {
         PublicKeyInfo::Certificate(c) => c.public_key(),
         PublicKeyInfo::RsaKeyValue(k) => k,

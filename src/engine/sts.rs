@@ -11,14 +11,13 @@
 //! * an unsolicited `RequestSecurityTokenResponse`: a direct key transfer
 //!   ([`direct`](super::direct)).
 //!
-//! Every response is signed by the STS (RSA-SHA256) over Body, Timestamp, the WS-Addressing
+//! Every response is signed (by the STS's RSA key, or with HMAC under the requester's key;
+//! algorithms as [`algorithms`](super::algorithms) chooses them) over Body, Timestamp, the WS-Addressing
 //! reply headers and the SignatureConfirmations of the request's signatures. When the request
 //! Body arrived encrypted with a key sent as an EncryptedKey (pattern 4), the reply Body is
 //! encrypted with that same key.
 
-use crate::crypto::{
-    self, BlockCipher, DigestAlgorithm, HmacAlgorithm, SecretBytes, SignatureAlgorithm,
-};
+use crate::crypto::{self, SecretBytes};
 use crate::pki::Certificate;
 use crate::service::validator::context_of;
 use crate::soap::{self, SoapVersion};
@@ -30,7 +29,9 @@ use crate::trust::{
 };
 use crate::wss::{self, Clock, Encryptor, Environment, Protection, Signer, SignerKeyInfo};
 use crate::xml::{ns, Writer};
-use crate::xmlsec::{SignatureMethod, SigningKey};
+use crate::xmlsec::SigningKey;
+
+use super::algorithms::{asymmetric_reply, reply_cipher, symmetric_reply};
 
 use super::config::EngineConfig;
 use super::fault::{log_reason, to_fault};
@@ -155,6 +156,17 @@ impl Engine {
     /// An engine with `cfg`, keeping replay memory, contexts and revocations in `store`.
     pub fn new(mut cfg: EngineConfig, store: std::sync::Arc<dyn TokenStore>) -> Self {
         cfg.add_sts_realm();
+        // The security header is verified before the realm is known: with every suite a
+        // realm keeps to; each request is then held to its realm's (`algorithms`).
+        let default = cfg.algorithms;
+        cfg.inbound.xmlsec.suites = crate::xmlsec::Suite::ALL
+            .into_iter()
+            .filter(|s| {
+                cfg.realms
+                    .iter()
+                    .any(|r| r.algorithms.unwrap_or(default) == *s)
+            })
+            .collect();
         let issuer_keys = IssuerKeys::new(&cfg.realms, cfg.issuer_key_period_secs);
         Self {
             cfg,
@@ -258,6 +270,7 @@ impl Engine {
                         self.authenticate(req, transport, keys, now)
                             .map(|r| r.principal)
                     };
+                    self.enforce_sts_suite(req)?;
                     let rstr = self.keyx_soap(req, rst, &auth, now)?;
                     let (v, b) = (rst.version, binding_of(rst));
                     let reply = Reply {
@@ -322,6 +335,7 @@ impl Engine {
                 self.respond(req, batch.version, binding, rstrs, reply, now)
             }
             TrustMessage::Rstr(rstr) => {
+                self.enforce_sts_suite(req)?;
                 let out = self.accept_propagation(req, rstr, now)?;
                 let reply = Reply {
                     single: true,
@@ -531,6 +545,12 @@ impl Engine {
             context,
             random,
         } = reply;
+        // Every binding holds the request to its realm's suite before it decides anything; an
+        // answer to one that was never checked would be a bug, refused here (fail closed).
+        let suite = req.suite.get().ok_or(Error::Internal {
+            what: "a request held to no realm's algorithm suite",
+        })?;
+        let used = req.secured.algorithms();
         let action = Action::FinalResponse(binding).uri(version);
         // Written straight into the envelope's Body (no text in between to parse again).
         let mut rstrs = rstrs;
@@ -616,24 +636,33 @@ impl Engine {
             }
         };
         let signer = match (&derived, random) {
-            (Some((_, _, key)), _) => Signer {
-                key: SigningKey::Hmac(key.expose()),
-                method: SignatureMethod::Hmac(HmacAlgorithm::Sha256),
-                digest: DigestAlgorithm::Sha256,
-                key_info: SignerKeyInfo::Custom(&dk_info),
-            },
-            (None, Some(r)) => Signer {
-                key: SigningKey::Hmac(r.key.expose()),
-                method: SignatureMethod::Hmac(HmacAlgorithm::Sha256),
-                digest: DigestAlgorithm::Sha256,
-                key_info: SignerKeyInfo::Custom(&random_info),
-            },
-            (None, None) => Signer {
-                key: SigningKey::Rsa(&self.cfg.signing_key),
-                method: SignatureMethod::Rsa(SignatureAlgorithm::RsaSha256),
-                digest: DigestAlgorithm::Sha256,
-                key_info: SignerKeyInfo::BinarySecurityToken(&self.cfg.signing_cert),
-            },
+            (Some((_, _, key)), _) => {
+                let a = symmetric_reply(suite, used);
+                Signer {
+                    key: SigningKey::Hmac(key.expose()),
+                    method: a.method,
+                    digest: a.digest,
+                    key_info: SignerKeyInfo::Custom(&dk_info),
+                }
+            }
+            (None, Some(r)) => {
+                let a = symmetric_reply(suite, used);
+                Signer {
+                    key: SigningKey::Hmac(r.key.expose()),
+                    method: a.method,
+                    digest: a.digest,
+                    key_info: SignerKeyInfo::Custom(&random_info),
+                }
+            }
+            (None, None) => {
+                let a = asymmetric_reply(used);
+                Signer {
+                    key: SigningKey::Rsa(&self.cfg.signing_key),
+                    method: a.method,
+                    digest: a.digest,
+                    key_info: SignerKeyInfo::BinarySecurityToken(&self.cfg.signing_cert),
+                }
+            }
         };
         let p = Protection {
             signer: Some(signer),
@@ -645,7 +674,7 @@ impl Engine {
                         key,
                         key_info: &*ki,
                     },
-                    reply_cipher(key.len())?,
+                    reply_cipher(suite, used, key.len())?,
                 )),
             },
             encrypt_signature: key_bytes.is_some(),
@@ -702,19 +731,6 @@ fn binding_of(rst: &RequestSecurityToken) -> Binding {
         Some(RequestType::Cancel) => Binding::Cancel,
         Some(RequestType::Validate) => Binding::Validate,
         _ => Binding::Issue,
-    }
-}
-
-/// AES-GCM of the reply key's own size: the reply is encrypted with the very key the requester
-/// holds (the request's EncryptedKey, or its context's key), so it cannot be resized here.
-fn reply_cipher(key_len: usize) -> Result<BlockCipher, Error> {
-    match key_len {
-        16 => Ok(BlockCipher::Aes128Gcm),
-        24 => Ok(BlockCipher::Aes192Gcm),
-        32 => Ok(BlockCipher::Aes256Gcm),
-        _ => Err(Error::InvalidRequest {
-            what: "the reply key is not an AES key size (128, 192 or 256 bits)",
-        }),
     }
 }
 

@@ -1,71 +1,78 @@
 //! Which kind of token a request gets (see [`choose`]): the requested `wst:TokenType`, else
 //! the transport's default ([`RequestOptions`]), else the realm's, else by key type; and
-//! whether the realm issues that kind ([`TokenTypes`]).
+//! whether the realm issues that kind ([`TokenTypes`], by [`registry`] name).
 //!
 //! AD FS answers a request without a `wst:TokenType` on its WS-Trust endpoints with a SAML 1.1
 //! assertion (`urn:oasis:names:tc:SAML:1.0:assertion`), which MSAL and ADAL then expect; the
 //! server passes that default for requests arriving on AD FS alias paths.
 
-use crate::saml::SamlVersion;
 use crate::trust::{KeyType, TokenType};
 
-use super::config::Realm;
+use super::config::{EngineConfig, Realm};
+use super::provider::TokenProvider;
+use super::registry;
 use super::Error;
 
-/// The kinds of token a realm issues.
-#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+/// The kinds of token a realm issues, by registry name ([`registry::names`]: `sct`, `saml11`,
+/// `saml20`, `jwt`, and any configured provider's).
+#[derive(Clone, Debug, Eq, PartialEq)]
 #[non_exhaustive]
 pub struct TokenTypes {
-    /// WS-SecureConversation security context tokens (either version). Default: true.
-    pub sct: bool,
-    /// SAML 1.1 assertions (`urn:oasis:names:tc:SAML:1.0:assertion`, `...#SAMLV1.1`).
-    /// Default: true.
-    pub saml11: bool,
-    /// SAML 2.0 assertions (`urn:oasis:names:tc:SAML:2.0:assertion`, `...#SAMLV2.0`).
-    /// Default: true.
-    pub saml20: bool,
+    names: Vec<String>,
 }
 
 impl TokenTypes {
-    /// Every kind.
+    /// Every built-in kind: security context tokens, SAML 1.1, SAML 2.0 and JWT.
     pub fn all() -> Self {
-        Self {
-            sct: true,
-            saml11: true,
-            saml20: true,
+        Self::only(registry::names())
+    }
+
+    /// Exactly the kinds named (registry names; unknown names are kept and never match).
+    pub fn only<N: Into<String>>(names: impl IntoIterator<Item = N>) -> Self {
+        let mut v: Vec<String> = Vec::new();
+        for n in names {
+            let n = n.into();
+            if !v.contains(&n) {
+                v.push(n);
+            }
         }
+        Self { names: v }
     }
 
     /// SAML 1.1 assertions only (what AD FS issues over WS-Trust).
     pub fn saml11_only() -> Self {
-        Self {
-            sct: false,
-            saml11: true,
-            saml20: false,
-        }
+        Self::only(["saml11"])
     }
 
     /// Security context tokens only.
     pub fn sct_only() -> Self {
-        Self {
-            sct: true,
-            saml11: false,
-            saml20: false,
-        }
+        Self::only([registry::SCT])
     }
 
-    fn allows(self, kind: TokenKind) -> bool {
-        match kind {
-            TokenKind::Sct => self.sct,
-            TokenKind::Saml(SamlVersion::V11) => self.saml11,
-            TokenKind::Saml(SamlVersion::V20) => self.saml20,
+    /// These kinds and `name`.
+    pub fn with(mut self, name: impl Into<String>) -> Self {
+        let n = name.into();
+        if !self.names.contains(&n) {
+            self.names.push(n);
         }
+        self
+    }
+
+    /// True when the kind named `name` is issued.
+    pub fn allows(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
+    /// The names, in configuration order.
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 }
 
 impl Default for TokenTypes {
+    /// Security context tokens, SAML 1.1 and SAML 2.0 (JWT only where a realm lists it).
     fn default() -> Self {
-        Self::all()
+        Self::only([registry::SCT, "saml11", "saml20"])
     }
 }
 
@@ -93,39 +100,55 @@ impl RequestOptions {
 }
 
 /// What the engine issues.
-#[derive(Clone, Copy, Debug, Eq, PartialEq)]
-pub(super) enum TokenKind {
+#[derive(Clone, Copy)]
+pub(super) enum TokenKind<'p> {
     /// A security context token.
     Sct,
-    /// A SAML assertion.
-    Saml(SamlVersion),
+    /// A provider's token.
+    Provider(&'p dyn TokenProvider),
+}
+
+impl TokenKind<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Self::Sct => registry::SCT,
+            Self::Provider(p) => p.name(),
+        }
+    }
+
+    fn is_sct(&self) -> bool {
+        matches!(self, Self::Sct)
+    }
 }
 
 /// The token kind for a request, and the token type URI to echo (`None` for the security
 /// context path, which names its own). Decided once, in this order:
 ///
-/// 1. the `wst:TokenType` the request names (unknown types are refused);
+/// 1. the `wst:TokenType` the request names (types no registered provider handles are
+///    refused);
 /// 2. the endpoint's default ([`RequestOptions`]: AD FS alias paths answer SAML 1.1);
 /// 3. the realm's default ([`Realm::default_token_type`]), when it fits the key type;
 /// 4. by key type, what CXF and AD FS users expect: a `Bearer` or `PublicKey` request gets a
 ///    SAML 2.0 assertion (else SAML 1.1, as the realm issues), since a security context token
 ///    always carries a symmetric key; a `SymmetricKey` request, or one naming no key type,
-///    gets a security context token (else SAML 2.0, else SAML 1.1).
+///    gets a security context token (else SAML 2.0, else SAML 1.1). A JWT (or a configured
+///    provider's token) is issued only when named, by the endpoint or by the realm's default.
 ///
 /// A named (or endpoint-default) kind the realm does not issue is refused; so is a request
 /// for which the realm issues no fitting kind. The whole table is tested in
-/// `tests::every_combination`.
-pub(super) fn choose(
+/// `tests/it/engine_defaults.rs`.
+pub(super) fn choose<'c>(
+    cfg: &'c EngineConfig,
     realm: &Realm,
     requested: Option<&TokenType>,
     key_type: Option<&KeyType>,
     opts: &RequestOptions,
-) -> Result<(TokenKind, Option<TokenType>), Error> {
+) -> Result<(TokenKind<'c>, Option<TokenType>), Error> {
     if let Some(t) = requested.or(opts.default_token_type.as_ref()) {
-        let kind = kind_of(t).ok_or(Error::InvalidRequest {
+        let kind = kind_of(cfg, t).ok_or(Error::InvalidRequest {
             what: "token type not supported",
         })?;
-        if !realm.token_types.allows(kind) {
+        if !realm.token_types.allows(kind.name()) {
             return Err(Error::InvalidRequest {
                 what: "the realm does not issue this token type",
             });
@@ -133,54 +156,51 @@ pub(super) fn choose(
         return Ok((kind, Some(t.clone())));
     }
     let asymmetric = matches!(key_type, Some(KeyType::Bearer | KeyType::PublicKey));
-    let fits = |k: TokenKind| realm.token_types.allows(k) && !(asymmetric && k == TokenKind::Sct);
+    let fits = |k: &TokenKind<'_>| {
+        realm.token_types.allows(k.name())
+            && !(asymmetric && k.is_sct())
+            && match (k, key_type) {
+                (TokenKind::Provider(p), Some(kt)) => p.supports(kt),
+                _ => true,
+            }
+    };
     if let Some(t) = &realm.default_token_type {
-        if let Some(kind) = kind_of(t).filter(|k| fits(*k)) {
+        if let Some(kind) = kind_of(cfg, t).filter(|k| fits(k)) {
             return Ok((kind, echo(kind, Some(t))));
         }
     }
-    let order: &[TokenKind] = if asymmetric {
-        &[
-            TokenKind::Saml(SamlVersion::V20),
-            TokenKind::Saml(SamlVersion::V11),
-        ]
+    let order: &[&str] = if asymmetric {
+        &["saml20", "saml11"]
     } else {
-        &[
-            TokenKind::Sct,
-            TokenKind::Saml(SamlVersion::V20),
-            TokenKind::Saml(SamlVersion::V11),
-        ]
+        &[registry::SCT, "saml20", "saml11"]
     };
     order
         .iter()
-        .copied()
-        .find(|k| fits(*k))
+        .filter_map(|n| match *n {
+            registry::SCT => Some(TokenKind::Sct),
+            n => registry::named(cfg, n).map(TokenKind::Provider),
+        })
+        .find(|k| fits(k))
         .map(|k| (k, echo(k, None)))
         .ok_or(Error::InvalidRequest {
             what: "the realm issues no token type for this key type",
         })
 }
 
-fn kind_of(t: &TokenType) -> Option<TokenKind> {
+fn kind_of<'c>(cfg: &'c EngineConfig, t: &TokenType) -> Option<TokenKind<'c>> {
     if t.is_sct() {
         Some(TokenKind::Sct)
-    } else if t.is_saml11() {
-        Some(TokenKind::Saml(SamlVersion::V11))
-    } else if t.is_saml20() {
-        Some(TokenKind::Saml(SamlVersion::V20))
     } else {
-        None
+        registry::for_type(cfg, t).map(TokenKind::Provider)
     }
 }
 
-/// The token type a chosen kind is answered with: the configured URI, else the WSS SAML
-/// token profile's URI (what WS-Trust's `wst:TokenType` names); none for an SCT.
-fn echo(kind: TokenKind, configured: Option<&TokenType>) -> Option<TokenType> {
+/// The token type a chosen kind is answered with: the configured URI, else the provider's
+/// (for SAML the WSS SAML token profile's URI, what WS-Trust's `wst:TokenType` names); none
+/// for an SCT.
+fn echo(kind: TokenKind<'_>, configured: Option<&TokenType>) -> Option<TokenType> {
     match kind {
         TokenKind::Sct => None,
-        _ => Some(configured.cloned().unwrap_or(match kind {
-            TokenKind::Saml(SamlVersion::V11) => TokenType::Saml11Profile,
-            _ => TokenType::Saml20Profile,
-        })),
+        TokenKind::Provider(p) => Some(configured.cloned().unwrap_or_else(|| p.token_type())),
     }
 }

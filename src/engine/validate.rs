@@ -1,6 +1,7 @@
 //! The Validate binding (WS-Trust 1.3 §7): any authenticated requester (typically a service)
 //! asks whether a context token, or a SAML assertion we issued
-//! ([`saml_lifecycle`](super::saml_lifecycle)), is valid. The answer is a `wst:Status` with code `valid` or
+//! ([`saml_lifecycle`](super::saml_lifecycle)) or a JWT we issued
+//! ([`jwt_lifecycle`](super::jwt_lifecycle)), is valid. The answer is a `wst:Status` with code `valid` or
 //! `invalid` and, when invalid, a fixed reason code (`urn:wstrust:status:expired`,
 //! `…:cancelled`, `…:superseded`, `…:unknown-token`). When the request asks for a security
 //! context token type instead of the status type, and the token is valid, a new context is
@@ -13,6 +14,7 @@ use crate::trust::{
 
 use super::context;
 use super::issue::NewContext;
+use super::jwt_lifecycle::jwt_target;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::{saml_target, EXPIRED};
 use super::sts::{Engine, Outcome, Requester};
@@ -43,18 +45,41 @@ impl Engine {
                 what: "validate without ValidateTarget",
             })?;
         let opened;
+        // The realm the target was issued for (its audience), when the target is ours.
+        let mut target_realm: Option<String> = None;
         let (valid, reason) = match saml_target(req, holder)? {
             Some((doc, el)) => match self.validate_assertion(doc, el, now) {
-                (Some(a), None) => (
-                    Some(Subject {
-                        principal: a.subject.value,
-                        act_as: a.actor,
-                        claims: Vec::new(),
-                    }),
-                    None,
-                ),
+                (Some(a), None) => {
+                    target_realm = a
+                        .audiences
+                        .first()
+                        .and_then(|au| self.cfg.realm_for(Some(au)).ok())
+                        .map(|r| r.name.clone());
+                    (
+                        Some(Subject {
+                            principal: a.subject.value,
+                            act_as: a.actor,
+                            claims: Vec::new(),
+                        }),
+                        None,
+                    )
+                }
                 (_, reason) => (None, reason),
             },
+            None if jwt_target(holder)?.is_some() => {
+                let compact = jwt_target(holder)?.unwrap_or_default();
+                match self.validate_jwt(&compact, now) {
+                    (Some(j), None) => (
+                        Some(Subject {
+                            principal: j.subject,
+                            act_as: j.act_as,
+                            claims: Vec::new(),
+                        }),
+                        None,
+                    ),
+                    (_, reason) => (None, reason),
+                }
+            }
             None => {
                 let (identifier, instance) = target_of(req, holder)?;
                 opened = context::open_exact(
@@ -63,6 +88,9 @@ impl Engine {
                     &identifier,
                     instance.as_deref(),
                 );
+                if let Ok(s) = &opened {
+                    target_realm = Some(s.audience.clone());
+                }
                 match &opened {
                     Ok(s) if now < s.expires_ms => (
                         Some(Subject {
@@ -77,6 +105,14 @@ impl Engine {
                 }
             }
         };
+        // Held to the suite of the target's realm (the STS's own when the target is not ours).
+        match target_realm
+            .as_deref()
+            .and_then(|n| self.cfg.realm_named(n))
+        {
+            Some(realm) => self.enforce_suite(req, realm)?,
+            None => self.enforce_sts_suite(req)?,
+        }
         let status = Status {
             code: if valid.is_some() {
                 StatusCode::Valid
@@ -102,6 +138,7 @@ impl Engine {
                 let realm = self
                     .cfg
                     .realm_for(params.applies_to.as_ref().and_then(|a| a.target_address()))?;
+                self.enforce_suite(req, realm)?;
                 let nc = NewContext {
                     principal: state.principal,
                     act_as: state.act_as,

@@ -34,6 +34,9 @@ pub(super) struct Shared {
     pub(super) base: String,
     id_prefix: u32,
     next_id: AtomicU64,
+    /// Set when shutdown begins: `/readyz` answers 503 from then on, so a load balancer
+    /// stops sending new work while in-flight requests finish.
+    pub(super) draining: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -57,6 +60,7 @@ impl Shared {
             base,
             id_prefix,
             next_id: AtomicU64::new(1),
+            draining: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -65,7 +69,8 @@ impl Shared {
             "/sts" => Some(Route::Sts(None)),
             "/sts/mex" => Some(Route::Mex),
             "/keyx" if self.settings.keyx => Some(Route::Keyx),
-            "/healthz" => Some(Route::Health),
+            "/healthz" | "/livez" => Some(Route::Health),
+            "/readyz" => Some(Route::Ready),
             "/metrics" => Some(Route::Metrics),
             p => self
                 .settings
@@ -103,6 +108,8 @@ pub(super) enum Route {
     Keyx,
     Metrics,
     Mex,
+    /// `GET /readyz`.
+    Ready,
     /// The token service, directly or through the alias with this index.
     Sts(Option<usize>),
 }
@@ -340,9 +347,10 @@ pub(super) fn plan(
         (Route::Health, &Method::GET) => {
             Answer::plain(StatusCode::OK, Action::Health, Outcome::Ok, "ok\n")
         }
+        (Route::Ready, &Method::GET) => ready(shared),
         (Route::Metrics, &Method::GET) => Answer {
             content_type: "text/plain; version=0.0.4; charset=utf-8",
-            body: Bytes::from(shared.metrics.render_with(shared.engine.auth_counters())),
+            body: Bytes::from(metrics_text(shared)),
             ..Answer::plain(StatusCode::OK, Action::Metrics, Outcome::Ok, "")
         },
         (Route::Sts(_), &Method::GET) => {
@@ -643,3 +651,59 @@ pub(super) fn keyx_max_body(shared: &Shared) -> usize {
 
 /// The largest `POST /keyx` body read (the key exchange's own document limit).
 const KEYX_MAX_BODY: usize = 64 * 1024;
+
+/// `GET /readyz`: 200 when the engine is ready ([`Engine::readiness`]) and the server is not
+/// draining, else 503; the body is a small JSON report of each check (fixed texts only).
+fn ready(shared: &Shared) -> Answer {
+    let r = shared
+        .engine
+        .readiness(crate::wss::Clock::now_ms(&SystemClock));
+    let draining = shared.draining.load(Ordering::Relaxed);
+    let mut body = String::from("{\"checks\":{");
+    for (i, c) in r.checks.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!(
+            "\"{}\":{{\"ok\":{},\"detail\":\"{}\"}}",
+            c.name, c.ok, c.detail
+        ));
+    }
+    body.push_str(&format!(
+        ",\"draining\":{{\"ok\":{},\"detail\":\"{}\"}}}},",
+        !draining,
+        if draining { "shutting down" } else { "serving" }
+    ));
+    let ok = r.ready() && !draining;
+    body.push_str(&format!("\"ready\":{ok}}}\n"));
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    Answer {
+        content_type: "application/json",
+        body: Bytes::from(body),
+        ..Answer::plain(
+            status,
+            Action::Health,
+            if ok { Outcome::Ok } else { Outcome::Error },
+            "",
+        )
+    }
+}
+
+/// `GET /metrics`: the counters and the gauges read from the engine now.
+fn metrics_text(shared: &Shared) -> String {
+    let mut text = shared.metrics.render_with(shared.engine.auth_counters());
+    let readiness = shared
+        .engine
+        .readiness(crate::wss::Clock::now_ms(&SystemClock));
+    super::metrics::write_readiness(
+        &mut text,
+        &readiness,
+        shared.draining.load(Ordering::Relaxed),
+        shared.engine.config().signing_cert.not_after(),
+    );
+    text
+}

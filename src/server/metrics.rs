@@ -391,6 +391,49 @@ fn write_auth(s: &mut String, auth: &AuthCounters) -> std::fmt::Result {
     writeln!(s, "wstrust_lockouts_total {}", auth.lockouts())
 }
 
+/// The gauges read from the engine at each scrape: readiness (1 ready, 0 not; draining
+/// counts as not ready) and the signing certificate's end of validity (Unix seconds), for an
+/// alert ahead of expiry.
+pub fn write_readiness(
+    s: &mut String,
+    readiness: &crate::engine::readiness::Readiness,
+    draining: bool,
+    signing_not_after: i64,
+) {
+    let ready = u8::from(readiness.ready() && !draining);
+    let _ = writeln!(
+        s,
+        "# HELP wstrust_ready Whether /readyz answers 200 (1) or 503 (0)."
+    );
+    let _ = writeln!(s, "# TYPE wstrust_ready gauge");
+    let _ = writeln!(s, "wstrust_ready {ready}");
+    let _ = writeln!(
+        s,
+        "# HELP wstrust_readiness_check Each readiness check: 1 passed, 0 failed."
+    );
+    let _ = writeln!(s, "# TYPE wstrust_readiness_check gauge");
+    for c in &readiness.checks {
+        let _ = writeln!(
+            s,
+            "wstrust_readiness_check{{check=\"{}\"}} {}",
+            c.name,
+            u8::from(c.ok)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "# HELP wstrust_signing_certificate_not_after_seconds End of the token-signing certificate's validity (Unix time)."
+    );
+    let _ = writeln!(
+        s,
+        "# TYPE wstrust_signing_certificate_not_after_seconds gauge"
+    );
+    let _ = writeln!(
+        s,
+        "wstrust_signing_certificate_not_after_seconds {signing_not_after}"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

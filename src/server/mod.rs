@@ -1,8 +1,9 @@
 //! The HTTP transport: hyper 1.x on tokio, optional TLS with rustls.
 //!
 //! Responsibility: accept connections within limits (connection count, in all and per client
-//! address, header and request timeouts, body size), route (`/sts`, `/sts?wsdl`, `/sts/mex`, `/keyx`, aliases, `/healthz`,
-//! `/metrics`), hand SOAP requests to the engine on tokio's blocking pool, log one line per
+//! address, header and request timeouts, body size), route (`/sts`, `/sts?wsdl`, `/sts/mex`,
+//! `/keyx`, aliases, `/livez` (`/healthz`), `/readyz`, `/metrics`), hand SOAP requests to the
+//! engine on tokio's blocking pool, log one line per
 //! request, count, and shut down gracefully. [`InProcess`] runs the same routing and engine
 //! calls on buffered requests, without a socket, at a given clock. No SOAP logic beyond dispatch: the engine
 //! decides and writes every STS answer and fault.
@@ -121,6 +122,9 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("{}://{local}", if plain { "http" } else { "https" }));
+        engine.warn_if_signing_certificate_expires(crate::wss::Clock::now_ms(
+            &crate::wss::SystemClock,
+        ));
         let metadata = metadata_for(&settings, &base, &engine)?;
         let shared = Arc::new(Shared::new(engine, settings, metadata, base));
         Ok(Self {
@@ -173,7 +177,24 @@ impl Server {
             .keep_alive_timeout(limits.header_timeout);
         let protocols = Arc::new((h1, h2));
         tracing::info!(%local, tls = tls.is_some(), "listening");
-        let mut shutdown = std::pin::pin!(shutdown);
+        // Shutdown: `/readyz` turns 503 at once; the server keeps accepting for the drain
+        // time (so a load balancer probing readiness moves traffic away first), then stops
+        // accepting and gives in-flight requests the grace time.
+        let drain_shared = Arc::clone(&shared);
+        let stop = async move {
+            shutdown.await;
+            drain_shared
+                .draining
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            if !limits.drain.is_zero() {
+                tracing::info!(
+                    secs = limits.drain.as_secs(),
+                    "draining: /readyz answers 503, still serving"
+                );
+                tokio::time::sleep(limits.drain).await;
+            }
+        };
+        let mut shutdown = std::pin::pin!(stop);
         loop {
             let permit = tokio::select! {
                 p = Arc::clone(&slots).acquire_owned() => match p {
@@ -287,18 +308,20 @@ fn metadata_for(
         address: format!("{base}/sts"),
         mex: Some(format!("{base}/sts/mex")),
     });
-    let offered =
-        |f: fn(&crate::engine::TokenTypes) -> bool| cfg.realms.iter().any(|r| f(&r.token_types));
+    let offered = |name: &str| cfg.realms.iter().any(|r| r.token_types.allows(name));
     let mut token_types = Vec::new();
-    if offered(|t| t.saml20) {
+    if offered("saml20") {
         token_types.push("urn:oasis:names:tc:SAML:2.0:assertion");
     }
-    if offered(|t| t.saml11) {
+    if offered("saml11") {
         token_types.push("urn:oasis:names:tc:SAML:1.0:assertion");
     }
-    if offered(|t| t.sct) {
+    if offered("sct") {
         token_types.push("http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct");
         token_types.push("http://schemas.xmlsoap.org/ws/2005/02/sc/sct");
+    }
+    if offered("jwt") {
+        token_types.push(crate::trust::JWT_TOKEN_TYPE);
     }
     let xml = federation::document(&federation::FederationSpec {
         issuer: &cfg.issuer,

@@ -108,6 +108,9 @@ pub struct Limits {
     pub max_connections_per_source: usize,
     /// Time in-flight requests get on shutdown. Default: 30 s.
     pub shutdown_grace: Duration,
+    /// On shutdown, time the server goes on accepting with `/readyz` answering 503, before
+    /// it stops accepting. Default: 0 (stop accepting at once).
+    pub drain: Duration,
 }
 
 impl Default for Limits {
@@ -119,6 +122,7 @@ impl Default for Limits {
             max_connections: 512,
             max_connections_per_source: 128,
             shutdown_grace: Duration::from_secs(30),
+            drain: Duration::ZERO,
         }
     }
 }

@@ -12,7 +12,8 @@
 //!
 //! Extension point: token types other than SCT (SAML assertions, built by `saml`) plug in
 //! through [`IssuedTokenValidator`] ([`SamlTokenValidator`] for SAML 1.1/2.0 assertions,
-//! added by [`ValidatorConfig::with_saml`]); [`Validator`] asks each registered validator whether it
+//! added by [`ValidatorConfig::with_saml`]; [`JwtTokenValidator`] for JWTs, added by
+//! [`ValidatorConfig::with_jwt`]); [`Validator`] asks each registered validator whether it
 //! accepts an element before trying its own SCT rules.
 //!
 //! ```no_run
@@ -53,12 +54,14 @@
 
 pub mod delegation;
 mod error;
+pub mod jwt;
 mod reply;
 pub mod saml;
 pub mod sct;
 pub mod validator;
 
 pub use error::Error;
+pub use jwt::JwtTokenValidator;
 pub use reply::ReplyExpectation;
 pub use saml::SamlTokenValidator;
 pub use validator::{

@@ -93,7 +93,8 @@ pub struct ValidatorConfig {
     pub initiators: TrustStore,
     /// Certificates messages may refer to without carrying them. Default: none.
     pub known_certs: Vec<Certificate>,
-    /// WS-Security inbound policy. Default: strict.
+    /// WS-Security inbound policy. Default: [`InboundConfig::default`] (a fresh Timestamp
+    /// required, the `compatible` algorithm suite).
     pub inbound: InboundConfig,
     /// Parser limits. Default: [`Limits::default`].
     pub limits: Limits,

@@ -39,5 +39,6 @@ pub use sc::{DerivedKeyToken, SecurityContextToken};
 pub use time::{format_utc_seconds, parse_utc_seconds};
 pub use uris::{
     BinarySecretType, ComputedKeyAlgorithm, KeyType, RequestType, StatusCode, TokenType,
+    JWT_TOKEN_TYPE,
 };
 pub use version::{Action, AddressingVersion, Binding, PolicyVersion, ScVersion, TrustVersion};

@@ -33,6 +33,9 @@ pub enum TokenType {
     Saml20,
     /// `http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0`.
     Saml20Profile,
+    /// `urn:ietf:params:oauth:token-type:jwt` (a JSON Web Token, RFC 7519 / RFC 8693: what
+    /// AD FS issues over WS-Trust when asked).
+    Jwt,
     /// `http://schemas.xmlsoap.org/ws/2005/02/trust/RSTR/Status` (validation answer).
     StatusFeb2005,
     /// `http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTR/Status` (validation answer).
@@ -47,6 +50,9 @@ const SAML11_PROFILE: &str =
 const SAML20: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 const SAML20_PROFILE: &str =
     "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0";
+/// The JWT token type URI (RFC 8693 §3), also the `ValueType` of the
+/// `wsse:BinarySecurityToken` that carries a JWT in WS-Security.
+pub const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
 const STATUS_2005: &str = "http://schemas.xmlsoap.org/ws/2005/02/trust/RSTR/Status";
 const STATUS_13: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTR/Status";
 
@@ -60,6 +66,7 @@ impl TokenType {
             SAML11_PROFILE => Self::Saml11Profile,
             SAML20 => Self::Saml20,
             SAML20_PROFILE => Self::Saml20Profile,
+            JWT_TOKEN_TYPE => Self::Jwt,
             STATUS_2005 => Self::StatusFeb2005,
             STATUS_13 => Self::Status13,
             other => Self::Unknown(other.to_owned()),
@@ -75,6 +82,7 @@ impl TokenType {
             Self::Saml11Profile => SAML11_PROFILE,
             Self::Saml20 => SAML20,
             Self::Saml20Profile => SAML20_PROFILE,
+            Self::Jwt => JWT_TOKEN_TYPE,
             Self::StatusFeb2005 => STATUS_2005,
             Self::Status13 => STATUS_13,
             Self::Unknown(u) => u,
@@ -107,6 +115,11 @@ impl TokenType {
     /// A SAML 2.0 assertion (either URI).
     pub fn is_saml20(&self) -> bool {
         matches!(self, Self::Saml20 | Self::Saml20Profile)
+    }
+
+    /// A JSON Web Token.
+    pub fn is_jwt(&self) -> bool {
+        matches!(self, Self::Jwt)
     }
 
     /// A security context token (either version).
@@ -332,6 +345,7 @@ mod tests {
             TokenType::Saml11Profile,
             TokenType::Saml20,
             TokenType::Saml20Profile,
+            TokenType::Jwt,
             TokenType::StatusFeb2005,
             TokenType::Status13,
             TokenType::Unknown("urn:x".into()),

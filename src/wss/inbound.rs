@@ -23,7 +23,9 @@ use super::time;
 use super::token_ref::{value_type as vt, TokenReference};
 use super::Error;
 
-/// What inbound processing accepts. `Default` is strict.
+/// What inbound processing accepts. `Default` requires a fresh Timestamp, refuses bare key
+/// values, and admits the algorithms of the [`Suite::Compatible`](xmlsec::Suite::Compatible)
+/// suite (`xmlsec`; the engine sets it to the union of its realms' suites).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InboundConfig {
@@ -34,7 +36,8 @@ pub struct InboundConfig {
     pub clock_skew_secs: i64,
     /// Maximum age of a Timestamp or UsernameToken `Created`, in seconds. Default: 300.
     pub max_age_secs: i64,
-    /// XML-DSig / XML-Enc policy.
+    /// XML-DSig / XML-Enc policy: the algorithm suites admitted and the structural limits.
+    /// Default: [`xmlsec::Policy::default`] (the `compatible` suite).
     pub xmlsec: xmlsec::Policy,
     /// Parser limits for documents re-parsed after decryption.
     pub limits: Limits,
@@ -198,6 +201,9 @@ pub struct SecuredMessage {
     /// Elements that came out of a decrypted plaintext (whole subtrees).
     encrypted: Vec<Path>,
     has_security_header: bool,
+    /// Every algorithm used by the signatures verified, the EncryptedKeys unwrapped and the
+    /// EncryptedData decrypted (each admitted by `InboundConfig::xmlsec`).
+    algorithms: xmlsec::UsedAlgorithms,
 }
 
 impl SecuredMessage {
@@ -279,6 +285,15 @@ impl SecuredMessage {
         node_at(&self.document, &sig.signature_path)
     }
 
+    /// Every algorithm the security header's processing used: signature methods, c14n and
+    /// digests of each verified signature, the key transport of each EncryptedKey unwrapped,
+    /// the content encryption of each EncryptedData decrypted. Those the policy's suites did
+    /// not admit were refused already; a caller that knows which suite applies (the engine,
+    /// once the realm is resolved) checks them against it.
+    pub fn algorithms(&self) -> &xmlsec::UsedAlgorithms {
+        &self.algorithms
+    }
+
     /// The symmetric key of a token in the header by its Id (EncryptedKey, SCT, DKT).
     pub fn symmetric_key(&self, id: &str) -> Option<(&SecretBytes, &KeySource)> {
         self.symmetric_tokens
@@ -350,6 +365,7 @@ pub fn process(
             symmetric_tokens: Vec::new(),
             encrypted: Vec::new(),
             has_security_header: false,
+            algorithms: xmlsec::UsedAlgorithms::default(),
         },
     };
     // BinarySecurityTokens only carry certificates: register them all first, so a signature
@@ -686,6 +702,7 @@ impl State<'_> {
                 what: "no private key for the encrypted key's recipient",
             })?;
         let key = decrypt_key(&ek, KeyEncryptionKey::Rsa(&pk), &self.cfg.xmlsec)?;
+        self.out.algorithms.add(ek.method.algorithm());
         let sha1 = xmlsec::base64_encode(&crypto::digest(DigestAlgorithm::Sha1, &ek.cipher_value));
         let source = KeySource::EncryptedKey { sha1: sha1.clone() };
         if let Some(id) = &ek.id {
@@ -798,6 +815,9 @@ impl State<'_> {
                 }
             };
             let plain = decrypt_data(&ed, content_key.expose(), &self.cfg.xmlsec)?;
+            self.out
+                .algorithms
+                .add(xmlsec::Algorithm::DataEncryption(ed.method));
             let parent_path = path_of(
                 self.doc(),
                 self.doc().parent_element(node).ok_or(Error::Malformed {
@@ -1060,6 +1080,7 @@ impl State<'_> {
             .map(|s| path_of(doc, s.node()))
             .collect();
         let signature_path = path_of(doc, item);
+        self.out.algorithms.extend(verified.algorithms());
         self.out.signatures.push(SignatureRecord {
             token: record_token,
             value: verified.value().to_vec(),

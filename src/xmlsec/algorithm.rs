@@ -109,6 +109,18 @@ impl C14nAlgorithm {
         }
     }
 
+    /// The method as a suite lists it (`None` for an unknown one).
+    pub fn canonicalization(&self) -> Option<super::suite::Canonicalization> {
+        use super::suite::Canonicalization as C;
+        Some(match self {
+            Self::Exclusive => C::Exclusive,
+            Self::ExclusiveWithComments => C::ExclusiveWithComments,
+            Self::Inclusive => C::Inclusive,
+            Self::InclusiveWithComments => C::InclusiveWithComments,
+            Self::Unknown(_) => return None,
+        })
+    }
+
     /// The URI.
     pub fn uri(&self) -> &str {
         match self {
@@ -143,7 +155,7 @@ pub fn digest_uri(d: DigestAlgorithm) -> &'static str {
 }
 
 /// A `SignatureMethod`.
-#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash)]
 pub enum SignatureMethod {
     /// RSA PKCS#1 v1.5.
     Rsa(SignatureAlgorithm),

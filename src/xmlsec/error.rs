@@ -25,6 +25,12 @@ pub enum Error {
         /// The rule.
         what: &'static str,
     },
+    /// An algorithm none of the admitted suites lists (see [`super::suite`]).
+    #[error("refused by policy: {algorithm} ({uri}) is in no admitted suite", uri = algorithm.uri())]
+    AlgorithmRefused {
+        /// The algorithm.
+        algorithm: super::suite::Algorithm,
+    },
     /// A reference that is not a same-document `#id` (or `""`) reference.
     #[error("reference is not a same-document reference")]
     ExternalReference,

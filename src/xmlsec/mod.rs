@@ -2,7 +2,7 @@
 //!
 //! Responsibility: verify and make signatures (exclusive c14n; RSA-SHA2 and HMAC; SHA-1
 //! verify-only), decrypt and make `EncryptedKey`/`EncryptedData` (RSA-OAEP, AES-KW, AES-GCM,
-//! AES-CBC), under a strict [`Policy`]. Only same-document references; verification hands out
+//! AES-CBC), under a [`Policy`] naming the algorithm [`suite`]s it admits. Only same-document references; verification hands out
 //! [`SignedNode`] proofs naming the exact nodes covered, so callers can check that what they
 //! consume is what was signed.
 //!
@@ -16,6 +16,7 @@ mod error;
 mod keyinfo;
 mod policy;
 mod resolve;
+pub mod suite;
 mod verified;
 
 pub use algorithm::{C14nAlgorithm, SignatureMethod};
@@ -36,4 +37,5 @@ pub use error::Error;
 pub use keyinfo::{rsa_key_value, x509_certificates};
 pub use policy::Policy;
 pub use resolve::{NoResolver, ReferenceResolver};
+pub use suite::{Algorithm, Suite, UsedAlgorithms};
 pub use verified::{SignedNode, VerifiedSignature};

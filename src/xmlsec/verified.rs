@@ -44,6 +44,7 @@ pub struct VerifiedSignature {
     pub(in crate::xmlsec) signed: Vec<SignedNode>,
     pub(in crate::xmlsec) method: super::SignatureMethod,
     pub(in crate::xmlsec) value: Vec<u8>,
+    pub(in crate::xmlsec) algorithms: Vec<super::Algorithm>,
 }
 
 impl VerifiedSignature {
@@ -75,6 +76,13 @@ impl VerifiedSignature {
     /// The signature method.
     pub fn method(&self) -> super::SignatureMethod {
         self.method
+    }
+
+    /// Every algorithm the verification used, in order: the signature method, the
+    /// `SignedInfo` c14n, then per reference its c14n transforms (or the implied inclusive
+    /// c14n) and its digest. Each was admitted by the policy's suites.
+    pub fn algorithms(&self) -> &[super::Algorithm] {
+        &self.algorithms
     }
 
     /// The SignatureValue octets (what a `wsse11:SignatureConfirmation` echoes).

@@ -1,21 +1,27 @@
 //! What a request gets when it leaves things out (issue 17): every combination of
-//! `wst:TokenType` {absent, SCT, SAML 1.1, SAML 2.0} × `wst:KeyType` {absent, Symmetric,
+//! `wst:TokenType` {absent, SCT, SAML 1.1, SAML 2.0, JWT} × `wst:KeyType` {absent, Symmetric,
 //! PublicKey, Bearer} × requester entropy {none, client} × authentication {password over a
-//! confidential channel, X.509 signature, a security context's key} × SOAP {1.1, 1.2},
-//! against one table of expected tokens, proof tokens and faults. docs/patterns.md carries the
+//! confidential channel, password digest, X.509 signature, a security context's key, a random
+//! key's HMAC signature (the symmetric binding over an EncryptedKey for the STS, with a
+//! signed UsernameToken)} × SOAP {1.1, 1.2}, to a realm that also issues JWTs (`token_types`
+//! with `jwt`), against one table of expected tokens, proof tokens and faults. docs/patterns.md carries the
 //! same table for users.
 
 use wstrust::soap::SoapVersion;
 use wstrust::xml::ns;
 
 use crate::engine_support::*;
+use crate::random_key_support::{read_in, symmetric_request_in, Symmetric};
 
-const TT: [(&str, Option<&str>); 4] = [
+const TT: [(&str, Option<&str>); 5] = [
     ("-", None),
     ("SCT", Some(SCT13)),
     ("SAML1.1", Some("urn:oasis:names:tc:SAML:1.0:assertion")),
     ("SAML2.0", Some("urn:oasis:names:tc:SAML:2.0:assertion")),
+    ("JWT", Some(JWT)),
 ];
+
+const JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
 const KT: [(&str, Option<&str>); 4] = [
     ("-", None),
     ("Symmetric", Some("SymmetricKey")),
@@ -26,18 +32,88 @@ const KT: [(&str, Option<&str>); 4] = [
 #[derive(Clone, Copy, Debug)]
 enum Auth {
     Password,
+    Digest,
     X509,
     Context,
+    RandomKey,
 }
 
-/// What came back: `token/proof` (`sct`, `saml11`, `saml20`; `ek` an EncryptedKey for the
+const AUTHS: [Auth; 5] = [
+    Auth::Password,
+    Auth::Digest,
+    Auth::X509,
+    Auth::Context,
+    Auth::RandomKey,
+];
+
+/// The STS of the table: users `alice` (Argon2 hash of `secret`) and `dave` (configured for
+/// `PasswordDigest`).
+fn defaults_sts() -> Sts {
+    use wstrust::engine::users::{hash_password, PasswordRecord, UserStore};
+    let params = crate::wss_support::TEST_ARGON2;
+    let users = UserStore::new(
+        [
+            (
+                "alice".to_owned(),
+                PasswordRecord::Argon2(hash_password(b"secret", &params).unwrap()),
+            ),
+            (
+                "dave".to_owned(),
+                PasswordRecord::DigestCapable(wstrust::crypto::SecretBytes::from_slice(
+                    b"digest-secret",
+                )),
+            ),
+        ],
+        &params,
+    )
+    .unwrap();
+    let mut r = realm(false);
+    r.token_types = r.token_types.with("jwt");
+    let cfg = crate::wss_support::recorded_sts_config(vec![r], users);
+    let store: std::sync::Arc<dyn wstrust::store::TokenStore> =
+        std::sync::Arc::new(crate::support::store_at(NOW));
+    Sts {
+        engine: wstrust::engine::Engine::new(cfg, store.clone()),
+        store,
+    }
+}
+
+/// A `PasswordDigest` UsernameToken (WSS UsernameToken Profile 1.1: Base64(SHA-1(nonce +
+/// created + password))) made at `now`.
+fn digest_user(name: &str, password: &str, now: i64) -> String {
+    let nonce = wstrust::crypto::random_bytes(16).unwrap();
+    let created = wstrust::xml::datetime::format(now);
+    let mut input = nonce.clone();
+    input.extend_from_slice(created.as_bytes());
+    input.extend_from_slice(password.as_bytes());
+    let digest = wstrust::crypto::digest(wstrust::crypto::DigestAlgorithm::Sha1, &input);
+    let b64 = wstrust::xmlsec::base64_encode;
+    let profile =
+        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0";
+    format!(
+        "<wsse:UsernameToken xmlns:wsse=\"{}\" xmlns:wsu=\"{}\"><wsse:Username>{name}</wsse:Username>\
+         <wsse:Password Type=\"{profile}#PasswordDigest\">{}</wsse:Password>\
+         <wsse:Nonce EncodingType=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary\">{}</wsse:Nonce>\
+         <wsu:Created>{created}</wsu:Created></wsse:UsernameToken>",
+        ns::WSSE,
+        ns::WSU,
+        b64(&digest),
+        b64(&nonce)
+    )
+}
+
+/// What came back: `token/proof` (`sct`, `saml11`, `saml20`, `jwt`; `ek` an EncryptedKey for the
 /// requester's certificate, `secret` a BinarySecret, `computed` CK/PSHA1, `none`), or
 /// `fault CODE`.
 fn outcome(x: &Exchange) -> String {
     if x.status != 200 {
         return format!("fault {}", x.fault());
     }
-    let doc = &x.doc;
+    token_outcome(&x.doc)
+}
+
+/// What an answer `doc` carries: `token/proof`.
+fn token_outcome(doc: &wstrust::xml::Document) -> String {
     let rst = find(doc, T13, "RequestedSecurityToken").expect("a token");
     let token = doc.children(rst).find(|n| doc.is_element(*n)).unwrap();
     let name = doc.name(token);
@@ -45,6 +121,9 @@ fn outcome(x: &Exchange) -> String {
         (ns::WSC13, "SecurityContextToken") => "sct",
         (ns::SAML1, "Assertion") => "saml11",
         (ns::SAML2, "Assertion") => "saml20",
+        (ns::WSSE, "BinarySecurityToken") if doc.attribute(token, "", "ValueType") == Some(JWT) => {
+            "jwt"
+        }
         other => panic!("token {other:?}"),
     };
     // The TokenType the RSTR names, if any, names that token.
@@ -53,6 +132,7 @@ fn outcome(x: &Exchange) -> String {
         let fits = match kind {
             "sct" => t.contains("secureconversation"),
             "saml11" => t.contains("SAML:1.0") || t.ends_with("#SAMLV1.1"),
+            "jwt" => t == JWT,
             _ => t.contains("SAML:2.0") || t.ends_with("#SAMLV2.0"),
         };
         assert!(fits, "{kind} answered as TokenType {t}");
@@ -95,6 +175,16 @@ fn run(sts: &Sts, ctx: &Ctx, soap: SoapVersion, auth: Auth, body: &str) -> Strin
             envelope_in(soap, body, &By::Nobody, NOW, vec![user("alice", "secret")]),
             true,
         ),
+        Auth::Digest => (
+            envelope_in(
+                soap,
+                body,
+                &By::Nobody,
+                NOW,
+                vec![digest_user("dave", "digest-secret", NOW)],
+            ),
+            true,
+        ),
         Auth::X509 => (envelope_in(soap, body, &By::Client, NOW, Vec::new()), false),
         Auth::Context => (
             envelope_in(
@@ -106,46 +196,68 @@ fn run(sts: &Sts, ctx: &Ctx, soap: SoapVersion, auth: Auth, body: &str) -> Strin
             ),
             true,
         ),
+        Auth::RandomKey => {
+            // The reply is encrypted and signed under the request's random key: read it as
+            // the requester does.
+            let how = Symmetric::new(wstrust::wss::Order::EncryptThenSign);
+            let req = symmetric_request_in(soap, body, how, NOW);
+            let x = send_in(sts, soap, &req.xml, true, NOW);
+            if x.status != 200 {
+                return format!("fault {}", x.fault());
+            }
+            let (msg, _) = read_in(soap, x.doc.source(), &req, NOW)
+                .unwrap_or_else(|e| panic!("the requester refuses the reply: {e}"));
+            return token_outcome(msg.document());
+        }
     };
     outcome(&send_in(sts, soap, &xml, confidential, NOW))
 }
 
 /// The defaults table (docs/patterns.md has it too). Columns: TokenType, KeyType, requester
-/// entropy, then the outcome for a UsernameToken (confidential channel), an X.509 signature
-/// and a security context's key. `-` is "not in the request".
+/// entropy, then the outcome for a UsernameToken (confidential channel), a PasswordDigest
+/// UsernameToken (confidential channel), an X.509 signature, a security context's key and a
+/// random key's HMAC signature. `-` is "not in the request".
 const TABLE: &str = "
--        -          none    | sct/secret      | sct/ek           | sct/secret
--        -          client  | sct/computed    | sct/computed     | sct/computed
--        Symmetric  none    | sct/secret      | sct/ek           | sct/secret
--        Symmetric  client  | sct/computed    | sct/computed     | sct/computed
--        PublicKey  none    | fault:wst:InvalidRequest | saml20/none | fault:wst:InvalidRequest
--        PublicKey  client  | fault:wst:InvalidRequest | saml20/none | fault:wst:InvalidRequest
--        Bearer     none    | saml20/none     | saml20/none      | saml20/none
--        Bearer     client  | saml20/none     | saml20/none      | saml20/none
-SCT      -          none    | sct/secret      | sct/ek           | sct/secret
-SCT      -          client  | sct/computed    | sct/computed     | sct/computed
-SCT      Symmetric  none    | sct/secret      | sct/ek           | sct/secret
-SCT      Symmetric  client  | sct/computed    | sct/computed     | sct/computed
-SCT      PublicKey  none    | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest
-SCT      PublicKey  client  | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest
-SCT      Bearer     none    | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest
-SCT      Bearer     client  | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest
-SAML1.1  -          none    | saml11/secret   | saml11/ek        | saml11/secret
-SAML1.1  -          client  | saml11/computed | saml11/computed  | saml11/computed
-SAML1.1  Symmetric  none    | saml11/secret   | saml11/ek        | saml11/secret
-SAML1.1  Symmetric  client  | saml11/computed | saml11/computed  | saml11/computed
-SAML1.1  PublicKey  none    | fault:wst:InvalidRequest | saml11/none | fault:wst:InvalidRequest
-SAML1.1  PublicKey  client  | fault:wst:InvalidRequest | saml11/none | fault:wst:InvalidRequest
-SAML1.1  Bearer     none    | saml11/none     | saml11/none      | saml11/none
-SAML1.1  Bearer     client  | saml11/none     | saml11/none      | saml11/none
-SAML2.0  -          none    | saml20/secret   | saml20/ek        | saml20/secret
-SAML2.0  -          client  | saml20/computed | saml20/computed  | saml20/computed
-SAML2.0  Symmetric  none    | saml20/secret   | saml20/ek        | saml20/secret
-SAML2.0  Symmetric  client  | saml20/computed | saml20/computed  | saml20/computed
-SAML2.0  PublicKey  none    | fault:wst:InvalidRequest | saml20/none | fault:wst:InvalidRequest
-SAML2.0  PublicKey  client  | fault:wst:InvalidRequest | saml20/none | fault:wst:InvalidRequest
-SAML2.0  Bearer     none    | saml20/none     | saml20/none      | saml20/none
-SAML2.0  Bearer     client  | saml20/none     | saml20/none      | saml20/none
+-        -          none   | sct/secret               | sct/secret               | sct/ek                   | sct/secret               | sct/secret
+-        -          client | sct/computed             | sct/computed             | sct/computed             | sct/computed             | sct/computed
+-        Symmetric  none   | sct/secret               | sct/secret               | sct/ek                   | sct/secret               | sct/secret
+-        Symmetric  client | sct/computed             | sct/computed             | sct/computed             | sct/computed             | sct/computed
+-        PublicKey  none   | fault:wst:InvalidRequest | fault:wst:InvalidRequest | saml20/none              | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+-        PublicKey  client | fault:wst:InvalidRequest | fault:wst:InvalidRequest | saml20/none              | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+-        Bearer     none   | saml20/none              | saml20/none              | saml20/none              | saml20/none              | saml20/none
+-        Bearer     client | saml20/none              | saml20/none              | saml20/none              | saml20/none              | saml20/none
+SCT      -          none   | sct/secret               | sct/secret               | sct/ek                   | sct/secret               | sct/secret
+SCT      -          client | sct/computed             | sct/computed             | sct/computed             | sct/computed             | sct/computed
+SCT      Symmetric  none   | sct/secret               | sct/secret               | sct/ek                   | sct/secret               | sct/secret
+SCT      Symmetric  client | sct/computed             | sct/computed             | sct/computed             | sct/computed             | sct/computed
+SCT      PublicKey  none   | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+SCT      PublicKey  client | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+SCT      Bearer     none   | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+SCT      Bearer     client | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+SAML1.1  -          none   | saml11/secret            | saml11/secret            | saml11/ek                | saml11/secret            | saml11/secret
+SAML1.1  -          client | saml11/computed          | saml11/computed          | saml11/computed          | saml11/computed          | saml11/computed
+SAML1.1  Symmetric  none   | saml11/secret            | saml11/secret            | saml11/ek                | saml11/secret            | saml11/secret
+SAML1.1  Symmetric  client | saml11/computed          | saml11/computed          | saml11/computed          | saml11/computed          | saml11/computed
+SAML1.1  PublicKey  none   | fault:wst:InvalidRequest | fault:wst:InvalidRequest | saml11/none              | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+SAML1.1  PublicKey  client | fault:wst:InvalidRequest | fault:wst:InvalidRequest | saml11/none              | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+SAML1.1  Bearer     none   | saml11/none              | saml11/none              | saml11/none              | saml11/none              | saml11/none
+SAML1.1  Bearer     client | saml11/none              | saml11/none              | saml11/none              | saml11/none              | saml11/none
+SAML2.0  -          none   | saml20/secret            | saml20/secret            | saml20/ek                | saml20/secret            | saml20/secret
+SAML2.0  -          client | saml20/computed          | saml20/computed          | saml20/computed          | saml20/computed          | saml20/computed
+SAML2.0  Symmetric  none   | saml20/secret            | saml20/secret            | saml20/ek                | saml20/secret            | saml20/secret
+SAML2.0  Symmetric  client | saml20/computed          | saml20/computed          | saml20/computed          | saml20/computed          | saml20/computed
+SAML2.0  PublicKey  none   | fault:wst:InvalidRequest | fault:wst:InvalidRequest | saml20/none              | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+SAML2.0  PublicKey  client | fault:wst:InvalidRequest | fault:wst:InvalidRequest | saml20/none              | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+SAML2.0  Bearer     none   | saml20/none              | saml20/none              | saml20/none              | saml20/none              | saml20/none
+SAML2.0  Bearer     client | saml20/none              | saml20/none              | saml20/none              | saml20/none              | saml20/none
+JWT      -          none   | jwt/secret               | jwt/secret               | jwt/ek                   | jwt/secret               | jwt/secret
+JWT      -          client | jwt/computed             | jwt/computed             | jwt/computed             | jwt/computed             | jwt/computed
+JWT      Symmetric  none   | jwt/secret               | jwt/secret               | jwt/ek                   | jwt/secret               | jwt/secret
+JWT      Symmetric  client | jwt/computed             | jwt/computed             | jwt/computed             | jwt/computed             | jwt/computed
+JWT      PublicKey  none   | fault:wst:InvalidRequest | fault:wst:InvalidRequest | jwt/none                 | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+JWT      PublicKey  client | fault:wst:InvalidRequest | fault:wst:InvalidRequest | jwt/none                 | fault:wst:InvalidRequest | fault:wst:InvalidRequest
+JWT      Bearer     none   | jwt/none                 | jwt/none                 | jwt/none                 | jwt/none                 | jwt/none
+JWT      Bearer     client | jwt/none                 | jwt/none                 | jwt/none                 | jwt/none                 | jwt/none
 ";
 
 fn lookup<'a>(table: &[(&str, Option<&'a str>)], name: &str) -> Option<&'a str> {
@@ -158,7 +270,7 @@ fn lookup<'a>(table: &[(&str, Option<&'a str>)], name: &str) -> Option<&'a str> 
 
 #[test]
 fn every_combination() {
-    let sts = sts(false);
+    let sts = defaults_sts();
     let ctx = issue_to_client(&sts, "", NOW);
     let mut rows = 0;
     for line in TABLE.lines().filter(|l| !l.trim().is_empty()) {
@@ -167,10 +279,8 @@ fn every_combination() {
         let (tt, kt) = (lookup(&TT, key[0]), lookup(&KT, key[1]));
         let body = body(tt, kt, key[2] == "client");
         for soap in [SoapVersion::V11, SoapVersion::V12] {
-            for (auth, want) in [Auth::Password, Auth::X509, Auth::Context]
-                .into_iter()
-                .zip(&cols[1..])
-            {
+            assert_eq!(cols.len(), 1 + AUTHS.len(), "{line}");
+            for (auth, want) in AUTHS.into_iter().zip(&cols[1..]) {
                 let got = run(&sts, &ctx, soap, auth, &body);
                 assert_eq!(got.replace(' ', ":"), *want, "{line} ({soap:?}, {auth:?})");
             }
@@ -235,6 +345,32 @@ fn a_realm_chooses_its_own_default_when_it_fits_the_key_type() {
         by_cert(&sts, &format!("{at}<wst:TokenType>{SCT13}</wst:TokenType>")),
         "fault:wst:InvalidRequest"
     );
+    // A realm that does not list `jwt` (the default) refuses a JWT, whatever the key type;
+    // one that does answers only a request naming it with a JWT.
+    let sts = sts_with(vec![realm(false)]);
+    for k in ["Bearer", "SymmetricKey", "PublicKey"] {
+        assert_eq!(
+            by_cert(
+                &sts,
+                &format!("{at}{}<wst:TokenType>{JWT}</wst:TokenType>", kt(k))
+            ),
+            "fault:wst:InvalidRequest"
+        );
+    }
+    let mut r = realm(false);
+    r.token_types = r.token_types.with("jwt");
+    let sts = sts_with(vec![r]);
+    assert_eq!(
+        by_cert(&sts, &format!("{at}{}", kt("Bearer"))),
+        "saml20/none"
+    );
+    // A realm defaulting to JWT answers a request naming no token type with one.
+    let mut r = realm(false);
+    r.token_types = wstrust::engine::tokens::TokenTypes::only(["jwt"]);
+    r.default_token_type = Some(wstrust::trust::TokenType::Jwt);
+    let sts = sts_with(vec![r]);
+    assert_eq!(by_cert(&sts, &format!("{at}{}", kt("Bearer"))), "jwt/none");
+    assert_eq!(by_cert(&sts, &at), "jwt/ek");
     // A realm issuing SCTs only has nothing for Bearer.
     let mut r = realm(false);
     r.token_types = wstrust::engine::tokens::TokenTypes::sct_only();

@@ -84,3 +84,23 @@ pub fn assert_lifecycle(
         before = format!("{client}-{p}");
     }
 }
+
+/// Checks a WS-SecureConversation bootstrap without AppliesTo (issue 17) that a client ran
+/// with its lifecycle mode: the request named no scope, the context is the STS's own (its
+/// `wsx:Audience` is the STS realm), and it validated, renewed, cancelled and then validated
+/// invalid.
+pub fn assert_sts_bootstrap(facts: &[(String, String)], rec: &Path, case: &str) {
+    let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
+    assert!(!request.contains("AppliesTo"), "{case}: {request}");
+    assert_eq!(fact(facts, "outcome"), "token", "{case}: {facts:?}");
+    let response = std::fs::read_to_string(rec.join("response.xml")).unwrap();
+    assert!(
+        response.contains(&format!(">{}<", wstrust::engine::config::STS_REALM)),
+        "{case}: scoped to the STS: {response}"
+    );
+    let id = fact(facts, "sct_identifier");
+    assert_eq!(fact(facts, "validate_status"), "valid", "{case}: {facts:?}");
+    assert_eq!(fact(facts, "renew_sct_identifier"), id, "{case}");
+    assert_eq!(fact(facts, "cancel_cancelled"), "true", "{case}");
+    assert_eq!(fact(facts, "revalidate_status"), "invalid", "{case}");
+}

@@ -28,12 +28,17 @@
 //! DOM). node-soap cannot sign with the SCT's symmetric proof key; the STS accepts it as the
 //! context's owner (the principal the context was issued to; realm option `owner_renewal`).
 //!
+//! What node-soap users write by default (issue 17): no TokenType with KeyType Bearer or
+//! PublicKey gets a SAML 2.0 assertion, which xml-crypto (node-soap's signature library) and
+//! xmlsec1 verify by the STS certificate, and which validates, renews and is then superseded;
+//! an RST for an SCT with no AppliesTo bootstraps a secure conversation with the STS itself.
+//!
 //! Not done by node-soap: it does not verify response signatures (no API for it).
 
 use std::process::Command;
 
 use crate::interop_support::{fact, hex};
-use crate::realclient_lifecycle::assert_lifecycle;
+use crate::realclient_lifecycle::{assert_lifecycle, assert_sts_bootstrap};
 use crate::realclient_support::{
     clients_dir, digest_demo_user, envelope_ns, node_clients, record_fixture, run_client,
     service_view, Server,
@@ -48,8 +53,10 @@ fn node_soap(
     port: &str,
     auth: &str,
     lifecycle: bool,
+    extra: &[&str],
 ) -> (Vec<(String, String)>, std::path::PathBuf) {
-    let rec = server.record_dir(&format!("nodesoap-{port}-{auth}-{lifecycle}"));
+    let tag = extra.join("").replace('-', "");
+    let rec = server.record_dir(&format!("nodesoap-{port}-{auth}-{lifecycle}{tag}"));
     let (_, _, applies_to) = crate::server_support::demo(&server.dir);
     let facts = run_client(
         Command::new("node")
@@ -71,8 +78,11 @@ fn node_soap(
             .arg(server.file("pki/client.key"))
             .arg("--cert")
             .arg(server.file("pki/client.pem"))
+            .arg("--sts-cert")
+            .arg(server.file("pki/sts.pem"))
             .arg("--record")
             .arg(&rec)
+            .args(extra)
             .args(if lifecycle {
                 &["--lifecycle", "yes"][..]
             } else {
@@ -105,7 +115,7 @@ fn node_soap_username_token_on_both_bindings() {
     }
     let server = Server::start("nodesoap-ut", |c| c);
     for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
-        let (facts, rec) = node_soap(&server, port, "text", true);
+        let (facts, rec) = node_soap(&server, port, "text", true, &[]);
         assert_eq!(envelope_ns(&rec.join("request.xml")), env);
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
         assert_token(&server, &facts, &rec, "binary_secret");
@@ -120,7 +130,7 @@ fn node_soap_username_token_on_both_bindings() {
         let fixture = ("node-soap", "1.13.0", pattern.as_str());
         assert_lifecycle(&server, &facts, &rec, env, "binary_secret", fixture);
 
-        let (facts, rec) = node_soap(&server, port, "digest", false);
+        let (facts, rec) = node_soap(&server, port, "digest", false, &[]);
         assert_eq!(fact(&facts, "outcome"), "fault");
         assert_eq!(fact(&facts, "http_status"), "500");
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
@@ -148,7 +158,7 @@ fn node_soap_password_digest_for_a_user_configured_for_it() {
     // The demo user with `digest_password_file` instead of an Argon2 hash.
     let server = Server::start_in("nodesoap-digest", digest_demo_user);
     for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
-        let (facts, rec) = node_soap(&server, port, "digest", false);
+        let (facts, rec) = node_soap(&server, port, "digest", false, &[]);
         let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
         assert!(request.contains("#PasswordDigest"), "{request}");
         assert_eq!(envelope_ns(&rec.join("response.xml")), env);
@@ -170,7 +180,7 @@ fn node_soap_x509_signature_on_both_bindings() {
     }
     let server = Server::start("nodesoap-x509", |c| c);
     for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
-        let (facts, rec) = node_soap(&server, port, "x509", true);
+        let (facts, rec) = node_soap(&server, port, "x509", true, &[]);
         assert_eq!(envelope_ns(&rec.join("request.xml")), env);
         let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
         assert!(request.contains("BinarySecurityToken") && !request.contains("UsernameToken"));
@@ -189,5 +199,110 @@ fn node_soap_x509_signature_on_both_bindings() {
         let pattern = format!("{port}-x509");
         let fixture = ("node-soap", "1.13.0", pattern.as_str());
         assert_lifecycle(&server, &facts, &rec, env, "encrypted_key", fixture);
+    }
+}
+
+const SAML2_PROFILE: &str =
+    "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0";
+const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+const HOK: &str = "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key";
+
+/// xmlsec1 verifies the standalone assertion at `file` by the STS certificate of `server`.
+fn xmlsec1_verifies_assertion(server: &Server, file: &std::path::Path) {
+    let out = Command::new("xmlsec1")
+        .arg("--verify")
+        .arg("--pubkey-cert-pem")
+        .arg(server.file("pki/sts.pem"))
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        ])
+        .arg(file)
+        .output()
+        .expect("xmlsec1 runs (scripts/test installs it)");
+    assert!(
+        out.status.success(),
+        "xmlsec1 refuses {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn node_soap_bearer_public_key_and_no_token_type_get_saml_assertions() {
+    // Issue 17: what node-soap users write. No TokenType with KeyType Bearer (password or
+    // X.509) or PublicKey (X.509) gets a SAML 2.0 assertion; xml-crypto and xmlsec1 verify it
+    // by the STS certificate; it validates, renews (a new assertion, verified too) and the
+    // old one is then superseded.
+    if !node_clients() {
+        return;
+    }
+    let server = Server::start("nodesoap-defaults", |c| c);
+    for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
+        for (auth, key_type, lifecycle, confirmation) in [
+            ("text", "bearer", true, BEARER),
+            ("x509", "bearer", true, BEARER),
+            ("x509", "publickey", false, HOK),
+        ] {
+            let case = format!("{port} {auth} {key_type}");
+            let extra = ["--key-type", key_type, "--token-type", "none"];
+            let (facts, rec) = node_soap(&server, port, auth, lifecycle, &extra);
+            let request = std::fs::read_to_string(rec.join("request.xml")).unwrap();
+            assert!(!request.contains("TokenType"), "{case}: {request}");
+            assert_eq!(envelope_ns(&rec.join("response.xml")), env, "{case}");
+            assert_eq!(fact(&facts, "outcome"), "token", "{case}: {facts:?}");
+            assert_eq!(fact(&facts, "token_type"), SAML2_PROFILE, "{case}");
+            assert_eq!(fact(&facts, "saml_version"), "2.0", "{case}");
+            assert_eq!(fact(&facts, "saml_signature"), "verified", "{case}");
+            assert_eq!(fact(&facts, "saml_confirmation"), confirmation, "{case}");
+            assert!(
+                crate::realclient_support::get(&facts, "proof_key").is_none(),
+                "{case}: no proof key"
+            );
+            xmlsec1_verifies_assertion(&server, &rec.join("assertion.xml"));
+            if !lifecycle {
+                continue;
+            }
+            assert_eq!(
+                fact(&facts, "validate_status"),
+                "valid",
+                "{case}: {facts:?}"
+            );
+            assert_eq!(fact(&facts, "renew_outcome"), "ok", "{case}: {facts:?}");
+            assert_eq!(fact(&facts, "renew_saml_signature"), "verified", "{case}");
+            assert_ne!(
+                fact(&facts, "renew_saml_id"),
+                fact(&facts, "saml_id"),
+                "{case}"
+            );
+            xmlsec1_verifies_assertion(&server, &rec.join("renew").join("assertion.xml"));
+            assert_eq!(fact(&facts, "revalidate_status"), "valid", "{case}");
+            assert_eq!(fact(&facts, "oldvalidate_status"), "invalid", "{case}");
+            assert_eq!(
+                fact(&facts, "oldvalidate_reason"),
+                "urn:wstrust:status:superseded",
+                "{case}"
+            );
+        }
+    }
+}
+
+#[test]
+fn node_soap_secure_conversation_bootstrap_without_applies_to() {
+    // Issue 17: an RST for an SCT with no AppliesTo sets up a context with the STS itself
+    // (its wsx:Audience is the STS realm); node-soap then validates, renews, cancels it and
+    // sees it invalid, authenticated as its owner.
+    if !node_clients() {
+        return;
+    }
+    let server = Server::start("nodesoap-bootstrap", |c| c);
+    for (port, env) in [("Soap11", SOAP11), ("Soap12", SOAP12)] {
+        for auth in ["text", "x509"] {
+            let case = format!("{port} {auth}");
+            let (facts, rec) = node_soap(&server, port, auth, true, &["--applies-to", "none"]);
+            assert_sts_bootstrap(&facts, &rec, &case);
+            assert_eq!(envelope_ns(&rec.join("response.xml")), env, "{case}");
+            assert_eq!(fact(&facts, "token_type"), SCT, "{case}");
+        }
     }
 }

@@ -347,3 +347,29 @@ fn zeep_bearer_public_key_and_no_token_type_get_saml_assertions() {
         }
     }
 }
+
+#[test]
+fn zeep_secure_conversation_bootstrap_without_applies_to() {
+    use crate::realclient_lifecycle::assert_sts_bootstrap;
+    // Issue 17: an RST for an SCT with no AppliesTo sets up a context with the STS itself
+    // (its wsx:Audience is the STS realm); zeep then validates, renews, cancels it and sees
+    // it invalid, authenticated as its owner; python-xmlsec opens the proof key encrypted for
+    // the client certificate.
+    if python_clients().is_none() {
+        return;
+    }
+    let server = Server::start("zeep-bootstrap", |c| c);
+    for port in ["Soap11", "Soap12"] {
+        for (auth, proof) in [("text", "binary_secret"), ("x509", "encrypted_key")] {
+            let case = format!("{port} {auth}");
+            let (facts, rec) = zeep(
+                &server,
+                port,
+                auth,
+                &["--applies-to", "none", "--lifecycle"],
+            );
+            assert_sts_bootstrap(&facts, &rec, &case);
+            assert_eq!(fact(&facts, "proof_key"), proof, "{case}");
+        }
+    }
+}

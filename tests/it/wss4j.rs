@@ -184,13 +184,13 @@ fn every_wss4j_message_has_the_sidecar_outcome() {
 }
 
 #[test]
-fn weak_cases_are_refused_when_sha1_is_switched_off() {
+fn weak_cases_are_refused_by_the_modern_suite() {
     for case in cases()
         .iter()
         .filter(|c| c.sidecar["expected"] == "ACCEPTED_WEAK")
     {
         let mut cfg = InboundConfig::default();
-        cfg.xmlsec.allow_sha1_signatures = false;
+        cfg.xmlsec = wstrust::xmlsec::Policy::new(wstrust::xmlsec::Suite::Modern);
         assert!(
             run(case, &cfg, &MemoryReplay::default()).is_err(),
             "{}",
@@ -249,12 +249,12 @@ fn outside_the_timestamp_window_everything_is_refused() {
 }
 
 #[test]
-fn gcm_only_policy_refuses_cbc() {
+fn modern_suite_refuses_cbc() {
     for case in cases().iter().filter(|c| {
         c.name.ends_with("encrypt-oaep-aes128") || c.name.ends_with("encrypt-oaep-aes256gcm")
     }) {
         let mut cfg = InboundConfig::default();
-        cfg.xmlsec.allow_cbc = false;
+        cfg.xmlsec = wstrust::xmlsec::Policy::new(wstrust::xmlsec::Suite::Modern);
         let r = run(case, &cfg, &MemoryReplay::default());
         if case.name.ends_with("gcm") {
             r.unwrap_or_else(|e| panic!("{}: {e}", case.name));

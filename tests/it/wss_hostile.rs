@@ -1239,18 +1239,18 @@ fn gcm_downgraded_to_cbc(text: &str) -> String {
 }
 
 #[test]
-fn gcm_downgraded_to_cbc_is_refused_by_a_gcm_only_policy() {
+fn gcm_downgraded_to_cbc_is_refused_by_the_modern_suite() {
     let (text, mut r) = wss4j("encrypt-oaep-aes256gcm");
-    r.cfg.xmlsec.allow_cbc = false;
+    r.cfg.xmlsec = xmlsec::Policy::new(xmlsec::Suite::Modern);
     r.receive(&text)
         .expect("GCM is accepted under a GCM-only policy");
     let (_, mut r) = wss4j("encrypt-oaep-aes256gcm");
-    r.cfg.xmlsec.allow_cbc = false;
+    r.cfg.xmlsec = xmlsec::Policy::new(xmlsec::Suite::Modern);
     let result = r.receive(&gcm_downgraded_to_cbc(&text)).map(drop);
     assert_eq!(
         result,
-        Err(E::XmlSec(X::Refused {
-            what: "aes-cbc content encryption"
+        Err(E::XmlSec(X::AlgorithmRefused {
+            algorithm: xmlsec::Algorithm::DataEncryption(BlockCipher::Aes256Cbc)
         }))
     );
 }

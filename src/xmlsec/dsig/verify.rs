@@ -6,6 +6,7 @@ use crate::crypto::{self, DigestSink, HmacAlgorithm, RsaPublicKey};
 use crate::xml::{canonicalize, C14nMethod, C14nOptions, Document, NodeId};
 use crate::xmlsec::algorithm::{C14nAlgorithm, SignatureMethod};
 use crate::xmlsec::dsig::model::{Reference, Signature, Transform};
+use crate::xmlsec::suite::{Algorithm, Canonicalization};
 use crate::xmlsec::verified::{SignedNode, VerifiedSignature};
 use crate::xmlsec::{Error, Policy, ReferenceResolver};
 
@@ -95,12 +96,10 @@ fn digest_reference(
     r: &Reference,
     policy: &Policy,
     resolver: &dyn ReferenceResolver,
+    used: &mut Vec<Algorithm>,
 ) -> Result<SignedNode, Error> {
-    if r.digest == crypto::DigestAlgorithm::Sha1 && !policy.allow_sha1_digests {
-        return Err(Error::Refused {
-            what: "sha-1 digest",
-        });
-    }
+    policy.check(Algorithm::Digest(r.digest))?;
+    used.push(Algorithm::Digest(r.digest));
     let target = dereference(doc, r.uri.as_deref())?;
     let mut node = target.node;
     let mut exclude = None;
@@ -131,7 +130,10 @@ fn digest_reference(
             Transform::C14n {
                 algorithm,
                 prefixes,
-            } => c14n = Some(c14n_options(algorithm, prefixes.as_deref())?),
+            } => {
+                check_c14n(policy, algorithm, used)?;
+                c14n = Some(c14n_options(algorithm, prefixes.as_deref())?)
+            }
             Transform::StrTransform { algorithm } => {
                 if enveloped_seen || target.whole_document {
                     return Err(Error::Malformed {
@@ -146,11 +148,17 @@ fn digest_reference(
                 node = resolver
                     .dereference_token(doc, node)
                     .ok_or(Error::ReferenceNotFound)?;
+                check_c14n(policy, algorithm, used)?;
                 c14n = Some(c14n_options(algorithm, None)?);
             }
         }
     }
     // XML-DSig §4.4.3.2: a node-set left at the end is converted with inclusive c14n.
+    if c14n.is_none() {
+        let implied = Algorithm::Canonicalization(Canonicalization::Inclusive);
+        policy.check(implied)?;
+        used.push(implied);
+    }
     let mut opts = c14n.unwrap_or_else(C14nOptions::inclusive);
     opts.with_comments = opts.with_comments && target.keep_comments;
     opts.exclude = exclude;
@@ -175,17 +183,18 @@ pub fn verify(
     policy: &Policy,
     resolver: &dyn ReferenceResolver,
 ) -> Result<VerifiedSignature, Error> {
+    // 0. Only algorithms the policy's suites admit, checked before any of them runs.
+    let mut used = Vec::with_capacity(2 + 2 * sig.references.len());
+    policy.check(Algorithm::Signature(sig.method))?;
+    used.push(Algorithm::Signature(sig.method));
+    check_c14n(policy, &sig.c14n, &mut used)?;
+
     // 1. The octets that were signed: SignedInfo, canonicalized as it says.
     let opts = c14n_options(&sig.c14n, sig.c14n_prefixes.as_deref())?;
     let mut signed_info = Vec::with_capacity(1024);
     canonicalize(doc, sig.signed_info, &opts, &mut signed_info)?;
 
     // 2. The signature value, with a key of the right kind.
-    if sig.method.is_sha1() && !policy.allow_sha1_signatures {
-        return Err(Error::Refused {
-            what: "sha-1 signature",
-        });
-    }
     match (sig.method, key) {
         (SignatureMethod::Rsa(alg), VerificationKey::Rsa(pk)) => {
             if sig.hmac_output_bits.is_some() {
@@ -215,10 +224,11 @@ pub fn verify(
     // 3. Every reference, over the node it names.
     let mut signed = Vec::with_capacity(sig.references.len());
     for (index, r) in sig.references.iter().enumerate() {
-        let s = digest_reference(doc, sig, r, policy, resolver).map_err(|e| match e {
-            Error::DigestMismatch { .. } => Error::DigestMismatch { index },
-            other => other,
-        })?;
+        let s =
+            digest_reference(doc, sig, r, policy, resolver, &mut used).map_err(|e| match e {
+                Error::DigestMismatch { .. } => Error::DigestMismatch { index },
+                other => other,
+            })?;
         signed.push(s);
     }
     Ok(VerifiedSignature {
@@ -226,7 +236,19 @@ pub fn verify(
         signed,
         method: sig.method,
         value: sig.value.clone(),
+        algorithms: used,
     })
+}
+
+/// Refuses a c14n method no admitted suite lists, and notes it.
+fn check_c14n(policy: &Policy, c: &C14nAlgorithm, used: &mut Vec<Algorithm>) -> Result<(), Error> {
+    let Some(kind) = c.canonicalization() else {
+        return Err(Error::unsupported(c.uri()));
+    };
+    let a = Algorithm::Canonicalization(kind);
+    policy.check(a)?;
+    used.push(a);
+    Ok(())
 }
 
 /// CVE-2009-0217: a truncated HMAC is refused. `HMACOutputLength`, when present, must equal

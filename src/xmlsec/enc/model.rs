@@ -28,6 +28,23 @@ pub enum KeyTransport {
     Rsa15,
 }
 
+impl KeyTransport {
+    /// The method as a suite lists it (the label does not matter to a suite).
+    pub fn algorithm(&self) -> crate::xmlsec::Algorithm {
+        use crate::xmlsec::suite::KeyTransportMethod as K;
+        crate::xmlsec::Algorithm::KeyTransport(match self {
+            Self::RsaOaep(p) => K::RsaOaep {
+                digest: p.digest,
+                mgf1: p.mgf1,
+            },
+            Self::AesKeyWrap(len) => K::AesKeyWrap {
+                bits: u16::try_from(len * 8).unwrap_or(u16::MAX),
+            },
+            Self::Rsa15 => K::Rsa15,
+        })
+    }
+}
+
 /// An `xenc:EncryptedKey`.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub struct EncryptedKey {

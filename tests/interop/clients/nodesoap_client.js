@@ -19,6 +19,15 @@
 //
 //   node nodesoap_client.js ... [--lifecycle yes]
 //
+// What node-soap users write by default (issue 17): `--token-type none` leaves TokenType out,
+// `--key-type bearer|publickey` asks for that KeyType (and no KeySize), `--applies-to none`
+// leaves AppliesTo out (a WS-SecureConversation bootstrap with the STS itself). A SAML assertion
+// received is verified with xml-crypto (node-soap's own signature library) by the STS
+// certificate given with `--sts-cert` (facts `saml_*`) and written standalone to
+// DIR[/STEP]/assertion.xml for the Rust test to verify with xmlsec1; with `--lifecycle yes` an
+// assertion goes through Validate, Renew, Validate of the renewed one and of the old one
+// (`oldvalidate_*`: superseded).
+//
 // Prints `key=value` facts on stdout (the Rust test reads them) and writes the envelopes sent
 // and received to DIR/request.xml and DIR/response.xml (Issue) and DIR/STEP/request.xml and
 // DIR/STEP/response.xml (STEP: validate, renew, cancel, revalidate), and how each was posted to
@@ -31,6 +40,7 @@ const fs = require('fs');
 const path = require('path');
 const soap = require('soap');
 const { writeHttp } = require('./recording');
+const { SignedXml } = require('xml-crypto');
 
 // node-soap's XML DOM: the @xmldom/xmldom its WSSecurityCert signs with (through xml-crypto).
 const xmldom = require(
@@ -40,6 +50,9 @@ const xmldom = require(
 const WST = 'http://docs.oasis-open.org/ws-sx/ws-trust/200512';
 const WSC = 'http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512';
 const SCT_TYPE = `${WSC}/sct`;
+const SAML1 = 'urn:oasis:names:tc:SAML:1.0:assertion';
+const SAML2 = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const KEY_TYPES = { bearer: `${WST}/Bearer`, publickey: `${WST}/PublicKey` };
 
 function args() {
   const out = {};
@@ -50,21 +63,28 @@ function args() {
   return out;
 }
 
-function rstContent(appliesTo) {
+function rstContent(appliesTo, tokenType, keyType) {
+  const applies =
+    appliesTo === 'none'
+      ? ''
+      : '<wsp:AppliesTo xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy">' +
+        '<wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing">' +
+        `<wsa:Address>${appliesTo}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>`;
   return (
-    `<wst:TokenType xmlns:wst="${WST}">${SCT_TYPE}</wst:TokenType>` +
+    (tokenType === 'none' ? '' : `<wst:TokenType xmlns:wst="${WST}">${tokenType || SCT_TYPE}</wst:TokenType>`) +
     `<wst:RequestType xmlns:wst="${WST}">${WST}/Issue</wst:RequestType>` +
-    '<wsp:AppliesTo xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy">' +
-    '<wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing">' +
-    `<wsa:Address>${appliesTo}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>` +
-    `<wst:KeySize xmlns:wst="${WST}">256</wst:KeySize>`
+    applies +
+    (KEY_TYPES[keyType]
+      ? `<wst:KeyType xmlns:wst="${WST}">${KEY_TYPES[keyType]}</wst:KeyType>`
+      : `<wst:KeySize xmlns:wst="${WST}">256</wst:KeySize>`)
   );
 }
 
 // The RST content of a Renew, Cancel or Validate of the SCT `sctXml`.
 function targetingContent(kind, sctXml) {
+  const saml = sctXml.includes(SAML1) || sctXml.includes(SAML2);
   const tokenType = {
-    Renew: SCT_TYPE,
+    Renew: saml ? undefined : SCT_TYPE,
     Validate: `${WST}/RSTR/Status`,
   }[kind];
   return (
@@ -74,11 +94,34 @@ function targetingContent(kind, sctXml) {
   );
 }
 
-// The SCT element of a raw response, as standalone XML (inherited namespaces declared).
+// The issued token (an SCT or a SAML assertion) of a raw response, as standalone XML
+// (inherited namespaces declared).
 function sctOf(raw) {
   const doc = new xmldom.DOMParser().parseFromString(raw, 'text/xml');
-  const sct = doc.getElementsByTagNameNS(WSC, 'SecurityContextToken')[0];
-  return sct ? new xmldom.XMLSerializer().serializeToString(sct) : undefined;
+  const tok =
+    doc.getElementsByTagNameNS(WSC, 'SecurityContextToken')[0] ||
+    doc.getElementsByTagNameNS(SAML2, 'Assertion')[0] ||
+    doc.getElementsByTagNameNS(SAML1, 'Assertion')[0];
+  return tok ? new xmldom.XMLSerializer().serializeToString(tok) : undefined;
+}
+
+// Verifies the enveloped signature of a standalone assertion by the STS certificate, with
+// xml-crypto: the reference must point at the assertion itself.
+function verifyAssertion(xml, stsCert) {
+  const doc = new xmldom.DOMParser().parseFromString(xml, 'text/xml');
+  const assertion = doc.documentElement;
+  const sigs = assertion.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature');
+  if (sigs.length !== 1) return `refused ${sigs.length} signatures`;
+  const sig = new SignedXml({ publicCert: stsCert, getCertFromKeyInfo: () => null });
+  sig.loadSignature(sigs[0]);
+  try {
+    if (!sig.checkSignature(xml)) return 'refused';
+  } catch (e) {
+    return `refused ${String(e.message || e).split('\n')[0]}`;
+  }
+  const id = assertion.getAttribute('ID') || assertion.getAttribute('AssertionID');
+  const refs = sig.getReferences().map((r) => r.uri);
+  return refs.length === 1 && refs[0] === `#${id}` ? 'verified' : `refused references ${refs}`;
 }
 
 function password(file) {
@@ -149,7 +192,7 @@ async function main() {
     console.log(`${prefix}http_status=${out.status}`);
   }
 
-  const issued = await call('Issue', rstContent(a['applies-to']));
+  const issued = await call('Issue', rstContent(a['applies-to'], a['token-type'], a['key-type']));
   if (issued.fault) {
     console.log('outcome=fault');
     reportFault('', issued);
@@ -161,7 +204,13 @@ async function main() {
   const rstrs = [].concat(rstrc.RequestSecurityTokenResponse || []);
   console.log(`rstr_count=${rstrs.length}`);
   reportToken(rstrs[0] || {}, '', a.key);
+  const first = sctOf(issued.raw);
+  if (first && first.includes('Assertion')) reportAssertion(first, '', a.record, a['sts-cert']);
   if (a.lifecycle !== 'yes') return;
+  if (first && first.includes('Assertion')) {
+    await samlLifecycle(first);
+    return;
+  }
 
   // Validate, Renew, Cancel, Validate; a fault stops the sequence (STEP_outcome=fault).
   const sct = sctOf(issued.raw);
@@ -193,6 +242,57 @@ async function main() {
     if (step === 'cancel' && r.RequestedTokenCancelled !== undefined) {
       console.log('cancel_cancelled=true');
     }
+  }
+
+  // Validate, Renew, Validate the renewed one, Validate the old one (superseded): an
+  // assertion is not cancelled at the STS.
+  async function samlLifecycle(assertion) {
+    let renewed;
+    const steps = [
+      ['validate', 'Validate', () => assertion],
+      ['renew', 'Renew', () => assertion],
+      ['revalidate', 'Validate', () => renewed],
+      ['oldvalidate', 'Validate', () => assertion],
+    ];
+    for (const [step, operation, target] of steps) {
+      const out = await call(operation, targetingContent(operation, target()), step);
+      if (out.fault) {
+        console.log(`${step}_outcome=fault`);
+        reportFault(`${step}_`, out);
+        return;
+      }
+      console.log(`${step}_outcome=ok`);
+      const r = out.res.RequestSecurityTokenResponse || out.res;
+      if (r.Status) {
+        console.log(`${step}_status=${String(r.Status.Code).split('/').pop()}`);
+        if (r.Status.Reason) console.log(`${step}_reason=${r.Status.Reason}`);
+      }
+      if (step === 'renew') {
+        reportToken(r, 'renew_', a.key);
+        renewed = sctOf(out.raw);
+        if (!renewed) return;
+        reportAssertion(renewed, 'renew_', path.join(a.record, step), a['sts-cert']);
+      }
+    }
+  }
+}
+
+// Prints what a SAML assertion (standalone XML) is, verifies it and writes it to DIR/assertion.xml.
+function reportAssertion(xml, prefix, dir, stsCertFile) {
+  const doc = new xmldom.DOMParser().parseFromString(xml, 'text/xml');
+  const el = doc.documentElement;
+  const saml2 = el.namespaceURI === SAML2;
+  console.log(`${prefix}saml_version=${saml2 ? '2.0' : '1.1'}`);
+  console.log(`${prefix}saml_id=${el.getAttribute(saml2 ? 'ID' : 'AssertionID')}`);
+  const ns = saml2 ? SAML2 : SAML1;
+  const confirmation = saml2
+    ? (el.getElementsByTagNameNS(ns, 'SubjectConfirmation')[0] || { getAttribute: () => '' }).getAttribute('Method')
+    : String((el.getElementsByTagNameNS(ns, 'ConfirmationMethod')[0] || {}).textContent || '').trim();
+  console.log(`${prefix}saml_confirmation=${confirmation}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'assertion.xml'), xml);
+  if (stsCertFile) {
+    console.log(`${prefix}saml_signature=${verifyAssertion(xml, fs.readFileSync(stsCertFile))}`);
   }
 }
 

@@ -95,12 +95,15 @@ KEY_TYPES = {"symmetric": "SymmetricKey", "bearer": "Bearer", "publickey": "Publ
 
 
 def rst_elements(applies_to, token_type=SCT_TYPE, key_type=None):
-    """The RST content of an Issue: TokenType (unless None), RequestType, AppliesTo, and
-    KeySize for a symmetric key or the KeyType named (what zeep users write)."""
-    applies = el(WSP, "AppliesTo")
-    epr = etree.SubElement(applies, "{%s}EndpointReference" % WSA)
-    etree.SubElement(epr, "{%s}Address" % WSA).text = applies_to
-    content = [el(WST, "RequestType", WST + "/Issue"), applies]
+    """The RST content of an Issue: TokenType (unless None), RequestType, AppliesTo (unless
+    "none": a WS-SecureConversation bootstrap with the STS itself), and KeySize for a
+    symmetric key or the KeyType named (what zeep users write)."""
+    content = [el(WST, "RequestType", WST + "/Issue")]
+    if applies_to != "none":
+        applies = el(WSP, "AppliesTo")
+        epr = etree.SubElement(applies, "{%s}EndpointReference" % WSA)
+        etree.SubElement(epr, "{%s}Address" % WSA).text = applies_to
+        content.append(applies)
     if token_type is not None:
         content.insert(0, el(WST, "TokenType", token_type))
     if key_type is None:
