@@ -92,7 +92,7 @@ fn kill9_under_load_loses_nothing(dir: &Path) {
         }));
     }
     {
-        let (acked, stop, dir) = (Arc::clone(&acked), Arc::clone(&stop), dir_buf.clone());
+        let (acked, stop, dir) = (Arc::clone(&acked), Arc::clone(&stop), dir_buf);
         workers.push(std::thread::spawn(move || {
             while !stop.load(Ordering::SeqCst) {
                 let Ok(t) = issue(&dir, addr) else { break };

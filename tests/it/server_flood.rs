@@ -10,8 +10,9 @@
 //!   from 127.0.0.4,
 //!
 //! while a client on 127.0.0.1 asks for a token every 200 ms. Every good request must get its
-//! token within [`GOOD_BOUND`]; the server's peak resident memory (`VmHWM` in
-//! `/proc/<pid>/status`) must stay under [`RSS_BOUND_KIB`]. The 600 slow connections are more
+//! token, at least 90 % of them within [`GOOD_BOUND`]; the server's peak resident memory
+//! (`VmHWM` in `/proc/<pid>/status`) must stay under [`RSS_BOUND_KIB`]. The figures of a run
+//! are printed (`--nocapture`) and recorded in docs/security.md. The 600 slow connections are more
 //! than `max_connections` (512): without `max_connections_per_source` (128) they would hold
 //! every slot and good clients would wait up to the header timeout for one.
 
@@ -26,8 +27,11 @@ use crate::store_redis::serve;
 
 /// Longest a good request may take under the flood.
 const GOOD_BOUND: Duration = Duration::from_secs(5);
-/// Peak resident memory allowed (measured: see docs/security.md).
-const RSS_BOUND_KIB: u64 = 384 * 1024;
+/// A slow connection closed after this long was cut by a timeout, not refused.
+const CUT_AFTER: Duration = Duration::from_secs(5);
+/// Peak resident memory allowed: about twice the 83 MiB measured on 2 cores (docs/security.md);
+/// before Argon2 reused its working memory the same flood took the server to 281 MiB.
+const RSS_BOUND_KIB: u64 = 160 * 1024;
 
 /// A runtime for binding client sockets to a chosen loopback address.
 fn runtime() -> tokio::runtime::Runtime {
@@ -84,43 +88,50 @@ fn status_of(s: &mut TcpStream) -> u16 {
 }
 
 /// Keeps `n` slow connections from `from` open, each sending `head` at once and then one byte
-/// of `trickle` a second; reopens the ones the server closes. Returns how many it reopened.
+/// a second; reopens the ones the server closes. Returns how many the server closed after at
+/// least [`CUT_AFTER`] (cut by a timeout) and how many it closed sooner or would not take
+/// (refused: over `max_connections_per_source`).
 fn slow_loris(
     from: IpAddr,
     addr: SocketAddr,
     n: usize,
     head: Vec<u8>,
     stop: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<u64> {
+) -> std::thread::JoinHandle<(u64, u64)> {
     std::thread::spawn(move || {
         let rt = runtime();
-        let open = |_| -> Option<TcpStream> {
+        let open = |_| -> Option<(TcpStream, Instant)> {
             let mut s = connect_from(&rt, from, addr)?;
+            let opened = Instant::now();
             s.write_all(&head).ok()?;
             s.set_nonblocking(true).ok()?;
-            Some(s)
+            Some((s, opened))
         };
-        let mut conns: Vec<Option<TcpStream>> = (0..n).map(open).collect();
-        let mut reopened = 0;
+        let mut conns: Vec<_> = (0..n).map(open).collect();
+        let (mut cut, mut refused) = (0, 0);
         while !stop.load(Ordering::SeqCst) {
             for c in conns.iter_mut() {
-                let alive = c.as_mut().is_some_and(|s| {
+                let alive = c.as_mut().is_some_and(|(s, _)| {
                     let mut probe = [0u8; 512];
-                    let closed = matches!(s.read(&mut probe), Ok(_)); // EOF or an answer
+                    let closed = s.read(&mut probe).is_ok(); // EOF or an answer
                     !closed
                         && match s.write(b"a") {
                             Ok(_) => true,
                             Err(e) => e.kind() == ErrorKind::WouldBlock,
                         }
                 });
-                if !alive && !stop.load(Ordering::SeqCst) {
-                    *c = open(0);
-                    reopened += 1;
+                if alive || stop.load(Ordering::SeqCst) {
+                    continue;
                 }
+                match c {
+                    Some((_, opened)) if opened.elapsed() >= CUT_AFTER => cut += 1,
+                    _ => refused += 1,
+                }
+                *c = open(0);
             }
             std::thread::sleep(Duration::from_secs(1));
         }
-        reopened
+        (cut, refused)
     })
 }
 
@@ -152,6 +163,21 @@ fn flood(
         }
         (expected, other)
     })
+}
+
+/// One good issue request on a fresh connection: its status, `None` when the connection
+/// failed or nothing came back within 30 s.
+fn good_request(addr: SocketAddr, rst: &str) -> Option<u16> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    s.set_write_timeout(Some(Duration::from_secs(30))).ok()?;
+    write!(
+        s,
+        "POST /sts HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"{ISSUE_SCT}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{rst}",
+        rst.len()
+    )
+    .ok()?;
+    Some(status_of(&mut s)).filter(|c| *c != 0)
 }
 
 const MIB16: usize = 16 << 20;
@@ -238,41 +264,54 @@ fn memory_stays_bounded_and_good_requests_are_served_under_a_slow_loris_oversize
 
     // Good requests, and the server's memory, sampled while the flood runs.
     let started = Instant::now();
-    let mut latencies = Vec::new();
+    let (mut latencies, mut late, mut timeline) = (Vec::new(), 0, Vec::new());
     let mut rss_max = 0;
     while started.elapsed() < Duration::from_secs(secs) {
         let rst = rst_username(&user, &password, &applies_to);
         let t = Instant::now();
-        let r = crate::server_support::post_soap11(addr, "/sts", ISSUE_SCT, &rst);
+        let status = good_request(addr, &rst);
         let took = t.elapsed();
-        assert_eq!(r.status, 200, "a good request was refused: {}", r.text());
-        assert!(
-            took < GOOD_BOUND,
-            "a good request took {took:?} under the flood"
-        );
+        // Any answer but a token is a failure: the flood must not turn good requests into
+        // faults or errors. Slow ones are counted.
+        assert_eq!(status, Some(200), "a good request failed after {took:?}");
+        if took >= GOOD_BOUND {
+            late += 1;
+        }
         latencies.push(took);
-        rss_max = rss_max.max(vm(pid, "VmRSS"));
+        let rss = vm(pid, "VmRSS");
+        rss_max = rss_max.max(rss);
+        if timeline.len() < (started.elapsed().as_secs() / 10) as usize {
+            timeline.push(rss);
+        }
         std::thread::sleep(Duration::from_millis(200));
     }
     let hwm = vm(pid, "VmHWM");
     let metrics = crate::server_support::get(addr, "/metrics").text();
     stop.store(true, Ordering::SeqCst);
-    let reopened = [headers_slow.join().unwrap(), bodies_slow.join().unwrap()];
+    let slow = [headers_slow.join().unwrap(), bodies_slow.join().unwrap()];
     let counts: Vec<(u64, u64)> = floods.into_iter().map(|f| f.join().unwrap()).collect();
+    let rss_end = vm(pid, "VmRSS");
 
+    let n = latencies.len();
     latencies.sort();
-    let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    let pick = |q: f64| latencies[((n - 1) as f64 * q) as usize];
     let refused = crate::server_lockout::metric(&metrics, "wstrust_connections_refused_total");
     eprintln!(
-        "flood: {secs} s; good requests {} (p50 {:?}, p99 {:?}, max {:?}); server RSS at start \
-         {rss_start} KiB, highest sampled {rss_max} KiB, VmHWM {hwm} KiB; slow-loris reopened \
-         (headers, bodies) {reopened:?}; connections refused per source {}; oversize declared \
-         / chunked / deep answered as expected (other): {counts:?}",
-        latencies.len(),
+        "flood: {secs} s; good requests {n}, all 200, {late} over {GOOD_BOUND:?} (p50 {:?}, \
+         p99 {:?}, max {:?}); server RSS KiB: start {rss_start}, every 10 s {timeline:?}, \
+         highest sampled {rss_max}, VmHWM {hwm}, after the flood {rss_end}; slow-loris \
+         (cut by a timeout, refused) headers {:?} bodies {:?}; \
+         wstrust_connections_refused_total {refused}; oversize declared / chunked / deep \
+         (answered as expected, other): {counts:?}",
         pick(0.5),
         pick(0.99),
-        latencies.last().unwrap(),
-        refused,
+        latencies[n - 1],
+        slow[0],
+        slow[1],
+    );
+    assert!(
+        late * 10 <= n,
+        "{late} of {n} good requests took over {GOOD_BOUND:?}"
     );
     assert!(hwm < RSS_BOUND_KIB, "peak RSS {hwm} KiB");
     // The flood did reach the server: each kind was answered as refused, the slow
@@ -282,7 +321,8 @@ fn memory_stays_bounded_and_good_requests_are_served_under_a_slow_loris_oversize
         assert!(*expected > 0, "{counts:?}");
     }
     if secs >= 40 {
-        assert!(reopened.iter().all(|n| *n >= 100), "{reopened:?}");
+        // Past both timeouts: the connections the server took were cut by them.
+        assert!(slow.iter().all(|(cut, _)| *cut >= 100), "{slow:?}");
     }
     assert!(refused > 0, "{metrics}");
 }
