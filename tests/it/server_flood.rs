@@ -29,7 +29,7 @@ use crate::store_redis::serve;
 const GOOD_BOUND: Duration = Duration::from_secs(5);
 /// A slow connection closed after this long was cut by a timeout, not refused.
 const CUT_AFTER: Duration = Duration::from_secs(5);
-/// Peak resident memory allowed: about twice the 83 MiB measured on 2 cores (docs/security.md);
+/// Peak resident memory allowed: about twice the 81 MiB measured on 2 cores (docs/security.md);
 /// before Argon2 reused its working memory the same flood took the server to 281 MiB.
 const RSS_BOUND_KIB: u64 = 160 * 1024;
 
