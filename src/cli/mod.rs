@@ -5,6 +5,7 @@
 
 pub mod c14n;
 pub mod cancel;
+pub mod config;
 pub mod hash_password;
 pub mod init;
 pub mod inspect;
@@ -33,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the canonical form of a document, or of the element with a given Id.
     C14n(c14n::Args),
+    /// Check a configuration file, or print the configuration reference.
+    Config(config::Args),
     /// Print the Argon2id hash of a password (read from standard input) for `[[users]]`.
     HashPassword(hash_password::Args),
     /// Write the zero-config data directory (dev CA, keys, demo realm and user) and exit.
@@ -60,6 +63,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::C14n(args) => c14n::run(&args),
+        Command::Config(args) => config::run(&args),
         Command::HashPassword(args) => hash_password::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Serve(args) => serve::run(&args),

@@ -2,10 +2,11 @@
 //! (a typo must not silently fall back to a default). Paths are relative to the directory
 //! holding the file.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// The whole file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct FileConfig {
@@ -56,8 +57,7 @@ pub struct FileConfig {
     pub aliases: Vec<AliasSection>,
     /// MSL-style key exchange (`POST /keyx` and master tokens over WS-Trust). Default: off.
     pub keyx: Option<KeyxSection>,
-    /// Smart lockout of password authentication. Default: on, with the defaults of
-    /// [`LockoutSection`].
+    /// Smart lockout of password authentication. Default: on, with the defaults of its keys.
     #[serde(default)]
     pub lockout: LockoutSection,
     /// Per-source rate limiting of the SOAP endpoints and `/keyx`. Default: off.
@@ -65,7 +65,7 @@ pub struct FileConfig {
 }
 
 /// `[lockout]`: password-spray and brute-force defence (AD FS-style smart lockout).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LockoutSection {
@@ -117,7 +117,7 @@ fn default_familiar_secs() -> i64 {
 }
 
 /// `[rate_limit]`: a token bucket per client address.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct RateLimitSection {
@@ -129,7 +129,7 @@ pub struct RateLimitSection {
 }
 
 /// `[keyx]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct KeyxSection {
@@ -145,7 +145,7 @@ pub struct KeyxSection {
 }
 
 /// A certificate file and its private key file (PEM).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct KeyPairFiles {
@@ -156,7 +156,7 @@ pub struct KeyPairFiles {
 }
 
 /// `[store]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct StoreSection {
@@ -187,7 +187,7 @@ fn default_namespace() -> String {
 }
 
 /// `[limits]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LimitsSection {
@@ -249,7 +249,7 @@ fn default_grace() -> u64 {
 }
 
 /// `[client_trust]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ClientTrustSection {
@@ -263,7 +263,7 @@ pub struct ClientTrustSection {
 }
 
 /// One `[[realms]]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct RealmSection {
@@ -307,7 +307,7 @@ pub struct RealmSection {
 }
 
 /// How `applies_to` matches.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Eq, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, JsonSchema, Eq, PartialEq)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchKind {
     /// The address equals `applies_to`.
@@ -318,24 +318,24 @@ pub enum MatchKind {
 }
 
 /// One `[[users]]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct UserSection {
     /// The user name (exact, case-sensitive).
     pub name: String,
     /// Argon2id PHC string (`wstrust init` writes one for the demo user). Give this or
-    /// `digest_password_file`.
+    /// `digest_password_file`. Default: none.
     pub password_hash: Option<String>,
     /// DANGER: a file holding the user's password itself (one line), for clients that send
     /// `PasswordDigest` (a digest can only be checked against the password, never against a
     /// hash). Keep the file readable by the STS alone. Such a user may also send the password
-    /// as text.
+    /// as text. Default: none.
     pub digest_password_file: Option<String>,
 }
 
 /// One `[[aliases]]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct AliasSection {

@@ -12,6 +12,7 @@ pub mod datadir;
 mod devpki;
 mod error;
 pub mod file;
+pub mod reference;
 mod fs;
 pub mod token_keys;
 

@@ -14,18 +14,17 @@
 //!   with a new `jti` and lifetime; a JWT is renewed at most once.
 
 use crate::service::jwt::{self as format, JwtError, JwtPolicy, JwtProof, ValidatedJwt};
-use crate::store::Space;
 use crate::trust::{
-    AppliesTo, KeyType, RequestSecurityToken, RequestSecurityTokenResponse, TokenHolder, TokenKind,
-    TokenType, JWT_TOKEN_TYPE,
+    KeyType, RequestSecurityToken, RequestSecurityTokenResponse, TokenHolder, TokenKind, TokenType,
+    JWT_TOKEN_TYPE,
 };
 
+use super::renewal::Renewable;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::EXPIRED;
-use super::sts::{Engine, Requester, Transport};
+use super::sts::{Engine, Requester};
 use super::Error;
 
-const SUPERSEDED: &str = "urn:wstrust:status:superseded";
 const UNKNOWN: &str = "urn:wstrust:status:unknown-token";
 
 /// The compact JWT a target holds, when it holds one (`None`: not a JWT target).
@@ -68,10 +67,9 @@ impl Engine {
         now: i64,
     ) -> (Option<ValidatedJwt>, Option<&'static str>) {
         match self.own_jwt(compact, now, 0) {
-            Ok(j) => match self.store.get(Space::Revoked, &renewed_key(&j.id)) {
-                Ok(None) => (Some(j), None),
-                Ok(Some(_)) => (None, Some(SUPERSEDED)),
-                Err(_) => (None, Some(super::context::Refusal::Store.reason())),
+            Ok(j) => match self.renewal_status(&renewed_key(&j.id)) {
+                None => (Some(j), None),
+                status => (None, status),
             },
             Err(JwtError::Expired) => (None, Some(EXPIRED)),
             Err(e) => {
@@ -81,8 +79,7 @@ impl Engine {
         }
     }
 
-    /// Renew of a JWT (see the module documentation).
-    #[allow(clippy::too_many_arguments)] // the binding's parts, as `renew` has them
+    /// Renew of a JWT (see the module documentation and [`super::renewal`]).
     pub(super) fn renew_jwt(
         &self,
         req: &ParsedRequest,
@@ -92,97 +89,33 @@ impl Engine {
         confidential: bool,
         now: i64,
     ) -> Result<RequestSecurityTokenResponse, Error> {
-        let widest = self
-            .cfg
-            .realms
-            .iter()
-            .map(|r| r.renewal_window_secs.saturating_mul(1000))
-            .max()
-            .unwrap_or(0);
         let old = self
-            .own_jwt(compact, now, widest.max(300_000))
+            .own_jwt(compact, now, self.renewal_tolerance_ms())
             .map_err(|_| Error::UnableToRenew {
                 what: "not a JWT this STS issued, or outside every renewal window",
             })?;
-        if now.saturating_add(300_000) < old.issued_at_ms {
-            return Err(Error::UnableToRenew {
-                what: "JWT issued in the future",
-            });
-        }
-        let audience = old.audiences.first().ok_or(Error::UnableToRenew {
-            what: "JWT names no audience",
-        })?;
-        let realm = self.cfg.realm_for(Some(audience))?;
-        let window = realm.renewal_window_secs.saturating_mul(1000);
-        if now >= old.expires_ms.saturating_add(window) {
-            return Err(Error::UnableToRenew {
-                what: "expired beyond the renewal window",
-            });
-        }
-        let by_owner = realm.owner_renewal
-            && crate::crypto::ct_eq(who.principal.as_bytes(), old.subject.as_bytes());
-        let by_key = match (&old.proof, &who.cert) {
+        let key_holder = match (&old.proof, &who.cert) {
             (JwtProof::PublicKey(k), Some(c)) => k == c.public_key(),
             _ => false,
         };
-        if !(by_owner || by_key) {
-            return Err(Error::Authentication {
-                what: "renewal by neither the JWT's subject nor its key holder",
-            });
-        }
-        if let Some(t) = &rst.params.token_type {
-            if !t.is_jwt() {
-                return Err(Error::InvalidRequest {
-                    what: "renewal to another token type",
-                });
-            }
-        }
-        let until = old.expires_ms.saturating_add(window);
-        match self
-            .store
-            .insert_if_absent(Space::Revoked, &renewed_key(&old.id), b"", until)
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(Error::UnableToRenew {
-                    what: "this JWT was renewed already",
-                })
-            }
-            Err(_) => {
-                return Err(Error::Internal {
-                    what: "token store",
-                })
-            }
-        }
-        let mut issue = rst.clone();
-        issue.params.applies_to = Some(AppliesTo::address(audience.clone()));
-        issue.params.key_type = Some(match old.proof {
+        let key_type = match old.proof {
             JwtProof::Bearer => KeyType::Bearer,
             JwtProof::PublicKey(_) => KeyType::PublicKey,
             _ => KeyType::SymmetricKey,
-        });
-        let token_type = rst.params.token_type.clone().unwrap_or(TokenType::Jwt);
-        let renewer = Requester {
-            principal: old.subject.clone(),
-            ..who.clone()
         };
-        let transport = Transport {
-            confidential,
-            peer: None,
+        let renewable = Renewable {
+            marker: renewed_key(&old.id),
+            audience: old.audiences.first().cloned(),
+            issued_ms: old.issued_at_ms,
+            expires_ms: old.expires_ms,
+            key_holder,
+            same_type: rst.params.token_type.as_ref().is_some_and(|t| t.is_jwt()),
+            key_type,
+            token_type: TokenType::Jwt,
+            provider: super::registry::jwt(),
+            actor: old.act_as,
+            subject: old.subject,
         };
-        let made = self.issue_token(
-            req,
-            &issue,
-            &renewer,
-            transport,
-            now,
-            (realm, super::registry::jwt(), token_type),
-            old.act_as.clone(),
-        );
-        if made.is_err() {
-            // Nothing issued: the JWT may be renewed again.
-            let _ = self.store.remove(Space::Revoked, &renewed_key(&old.id));
-        }
-        made
+        self.renew_once(req, rst, who, renewable, confidential, now)
     }
 }

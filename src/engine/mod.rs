@@ -48,6 +48,7 @@ pub mod provider;
 pub mod readiness;
 pub mod registry;
 mod renew;
+mod renewal;
 pub mod request;
 pub(crate) mod resolve;
 mod saml_lifecycle;

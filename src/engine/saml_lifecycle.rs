@@ -23,20 +23,18 @@
 use crate::saml::{
     self, Confirmation, PublicKeyInfo, SamlVersion, TrustedIssuer, ValidatedAssertion,
 };
-use crate::store::Space;
 use crate::trust::{
-    AppliesTo, KeyType, RequestSecurityToken, RequestSecurityTokenResponse, TokenHolder, TokenKind,
-    TokenType,
+    KeyType, RequestSecurityToken, RequestSecurityTokenResponse, TokenHolder, TokenKind, TokenType,
 };
 use crate::xml::{ns, Document, NodeId};
 
+use super::renewal::Renewable;
 use super::request::ParsedRequest;
-use super::sts::{Engine, Requester, Transport};
+use super::sts::{Engine, Requester};
 use super::Error;
 
 /// Reason code of an expired token.
 pub(super) const EXPIRED: &str = "urn:wstrust:status:expired";
-const SUPERSEDED: &str = "urn:wstrust:status:superseded";
 const UNKNOWN: &str = "urn:wstrust:status:unknown-token";
 
 /// The assertion a target names, when it names one (`None`: not a SAML target).
@@ -114,10 +112,9 @@ impl Engine {
         now: i64,
     ) -> (Option<ValidatedAssertion>, Option<&'static str>) {
         match self.own_assertion(doc, el, now, 0) {
-            Ok(a) => match self.store.get(Space::Revoked, &renewed_key(&a.id)) {
-                Ok(None) => (Some(a), None),
-                Ok(Some(_)) => (None, Some(SUPERSEDED)),
-                Err(_) => (None, Some(super::context::Refusal::Store.reason())),
+            Ok(a) => match self.renewal_status(&renewed_key(&a.id)) {
+                None => (Some(a), None),
+                status => (None, status),
             },
             Err(saml::Error::Expired) => (None, Some(EXPIRED)),
             Err(e) => {
@@ -127,7 +124,7 @@ impl Engine {
         }
     }
 
-    /// Renew of an assertion (see the module documentation).
+    /// Renew of an assertion (see the module documentation and [`super::renewal`]).
     #[allow(clippy::too_many_arguments)] // the binding's parts, as `renew` has them
     pub(super) fn renew_assertion(
         &self,
@@ -140,39 +137,13 @@ impl Engine {
         now: i64,
     ) -> Result<RequestSecurityTokenResponse, Error> {
         // Expired assertions renew inside their realm's window: validate with the longest
-        // window as tolerance, then hold the assertion to its own realm's.
-        let widest = self
-            .cfg
-            .realms
-            .iter()
-            .map(|r| r.renewal_window_secs.saturating_mul(1000))
-            .max()
-            .unwrap_or(0);
+        // window as tolerance; `renew_once` holds the assertion to its own realm's.
         let old = self
-            .own_assertion(doc, el, now, widest.max(300_000))
+            .own_assertion(doc, el, now, self.renewal_tolerance_ms())
             .map_err(|_| Error::UnableToRenew {
                 what: "not an assertion this STS issued, or outside every renewal window",
             })?;
-        if now.saturating_add(300_000) < old.issue_instant_ms {
-            return Err(Error::UnableToRenew {
-                what: "assertion issued in the future",
-            });
-        }
-        let audience = old.audiences.first().ok_or(Error::UnableToRenew {
-            what: "assertion names no audience",
-        })?;
-        let realm = self.cfg.realm_for(Some(audience))?;
-        self.enforce_suite(req, realm)?;
-        let window = realm.renewal_window_secs.saturating_mul(1000);
-        if now >= old.not_on_or_after_ms.saturating_add(window) {
-            return Err(Error::UnableToRenew {
-                what: "expired beyond the renewal window",
-            });
-        }
-        // Who may renew: the subject, re-authenticated, or the holder of its public key.
-        let by_owner = realm.owner_renewal
-            && crate::crypto::ct_eq(who.principal.as_bytes(), old.subject.value.as_bytes());
-        let by_key = match (&old.confirmation, &who.cert) {
+        let key_holder = match (&old.confirmation, &who.cert) {
             (Confirmation::HolderOfKeyPublic(PublicKeyInfo::Certificate(k)), Some(c)) => {
                 k.public_key() == c.public_key()
             }
@@ -181,72 +152,40 @@ impl Engine {
             }
             _ => false,
         };
-        if !(by_owner || by_key) {
-            return Err(Error::Authentication {
-                what: "renewal by neither the assertion's subject nor its key holder",
-            });
-        }
-        if let Some(t) = &rst.params.token_type {
-            let same = match old.version {
-                SamlVersion::V11 => t.is_saml11(),
-                SamlVersion::V20 => t.is_saml20(),
-            };
-            if !same {
-                return Err(Error::InvalidRequest {
-                    what: "renewal to another token type",
-                });
-            }
-        }
-        let until = old.not_on_or_after_ms.saturating_add(window);
-        match self
-            .store
-            .insert_if_absent(Space::Revoked, &renewed_key(&old.id), b"", until)
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(Error::UnableToRenew {
-                    what: "this assertion was renewed already",
-                })
-            }
-            Err(_) => {
-                return Err(Error::Internal {
-                    what: "token store",
-                })
-            }
-        }
-        // The new assertion: as an Issue for the same audience and confirmation kind.
-        let mut issue = rst.clone();
-        issue.params.applies_to = Some(AppliesTo::address(audience.clone()));
-        issue.params.key_type = Some(match old.confirmation {
+        let key_type = match old.confirmation {
             Confirmation::Bearer => KeyType::Bearer,
             Confirmation::HolderOfKeyPublic(_) => KeyType::PublicKey,
             _ => KeyType::SymmetricKey,
-        });
-        let token_type = rst.params.token_type.clone().unwrap_or(match old.version {
-            SamlVersion::V11 => TokenType::Saml11Profile,
-            SamlVersion::V20 => TokenType::Saml20Profile,
-        });
-        let renewer = Requester {
-            principal: old.subject.value.clone(),
-            ..who.clone()
         };
-        let transport = Transport {
-            confidential,
-            peer: None,
+        let (same_type, token_type) = match old.version {
+            SamlVersion::V11 => (
+                rst.params
+                    .token_type
+                    .as_ref()
+                    .is_some_and(|t| t.is_saml11()),
+                TokenType::Saml11Profile,
+            ),
+            SamlVersion::V20 => (
+                rst.params
+                    .token_type
+                    .as_ref()
+                    .is_some_and(|t| t.is_saml20()),
+                TokenType::Saml20Profile,
+            ),
         };
-        let made = self.issue_token(
-            req,
-            &issue,
-            &renewer,
-            transport,
-            now,
-            (realm, super::registry::saml(old.version), token_type),
-            old.actor.clone(),
-        );
-        if made.is_err() {
-            // Nothing issued: the assertion may be renewed again.
-            let _ = self.store.remove(Space::Revoked, &renewed_key(&old.id));
-        }
-        made
+        let renewable = Renewable {
+            marker: renewed_key(&old.id),
+            audience: old.audiences.first().cloned(),
+            issued_ms: old.issue_instant_ms,
+            expires_ms: old.not_on_or_after_ms,
+            key_holder,
+            same_type,
+            key_type,
+            token_type,
+            provider: super::registry::saml(old.version),
+            actor: old.actor,
+            subject: old.subject.value,
+        };
+        self.renew_once(req, rst, who, renewable, confidential, now)
     }
 }

@@ -98,18 +98,7 @@ fn the_sts_validates_its_own_jwt() {
         .find(|n| x.doc.attribute(*n, "", "ValueType") == Some(JWT))
         .unwrap();
     let token = outer(&x.doc, bst);
-    let ask = |token: &str, now: i64| {
-        let body = rst(
-            "Validate",
-            &format!(
-                "<wst:TokenType>{T13}/RSTR/Status</wst:TokenType><wst:ValidateTarget>{token}</wst:ValidateTarget>"
-            ),
-        );
-        let x = send_at(&sts, &envelope(&body, &By::Client, now), false, now);
-        assert_eq!(x.status, 200, "{:?}", x.log);
-        let code = find(&x.doc, T13, "Code").unwrap();
-        x.doc.text(code).to_string()
-    };
+    let ask = |token: &str, now: i64| validate_status(&sts, token, now).0;
     assert!(ask(&token, NOW).ends_with("/status/valid"));
     // Another signature over the same token: decodes, but is not ours.
     let mut forged = compact.clone();
@@ -121,4 +110,102 @@ fn the_sts_validates_its_own_jwt() {
     );
     assert_ne!(tampered, token);
     assert!(ask(&tampered, NOW).ends_with("/status/invalid"));
+}
+
+/// The JWT binary security token of a response, as XML for a `RenewTarget`/`ValidateTarget`.
+fn jwt_token_xml(x: &Exchange) -> String {
+    let doc = x.ok();
+    let bst = find_all(doc, ns::WSSE, "BinarySecurityToken")
+        .into_iter()
+        .find(|n| doc.attribute(*n, "", "ValueType") == Some(JWT))
+        .expect("a JWT binary security token");
+    outer(doc, bst)
+}
+
+#[test]
+fn the_subject_renews_a_jwt_once_inside_the_window() {
+    const HOUR: i64 = 3_600_000;
+    let sts = jwt_sts();
+    for key_type in ["Bearer", "PublicKey", "SymmetricKey"] {
+        let (compact, x) = issue_jwt(&sts, key_type);
+        let token = jwt_token_xml(&x);
+        let old = validator().validate_compact(&compact, NOW).unwrap();
+        // Someone else (alice, by password) may not renew the certificate's JWT; nothing changes.
+        let x = renew_target(
+            &sts,
+            &token,
+            &By::Nobody,
+            vec![user("alice", "secret")],
+            NOW,
+        );
+        assert_eq!(
+            x.fault(),
+            "wst:FailedAuthentication",
+            "{key_type}: {:?}",
+            x.log
+        );
+        assert_eq!(
+            validate_status(&sts, &token, NOW),
+            (format!("{T13}/status/valid"), None)
+        );
+        // Renewal to another token type is refused, and changes nothing either.
+        let body = rst(
+            "Renew",
+            &format!(
+                "<wst:TokenType>{SCT13}</wst:TokenType><wst:RenewTarget>{token}</wst:RenewTarget>"
+            ),
+        );
+        let x = send_at(&sts, &envelope(&body, &By::Client, NOW), true, NOW);
+        assert_eq!(x.fault(), "wst:InvalidRequest", "{key_type}: {:?}", x.log);
+        assert_eq!(
+            validate_status(&sts, &token, NOW),
+            (format!("{T13}/status/valid"), None)
+        );
+        // The subject renews it an hour after expiry (inside the one-day window).
+        let later = NOW + 2 * HOUR;
+        let x = renew_target(&sts, &token, &By::Client, Vec::new(), later);
+        let renewed_xml = jwt_token_xml(&x);
+        let doc = x.ok();
+        let bst = find_all(doc, ns::WSSE, "BinarySecurityToken")
+            .into_iter()
+            .find(|n| doc.attribute(*n, "", "ValueType") == Some(JWT))
+            .unwrap();
+        let renewed = jwt::compact_of_element(doc, bst).unwrap();
+        let new = validator().validate_compact(&renewed, later).unwrap();
+        assert_ne!(new.id, old.id, "{key_type}: a new jti");
+        assert_eq!(new.subject, old.subject, "{key_type}: the same subject");
+        assert_eq!(
+            new.audiences, old.audiences,
+            "{key_type}: the same audience"
+        );
+        assert!(new.expires_ms > later, "{key_type}: a new lifetime");
+        match (&old.proof, &new.proof) {
+            (JwtProof::Bearer, JwtProof::Bearer) => {}
+            (JwtProof::PublicKey(a), JwtProof::PublicKey(b)) => assert_eq!(a, b),
+            (
+                JwtProof::Symmetric { key: Some(a), .. },
+                JwtProof::Symmetric { key: Some(b), .. },
+            ) => {
+                assert_ne!(a.expose(), b.expose(), "a new proof key");
+                assert_eq!(b.expose(), client_proof(doc).as_slice());
+            }
+            other => panic!("{key_type}: the key binding changed: {other:?}"),
+        }
+        assert_eq!(
+            validate_status(&sts, &renewed_xml, later),
+            (format!("{T13}/status/valid"), None)
+        );
+        // The old one is superseded, and renews no more.
+        let (code, reason) = validate_status(&sts, &token, NOW);
+        assert_eq!(code, format!("{T13}/status/invalid"), "{key_type}");
+        assert_eq!(reason.as_deref(), Some("urn:wstrust:status:superseded"));
+        let x = renew_target(&sts, &token, &By::Client, Vec::new(), later);
+        assert_eq!(x.fault(), "wst:UnableToRenew", "{key_type}: {:?}", x.log);
+    }
+    // Past the window: refused, and the JWT stays renewable inside it.
+    let (_, x) = issue_jwt(&sts, "Bearer");
+    let token = jwt_token_xml(&x);
+    let x = renew_target(&sts, &token, &By::Client, Vec::new(), NOW + 26 * HOUR);
+    assert_eq!(x.fault(), "wst:UnableToRenew", "{:?}", x.log);
+    renew_target(&sts, &token, &By::Client, Vec::new(), NOW + HOUR).ok();
 }

@@ -43,43 +43,23 @@ fn issue(sts: &Sts, token_type: &str, key_type: &str) -> String {
     assertion(x.ok()).1
 }
 
-fn status(sts: &Sts, target: &str, now: i64) -> (String, Option<String>) {
-    let body = rst(
-        "Validate",
-        &format!(
-            "{}<wst:ValidateTarget>{target}</wst:ValidateTarget>",
-            tt(&format!("{T13}/RSTR/Status"))
-        ),
-    );
-    let x = send_at(sts, &envelope(&body, &By::Client, now), false, now);
-    let doc = x.ok();
-    let code = doc.text(find(doc, T13, "Code").unwrap()).into_owned();
-    let reason = find(doc, T13, "Reason").map(|r| doc.text(r).into_owned());
-    (code, reason)
-}
-
-fn renew(sts: &Sts, target: &str, by: &By<'_>, extra: Vec<String>, now: i64) -> Exchange {
-    let body = rst(
-        "Renew",
-        &format!("<wst:RenewTarget>{target}</wst:RenewTarget>"),
-    );
-    send_at(sts, &envelope_with(&body, by, now, extra), true, now)
-}
-
 #[test]
 fn assertions_validate_with_a_status_and_a_reason() {
     let sts = sts(false);
     for version in [SAML20, SAML11] {
         let a = issue(&sts, version, "Bearer");
-        assert_eq!(status(&sts, &a, NOW), (format!("{T13}/status/valid"), None));
+        assert_eq!(
+            validate_status(&sts, &a, NOW),
+            (format!("{T13}/status/valid"), None)
+        );
         // Expired.
-        let (code, reason) = status(&sts, &a, NOW + 2 * HOUR);
+        let (code, reason) = validate_status(&sts, &a, NOW + 2 * HOUR);
         assert_eq!(code, format!("{T13}/status/invalid"), "{version}");
         assert_eq!(reason.as_deref(), Some("urn:wstrust:status:expired"));
         // Changed (the subject): not ours any more.
         let changed = a.replacen("CN=", "CN=x", 1);
         assert_ne!(changed, a);
-        let (code, reason) = status(&sts, &changed, NOW);
+        let (code, reason) = validate_status(&sts, &changed, NOW);
         assert_eq!(code, format!("{T13}/status/invalid"), "{version}");
         assert_eq!(reason.as_deref(), Some("urn:wstrust:status:unknown-token"));
     }
@@ -127,11 +107,11 @@ fn the_subject_renews_an_assertion_once_inside_the_window() {
         let old_doc = Document::parse(a.as_bytes()).unwrap();
         let old_id = id_of(&old_doc, old_doc.root());
         // Someone else (alice, by password) may not renew the certificate's assertion.
-        let x = renew(&sts, &a, &By::Nobody, vec![user("alice", "secret")], NOW);
+        let x = renew_target(&sts, &a, &By::Nobody, vec![user("alice", "secret")], NOW);
         assert_eq!(x.fault(), "wst:FailedAuthentication", "{case}: {:?}", x.log);
         // The subject renews it, an hour after expiry (inside the one-day window).
         let later = NOW + 2 * HOUR;
-        let x = renew(&sts, &a, &By::Client, Vec::new(), later);
+        let x = renew_target(&sts, &a, &By::Client, Vec::new(), later);
         let doc = x.ok();
         let (n, renewed) = assertion(doc);
         assert_ne!(id_of(doc, n), old_id, "{case}: a new assertion");
@@ -140,7 +120,7 @@ fn the_subject_renews_an_assertion_once_inside_the_window() {
             "{case}: a renewal answer"
         );
         assert_eq!(
-            status(&sts, &renewed, later),
+            validate_status(&sts, &renewed, later),
             (format!("{T13}/status/valid"), None),
             "{case}: the renewed assertion is valid"
         );
@@ -155,20 +135,20 @@ fn the_subject_renews_an_assertion_once_inside_the_window() {
             );
         }
         // The old one is superseded, and renews no more.
-        let (code, reason) = status(&sts, &a, NOW);
+        let (code, reason) = validate_status(&sts, &a, NOW);
         assert_eq!(code, format!("{T13}/status/invalid"), "{case}");
         assert_eq!(reason.as_deref(), Some("urn:wstrust:status:superseded"));
-        let x = renew(&sts, &a, &By::Client, Vec::new(), later);
+        let x = renew_target(&sts, &a, &By::Client, Vec::new(), later);
         assert_eq!(x.fault(), "wst:UnableToRenew", "{case}: {:?}", x.log);
     }
     // Past the window: refused, and the assertion stays renewable inside it.
     let a = issue(&sts, SAML20, "Bearer");
-    let x = renew(&sts, &a, &By::Client, Vec::new(), NOW + 26 * HOUR);
+    let x = renew_target(&sts, &a, &By::Client, Vec::new(), NOW + 26 * HOUR);
     assert_eq!(x.fault(), "wst:UnableToRenew", "{:?}", x.log);
-    renew(&sts, &a, &By::Client, Vec::new(), NOW + HOUR).ok();
+    renew_target(&sts, &a, &By::Client, Vec::new(), NOW + HOUR).ok();
     // A changed assertion is not renewed.
     let a = issue(&sts, SAML20, "Bearer");
-    let x = renew(
+    let x = renew_target(
         &sts,
         &a.replacen("CN=", "CN=x", 1),
         &By::Client,

@@ -433,3 +433,35 @@ pub fn user(name: &str, password: &str) -> String {
         ns::WSSE
     )
 }
+
+/// Validate with the `RSTR/Status` token type of `target` (a token's XML), signed by the
+/// client certificate: the status code and the reason, if any.
+pub fn validate_status(sts: &Sts, target: &str, now: i64) -> (String, Option<String>) {
+    let body = rst(
+        "Validate",
+        &format!(
+            "<wst:TokenType>{T13}/RSTR/Status</wst:TokenType><wst:ValidateTarget>{target}</wst:ValidateTarget>"
+        ),
+    );
+    let x = send_at(sts, &envelope(&body, &By::Client, now), false, now);
+    let doc = x.ok();
+    let code = doc.text(find(doc, T13, "Code").unwrap()).into_owned();
+    let reason = find(doc, T13, "Reason").map(|r| doc.text(r).into_owned());
+    (code, reason)
+}
+
+/// Renew of `target` (a token's XML) by `by` with `extra` header tokens, over a confidential
+/// transport.
+pub fn renew_target(
+    sts: &Sts,
+    target: &str,
+    by: &By<'_>,
+    extra: Vec<String>,
+    now: i64,
+) -> Exchange {
+    let body = rst(
+        "Renew",
+        &format!("<wst:RenewTarget>{target}</wst:RenewTarget>"),
+    );
+    send_at(sts, &envelope_with(&body, by, now, extra), true, now)
+}

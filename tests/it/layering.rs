@@ -39,7 +39,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "config",
         &[
-            "crypto", "pki", "store", "wss", "trust", "keyx", "engine", "server",
+            "crypto", "pki", "xmlsec", "store", "wss", "trust", "keyx", "engine", "server",
         ],
     ),
 ];

@@ -9,7 +9,9 @@ mod cli;
 mod cli_client;
 mod cli_inspect;
 mod cli_validate_token;
+mod config_reference;
 mod client_front;
+
 mod client_issue;
 mod client_keyx;
 mod client_renew;

@@ -4,6 +4,7 @@
 //! service's view of the renewed token.
 
 use std::path::Path;
+use std::process::Command;
 
 use crate::interop_support::{fact, hex};
 use crate::realclient_support::{
@@ -103,4 +104,54 @@ pub fn assert_sts_bootstrap(facts: &[(String, String)], rec: &Path, case: &str) 
     assert_eq!(fact(facts, "renew_sct_identifier"), id, "{case}");
     assert_eq!(fact(facts, "cancel_cancelled"), "true", "{case}");
     assert_eq!(fact(facts, "revalidate_status"), "invalid", "{case}");
+}
+
+/// The arguments both client scripts take alike: the served WSDL, the port (`Soap11` or
+/// `Soap12`), the authentication, the demo realm's AppliesTo, the demo user's password file,
+/// the client key and certificate, the STS certificate, and the folder to record envelopes in.
+pub fn client_args<'c>(
+    cmd: &'c mut Command,
+    server: &Server,
+    port: &str,
+    auth: &str,
+    rec: &Path,
+) -> &'c mut Command {
+    let (_, _, applies_to) = crate::server_support::demo(&server.dir);
+    cmd.arg("--wsdl")
+        .arg(format!("http://{}/sts?wsdl", server.bin.addr))
+        .args(["--port", port, "--auth", auth, "--applies-to"])
+        .arg(applies_to)
+        .args(["--user", "demo", "--password-file"])
+        .arg(server.file("demo-credentials.txt"))
+        .arg("--key")
+        .arg(server.file("pki/client.key"))
+        .arg("--cert")
+        .arg(server.file("pki/client.pem"))
+        .arg("--sts-cert")
+        .arg(server.file("pki/sts.pem"))
+        .arg("--record")
+        .arg(rec)
+}
+
+/// One security context was issued with a `proof` kind of proof token, and the service, reading
+/// the recorded response with its own key, sees the identifier and the key the client holds:
+/// returns them.
+pub fn assert_shared_context(
+    server: &Server,
+    facts: &[(String, String)],
+    rec: &Path,
+    proof: &str,
+) -> (String, Vec<u8>) {
+    assert_eq!(fact(facts, "outcome"), "token");
+    assert_eq!(fact(facts, "rstr_count"), "1");
+    assert_eq!(fact(facts, "token_type"), SCT);
+    assert_eq!(fact(facts, "proof_key"), proof);
+    let (id, key) = service_view(server, &rec.join("response.xml"));
+    assert_eq!(fact(facts, "sct_identifier"), id);
+    assert_eq!(
+        fact(facts, "proof_key_hex"),
+        hex(&key),
+        "client and service share the key"
+    );
+    (id, key)
 }

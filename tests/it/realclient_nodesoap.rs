@@ -37,11 +37,12 @@
 
 use std::process::Command;
 
-use crate::interop_support::{fact, hex};
-use crate::realclient_lifecycle::{assert_lifecycle, assert_sts_bootstrap};
+use crate::interop_support::fact;
+use crate::realclient_lifecycle::{
+    assert_lifecycle, assert_shared_context, assert_sts_bootstrap, client_args,
+};
 use crate::realclient_support::{
-    clients_dir, digest_demo_user, envelope_ns, node_clients, record_fixture, run_client,
-    service_view, Server,
+    clients_dir, digest_demo_user, envelope_ns, node_clients, record_fixture, run_client, Server,
 };
 
 const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -57,31 +58,11 @@ fn node_soap(
 ) -> (Vec<(String, String)>, std::path::PathBuf) {
     let tag = extra.join("").replace('-', "");
     let rec = server.record_dir(&format!("nodesoap-{port}-{auth}-{lifecycle}{tag}"));
-    let (_, _, applies_to) = crate::server_support::demo(&server.dir);
+    let mut cmd = Command::new("node");
+    cmd.arg("--no-deprecation")
+        .arg(clients_dir().join("nodesoap_client.js"));
     let facts = run_client(
-        Command::new("node")
-            .arg("--no-deprecation")
-            .arg(clients_dir().join("nodesoap_client.js"))
-            .arg("--wsdl")
-            .arg(format!("http://{}/sts?wsdl", server.bin.addr))
-            .args([
-                "--port",
-                port,
-                "--auth",
-                auth,
-                "--applies-to",
-                applies_to.as_str(),
-            ])
-            .args(["--user", "demo", "--password-file"])
-            .arg(server.file("demo-credentials.txt"))
-            .arg("--key")
-            .arg(server.file("pki/client.key"))
-            .arg("--cert")
-            .arg(server.file("pki/client.pem"))
-            .arg("--sts-cert")
-            .arg(server.file("pki/sts.pem"))
-            .arg("--record")
-            .arg(&rec)
+        client_args(&mut cmd, server, port, auth, &rec)
             .args(extra)
             .args(if lifecycle {
                 &["--lifecycle", "yes"][..]
@@ -95,17 +76,7 @@ fn node_soap(
 }
 
 fn assert_token(server: &Server, facts: &[(String, String)], rec: &std::path::Path, proof: &str) {
-    assert_eq!(fact(facts, "outcome"), "token");
-    assert_eq!(fact(facts, "rstr_count"), "1");
-    assert_eq!(fact(facts, "token_type"), SCT);
-    assert_eq!(fact(facts, "proof_key"), proof);
-    let (id, key) = service_view(server, &rec.join("response.xml"));
-    assert_eq!(fact(facts, "sct_identifier"), id);
-    assert_eq!(
-        fact(facts, "proof_key_hex"),
-        hex(&key),
-        "client and service share the key"
-    );
+    assert_shared_context(server, facts, rec, proof);
 }
 
 #[test]

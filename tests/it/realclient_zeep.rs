@@ -38,17 +38,16 @@
 
 use std::process::Command;
 
-use crate::interop_support::{fact, hex};
-use crate::realclient_lifecycle::assert_lifecycle;
+use crate::interop_support::fact;
+use crate::realclient_lifecycle::{assert_lifecycle, assert_shared_context, client_args};
 use crate::realclient_support::{
     clients_dir, digest_demo_user, envelope_ns, get, python_clients, record_fixture, run_client,
-    service_view, Server,
+    Server,
 };
 use crate::server_support::{post_soap11, rst_signed_by_context, ISSUE_SCT};
 
 const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
-const SCT: &str = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512/sct";
 
 fn zeep(
     server: &Server,
@@ -58,49 +57,16 @@ fn zeep(
 ) -> (Vec<(String, String)>, std::path::PathBuf) {
     let py = python_clients().expect("checked by the caller");
     let rec = server.record_dir(&format!("zeep-{port}-{auth}-{}", extra.len()));
-    let (_, _, applies_to) = crate::server_support::demo(&server.dir);
-    let facts = run_client(
-        Command::new(py)
-            .arg(clients_dir().join("zeep_client.py"))
-            .arg("--wsdl")
-            .arg(format!("http://{}/sts?wsdl", server.bin.addr))
-            .args([
-                "--port",
-                port,
-                "--auth",
-                auth,
-                "--applies-to",
-                applies_to.as_str(),
-            ])
-            .args(["--user", "demo", "--password-file"])
-            .arg(server.file("demo-credentials.txt"))
-            .arg("--key")
-            .arg(server.file("pki/client.key"))
-            .arg("--cert")
-            .arg(server.file("pki/client.pem"))
-            .arg("--sts-cert")
-            .arg(server.file("pki/sts.pem"))
-            .arg("--record")
-            .arg(&rec)
-            .args(extra),
-    );
+    let mut cmd = Command::new(py);
+    cmd.arg(clients_dir().join("zeep_client.py"));
+    let facts = run_client(client_args(&mut cmd, server, port, auth, &rec).args(extra));
     (facts, rec)
 }
 
 /// An SCT was issued, the service sees the key the client holds, and the key works.
 fn assert_token(server: &Server, facts: &[(String, String)], rec: &std::path::Path, proof: &str) {
-    assert_eq!(fact(facts, "outcome"), "token");
-    assert_eq!(fact(facts, "rstr_count"), "1");
-    assert_eq!(fact(facts, "token_type"), SCT);
-    assert_eq!(fact(facts, "proof_key"), proof);
-    let (id, key) = service_view(server, &rec.join("response.xml"));
-    assert_eq!(fact(facts, "sct_identifier"), id);
+    let (id, key) = assert_shared_context(server, facts, rec, proof);
     assert_eq!(key.len(), 32, "256-bit key");
-    assert_eq!(
-        fact(facts, "proof_key_hex"),
-        hex(&key),
-        "client and service share the key"
-    );
     let (_, _, applies_to) = crate::server_support::demo(&server.dir);
     let follow = post_soap11(
         server.bin.addr,
