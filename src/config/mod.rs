@@ -12,8 +12,8 @@ pub mod datadir;
 mod devpki;
 mod error;
 pub mod file;
-pub mod reference;
 mod fs;
+pub mod reference;
 pub mod token_keys;
 
 use std::net::SocketAddr;

@@ -249,7 +249,11 @@ fn has_type(v: &Value, t: &str) -> bool {
 
 fn kind_of(prop: &Value, defs: &Map<String, Value>) -> String {
     let v = resolve(non_null(prop), defs);
-    if let Some(alts) = v.get("oneOf").or_else(|| v.get("enum")).and_then(Value::as_array) {
+    if let Some(alts) = v
+        .get("oneOf")
+        .or_else(|| v.get("enum"))
+        .and_then(Value::as_array)
+    {
         let names: Vec<String> = alts
             .iter()
             .filter_map(|a| a.get("const").unwrap_or(a).as_str())

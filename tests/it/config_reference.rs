@@ -50,7 +50,10 @@ fn every_key_is_documented_with_its_default() {
             if !(k.doc.contains(&format!("Default: {value}"))
                 || k.doc.contains(&format!("Default: `{value}`")))
             {
-                problems.push(format!("{name}: the code's default is {d}, the text: {}", k.doc));
+                problems.push(format!(
+                    "{name}: the code's default is {d}, the text: {}",
+                    k.doc
+                ));
             }
         }
     }
@@ -89,7 +92,11 @@ fn the_cli_prints_the_reference_and_checks_a_file() {
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out} {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{out} {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(out.contains(": ok"), "{out}");
     assert!(out.contains("realm demo: algorithms compatible"), "{out}");
 

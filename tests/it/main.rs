@@ -9,8 +9,8 @@ mod cli;
 mod cli_client;
 mod cli_inspect;
 mod cli_validate_token;
-mod config_reference;
 mod client_front;
+mod config_reference;
 
 mod client_issue;
 mod client_keyx;
