@@ -203,7 +203,8 @@ pub struct LimitsSection {
     /// Connections served at once. Default: 512.
     #[serde(default = "default_connections")]
     pub max_connections: usize,
-    /// Connections served at once from one client address. Default: 128.
+    /// Connections served at once from one client address; more from it are closed unread
+    /// (behind a reverse proxy, set it to `max_connections`). Default: 128.
     #[serde(default = "default_connections_per_source")]
     pub max_connections_per_source: usize,
     /// Seconds in-flight requests get to finish on shutdown. Default: 30.
