@@ -361,6 +361,10 @@ header_timeout_secs = 10
 request_timeout_secs = 30
 # Connections served at once; more wait to be accepted. Default: 512.
 max_connections = 512
+# Connections served at once from one client address; more from it are closed unread, so
+# one slow client cannot hold every slot. Behind a reverse proxy (every connection from its
+# address) set it to max_connections. Default: 128.
+max_connections_per_source = 128
 # On SIGTERM or SIGINT, in-flight requests get this many seconds to finish. Default: 30.
 shutdown_grace_secs = 30
 # Before that, seconds the server goes on accepting while /readyz answers 503, so a load

@@ -207,6 +207,10 @@ pub struct LimitsSection {
     /// Connections served at once. Default: 512.
     #[serde(default = "default_connections")]
     pub max_connections: usize,
+    /// Connections served at once from one client address; more from it are closed unread
+    /// (behind a reverse proxy, set it to `max_connections`). Default: 128.
+    #[serde(default = "default_connections_per_source")]
+    pub max_connections_per_source: usize,
     /// Seconds in-flight requests get to finish on shutdown. Default: 30.
     #[serde(default = "default_grace")]
     pub shutdown_grace_secs: u64,
@@ -223,6 +227,7 @@ impl Default for LimitsSection {
             header_timeout_secs: default_header_timeout(),
             request_timeout_secs: default_request_timeout(),
             max_connections: default_connections(),
+            max_connections_per_source: default_connections_per_source(),
             shutdown_grace_secs: default_grace(),
             drain_secs: 0,
         }
@@ -240,6 +245,9 @@ fn default_request_timeout() -> u64 {
 }
 fn default_connections() -> usize {
     512
+}
+fn default_connections_per_source() -> usize {
+    128
 }
 fn default_grace() -> u64 {
     30

@@ -547,6 +547,11 @@ impl Builder<'_> {
                 u64::try_from(l.max_connections).unwrap_or(u64::MAX),
             )?)
             .unwrap_or(usize::MAX),
+            max_connections_per_source: usize::try_from(positive(
+                "max_connections_per_source",
+                u64::try_from(l.max_connections_per_source).unwrap_or(u64::MAX),
+            )?)
+            .unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(l.shutdown_grace_secs),
             drain: Duration::from_secs(l.drain_secs),
         };

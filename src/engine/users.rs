@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use argon2::password_hash::phc::PasswordHash;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHasher as _, Version};
 
 use super::keys::Error;
 use crate::crypto::{self, SecretBytes};
@@ -53,11 +53,7 @@ impl Argon2Params {
     fn hasher(&self) -> Result<Argon2<'static>, Error> {
         let params = Params::new(self.m_cost_kib, self.t_cost, self.p_cost, None)
             .map_err(|_| Error::PasswordHash("invalid argon2 parameters"))?;
-        Ok(Argon2::new(
-            Algorithm::Argon2id,
-            argon2::Version::V0x13,
-            params,
-        ))
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 }
 
@@ -239,17 +235,73 @@ fn check_phc(phc: &str) -> Result<(), Error> {
 }
 
 /// Verifies with the parameters written in `phc`; any failure is `false`. At most one hash
-/// per core runs at once ([`HashGate`]).
+/// per core runs at once ([`HashGate`]), each in memory from [`HASH_MEMORY`].
 fn argon2_verify(phc: &str, password: &[u8]) -> bool {
     let _turn = HASH_GATE.enter();
-    Argon2::default().verify_password(password, phc).is_ok()
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(&hash) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = zeroize::Zeroizing::new(vec![0u8; expected.as_bytes().len()]);
+    let mut memory = hash_memory_take(blocks);
+    let ok = argon2
+        .hash_password_into_with_memory(password, salt, &mut out, &mut memory[..blocks])
+        .is_ok();
+    hash_memory_give(memory);
+    ok && crypto::ct_eq(&out, expected.as_bytes())
+}
+
+/// Argon2 working memory (19 MiB per hash by default), kept for reuse: at most one buffer
+/// per [`HashGate`] turn exists. Were each verification to allocate its own, the allocator
+/// would keep a freed buffer in the arena of every thread that ever hashed (glibc raises its
+/// mmap threshold after the first free), and the server's memory would grow with the number
+/// of blocking threads instead of staying at one buffer per core.
+static HASH_MEMORY: std::sync::Mutex<Vec<Vec<Block>>> = std::sync::Mutex::new(Vec::new());
+
+/// A buffer of at least `blocks` blocks, from [`HASH_MEMORY`] or new.
+fn hash_memory_take(blocks: usize) -> Vec<Block> {
+    let mut memory = HASH_MEMORY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .pop()
+        .unwrap_or_default();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    memory
+}
+
+/// Wipes `memory` (it holds password-derived state) and keeps it for the next hash.
+fn hash_memory_give(mut memory: Vec<Block>) {
+    for block in &mut memory {
+        zeroize::Zeroize::zeroize(block);
+    }
+    HASH_MEMORY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(memory);
 }
 
 /// Bounds the Argon2 computations running at once to the number of cores. More would not
 /// finish sooner (each is CPU-bound), but each holds its memory cost (19 MiB by default)
-/// while it runs, and the allocator keeps the high-water mark: a burst of logins on every
-/// blocking thread would leave the server that much larger, and a password flood could take
-/// all of them. Waiting here costs a caller no more than the hashes ahead of it.
+/// while it runs (in a buffer of [`HASH_MEMORY`], so never more than one per core exists): a
+/// burst of logins on every blocking thread would otherwise need that much memory each, and
+/// a password flood could take all of them. Waiting here costs a caller no more than the
+/// hashes ahead of it.
 struct HashGate {
     running: std::sync::Mutex<usize>,
     freed: std::sync::Condvar,
@@ -390,6 +442,36 @@ mod tests {
     fn defaults_are_owasp() {
         let d = Argon2Params::default();
         assert_eq!((d.m_cost_kib, d.t_cost, d.p_cost), (19_456, 2, 1));
+    }
+
+    #[test]
+    fn pooled_verification_agrees_with_the_argon2_crate_and_reuses_its_memory() {
+        use argon2::{CustomizedPasswordHasher as _, PasswordVerifier as _};
+        let salt = b"salt-salt-salt-salt";
+        for (alg, m) in [("argon2id", 256), ("argon2i", 64), ("argon2d", 512)] {
+            let params = Params::new(m, 1, 1, Some(32)).unwrap();
+            let phc = Argon2::default()
+                .hash_password_customized(b"pw", salt, Some(alg), None, params)
+                .unwrap()
+                .to_string();
+            for pw in [&b"pw"[..], b"pW", b""] {
+                let oracle = Argon2::default().verify_password(pw, phc.as_str()).is_ok();
+                assert_eq!(argon2_verify(&phc, pw), oracle, "{phc} {pw:?}");
+            }
+            // A cut output, another salt or garbage is a failure, not a panic.
+            assert!(!argon2_verify(&phc[..phc.len() - 4], b"pw"));
+            let mut parts: Vec<String> = phc.split('$').map(str::to_owned).collect();
+            let salt_b64 = &mut parts[4];
+            let first = if salt_b64.starts_with('A') { "B" } else { "A" };
+            salt_b64.replace_range(..1, first);
+            assert!(!argon2_verify(&parts.join("$"), b"pw"), "another salt");
+            assert!(!argon2_verify("$argon2id$v=19$m=1,t=1,p=1$x$y", b"pw"));
+        }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let kept = HASH_MEMORY.lock().unwrap();
+        assert!(!kept.is_empty() && kept.len() <= cores, "{}", kept.len());
+        let wiped = |b: &Block| b.as_ref().iter().all(|w| *w == 0);
+        assert!(kept.iter().flatten().all(wiped), "wiped");
     }
 
     #[test]

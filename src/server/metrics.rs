@@ -207,6 +207,7 @@ pub struct Metrics {
     replays: AtomicU64,
     rate_limited: AtomicU64,
     connections: AtomicI64,
+    connections_refused: AtomicU64,
 }
 
 impl Metrics {
@@ -256,6 +257,11 @@ impl Metrics {
     /// Records a request refused by the per-source rate limit.
     pub fn rate_limited(&self) {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection closed unread: its address had its limit of open connections.
+    pub fn connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A connection opened (`+1`) or closed (`-1`).
@@ -354,6 +360,17 @@ impl Metrics {
             s,
             "wstrust_connections_open {}",
             self.connections.load(Ordering::Relaxed)
+        )?;
+        writeln!(
+            s,
+            "# HELP wstrust_connections_refused_total Connections closed unread: their address \
+             had max_connections_per_source open."
+        )?;
+        writeln!(s, "# TYPE wstrust_connections_refused_total counter")?;
+        writeln!(
+            s,
+            "wstrust_connections_refused_total {}",
+            get(&self.connections_refused)
         )?;
         Ok(())
     }

@@ -1,8 +1,9 @@
 //! The HTTP transport: hyper 1.x on tokio, optional TLS with rustls.
 //!
-//! Responsibility: accept connections within limits (connection count, header and request
-//! timeouts, body size), route (`/sts`, `/sts?wsdl`, `/sts/mex`, `/keyx`, aliases, `/livez`
-//! (`/healthz`), `/readyz`, `/metrics`), hand SOAP requests to the engine on tokio's blocking pool, log one line per
+//! Responsibility: accept connections within limits (connection count, in all and per client
+//! address, header and request timeouts, body size), route (`/sts`, `/sts?wsdl`, `/sts/mex`,
+//! `/keyx`, aliases, `/livez` (`/healthz`), `/readyz`, `/metrics`), hand SOAP requests to the
+//! engine on tokio's blocking pool, log one line per
 //! request, count, and shut down gracefully. [`InProcess`] runs the same routing and engine
 //! calls on buffered requests, without a socket, at a given clock. No SOAP logic beyond dispatch: the engine
 //! decides and writes every STS answer and fault.
@@ -11,6 +12,7 @@
 //! trust (token type URIs), engine.
 
 mod adfs;
+mod connlimit;
 mod federation;
 mod http;
 mod inprocess;
@@ -67,6 +69,9 @@ pub enum ServerError {
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
 }
+
+/// Largest HTTP/1.1 read buffer per connection (the request head must fit in it).
+const READ_BUFFER_MAX: usize = 64 * 1024;
 
 /// A bound, not yet running server.
 pub struct Server {
@@ -157,9 +162,13 @@ impl Server {
         let limits = shared.settings.limits;
         let graceful = GracefulShutdown::new();
         let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+        let per_source = connlimit::PerSource::new(limits.max_connections_per_source);
         let mut h1 = hyper::server::conn::http1::Builder::new();
         h1.timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
+            // hyper's read buffer grows to ~400 KiB by default; a connection trickling a
+            // large body would each hold that much. 64 KiB still takes any sane header block.
+            .max_buf_size(READ_BUFFER_MAX)
             .keep_alive(true);
         let mut h2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
         h2.timer(TokioTimer::new())
@@ -206,13 +215,20 @@ impl Server {
                 },
                 () = &mut shutdown => break,
             };
+            let Some(source_slot) = per_source.acquire(peer.ip()) else {
+                // Closed unread: this address holds its share of the slots already.
+                shared.metrics.connection_refused();
+                tracing::debug!(%peer, "too many connections from this address");
+                drop(stream);
+                continue;
+            };
             let _ = stream.set_nodelay(true);
             let shared = Arc::clone(&shared);
             let protocols = Arc::clone(&protocols);
             let watcher = graceful.watcher();
             let tls = tls.clone();
             tokio::spawn(async move {
-                let _permit = permit;
+                let _permit = (permit, source_slot);
                 shared.metrics.connection(1);
                 let (h1, h2) = &*protocols;
                 match tls {

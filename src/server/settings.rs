@@ -104,6 +104,9 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Connections served at once. Default: 512.
     pub max_connections: usize,
+    /// Connections served at once from one client address; more from it are closed as they
+    /// are accepted (behind a reverse proxy, set it to `max_connections`). Default: 128.
+    pub max_connections_per_source: usize,
     /// Time in-flight requests get on shutdown. Default: 30 s.
     pub shutdown_grace: Duration,
     /// On shutdown, time the server goes on accepting with `/readyz` answering 503, before
@@ -118,6 +121,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_connections: 512,
+            max_connections_per_source: 128,
             shutdown_grace: Duration::from_secs(30),
             drain: Duration::ZERO,
         }

@@ -21,7 +21,7 @@ use crate::server_support::{
 };
 
 /// One request over a new connection whose local address is `from`.
-fn request_from(
+pub(crate) fn request_from(
     from: IpAddr,
     addr: SocketAddr,
     method: &str,
@@ -56,7 +56,13 @@ fn request_from(
     parse_response(&raw)
 }
 
-fn issue_from(from: &str, addr: SocketAddr, user: &str, password: &str, rp: &str) -> Http {
+pub(crate) fn issue_from(
+    from: &str,
+    addr: SocketAddr,
+    user: &str,
+    password: &str,
+    rp: &str,
+) -> Http {
     request_from(
         from.parse().unwrap(),
         addr,
@@ -70,7 +76,7 @@ fn issue_from(from: &str, addr: SocketAddr, user: &str, password: &str, rp: &str
     )
 }
 
-fn metric(text: &str, series: &str) -> u64 {
+pub(crate) fn metric(text: &str, series: &str) -> u64 {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
         .unwrap_or_else(|| panic!("no series {series} in {text}"))
@@ -78,16 +84,16 @@ fn metric(text: &str, series: &str) -> u64 {
         .unwrap()
 }
 
-fn append_config(dir: &Path, extra: &str) {
+pub(crate) fn append_config(dir: &Path, extra: &str) {
     let path = dir.join("wstrust.toml");
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str(extra);
     std::fs::write(&path, text).unwrap();
 }
 
-const FAMILIAR: &str = "127.0.0.1";
-const SPRAYER: &str = "127.0.0.2";
-const TRAVELLER: &str = "127.0.0.3";
+pub(crate) const FAMILIAR: &str = "127.0.0.1";
+pub(crate) const SPRAYER: &str = "127.0.0.2";
+pub(crate) const TRAVELLER: &str = "127.0.0.3";
 
 #[test]
 fn a_spray_locks_unfamiliar_sources_out_and_the_lockout_survives_a_restart_on_redb() {

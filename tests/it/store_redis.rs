@@ -51,7 +51,7 @@ pub(crate) fn redis() -> Option<Redis> {
     panic!("redis-server did not start on port {port}");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
@@ -64,7 +64,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn use_redis(dir: &Path, port: u16, namespace: &str) {
+pub(crate) fn use_redis(dir: &Path, port: u16, namespace: &str) {
     let cfg = dir.join("wstrust.toml");
     let text = std::fs::read_to_string(&cfg).unwrap();
     let text = text
@@ -79,7 +79,7 @@ fn use_redis(dir: &Path, port: u16, namespace: &str) {
     std::fs::write(&cfg, text).unwrap();
 }
 
-fn serve(dir: &Path) -> Binary {
+pub(crate) fn serve(dir: &Path) -> Binary {
     let cfg = dir.join("wstrust.toml");
     Binary::start(&["--config", cfg.to_str().unwrap(), "--listen", "127.0.0.1:0"])
 }
