@@ -493,11 +493,14 @@ impl<'s> Builder<'s> {
         if q.len() > self.limits.max_name_len {
             return Err(self.limit("max_name_len", self.limits.max_name_len));
         }
-        let (prefix, local) = match q.split_once(':') {
-            Some((p, l)) => (p, l),
-            None => ("", q),
+        // QName = Prefix ':' LocalPart | LocalPart (Namespaces in XML 1.0 §4): a colon needs
+        // a prefix before it, so `:x` (a Name in XML 1.0, no QName) is refused; were it read
+        // as the unprefixed `x`, `:xmlns` would become an attribute named `xmlns`.
+        let (prefix, local, colon) = match q.split_once(':') {
+            Some((p, l)) => (p, l, true),
+            None => ("", q, false),
         };
-        if (!prefix.is_empty() && !is_ncname(prefix)) || !is_ncname(local) {
+        if (colon && !is_ncname(prefix)) || !is_ncname(local) {
             return Err(Error::Namespace {
                 pos: self.pos,
                 what: "name is not a valid qualified name",
@@ -548,7 +551,9 @@ impl<'s> Builder<'s> {
             let value = self.normalize_attr(a.value, start)?;
             if key == "xmlns" || key.starts_with("xmlns:") {
                 let p = key.strip_prefix("xmlns:").unwrap_or("");
-                if !p.is_empty() && !is_ncname(p) {
+                // `xmlns:` with nothing after the colon is no declaration of the default
+                // namespace: refused, as every name with an empty part.
+                if key != "xmlns" && !is_ncname(p) {
                     return Err(Error::Namespace {
                         pos: start,
                         what: "bad namespace prefix",

@@ -106,3 +106,32 @@ fn writer_copies_what_the_reader_accepts_in_names() {
         wstrust::xml::Document::parse(out.as_bytes()).unwrap();
     }
 }
+
+/// Fuzz finding (c14n, `colon-prefixed-xmlns-attribute-crash-50a1d010`): the reader took the
+/// attribute `:xmlns` (an XML 1.0 Name, not a QName) as an unprefixed attribute named
+/// `xmlns`, which inclusive c14n then wrote among the attributes, after the namespace
+/// declarations: canonicalizing the output again moved it first, so c14n was no fixed point,
+/// and a signer and a verifier could disagree on one document. Names with an empty prefix
+/// are now refused as the namespace-well-formedness errors they are.
+#[test]
+fn a_colon_needs_a_prefix_before_it() {
+    for xml in [
+        "<e :xmlns=\"urn:x\"/>",
+        "<e :a=\"1\"/>",
+        "<:e/>",
+        "<e xmlns:=\"urn:x\"/>",
+        "<e a:=\"1\" xmlns:a=\"urn:x\"/>",
+    ] {
+        assert!(
+            wstrust::xml::Document::parse(xml.as_bytes()).is_err(),
+            "{xml} must be refused"
+        );
+    }
+    // What is fine stays fine.
+    for xml in ["<e a=\"1\"/>", "<p:e xmlns:p=\"urn:x\" p:a=\"1\"/>"] {
+        assert!(
+            wstrust::xml::Document::parse(xml.as_bytes()).is_ok(),
+            "{xml}"
+        );
+    }
+}
