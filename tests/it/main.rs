@@ -3,14 +3,15 @@
 #![allow(unreachable_pub)] // test modules share helpers; visibility is not an API here
 
 mod algorithm_suites;
+mod bench_java_peer;
 mod c14n_vectors;
 mod c14n_xmllint;
 mod cli;
 mod cli_client;
 mod cli_inspect;
 mod cli_validate_token;
-mod config_reference;
 mod client_front;
+mod config_reference;
 
 mod client_issue;
 mod client_keyx;
