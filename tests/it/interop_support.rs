@@ -150,7 +150,8 @@ pub fn fact<'a>(facts: &'a [(String, String)], key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no `{key}` in {facts:?}"))
 }
 
-const JARS: [&str; 8] = [
+/// The Debian jars (under /usr/share/java) WSS4J 1.6 and Santuario run with.
+pub const JARS: [&str; 8] = [
     "wss4j.jar",
     "xmlsec.jar",
     "commons-logging.jar",

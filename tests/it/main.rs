@@ -3,6 +3,7 @@
 #![allow(unreachable_pub)] // test modules share helpers; visibility is not an API here
 
 mod algorithm_suites;
+mod bench_java_peer;
 mod c14n_vectors;
 mod c14n_xmllint;
 mod cli;
