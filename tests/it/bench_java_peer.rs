@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use crate::interop_support::{peer_available, pki, repo, run_ok, scratch, JARS};
+use crate::interop_support::{compile_java, pki, repo, run_ok, scratch};
 use crate::support::shared;
 
 const SHA256_REQUEST: &str = "clients/requests/zeep-soap11-x509-sha256-issue-entropy.xml";
@@ -23,34 +23,11 @@ const SHA1_REQUEST: &str = "clients/requests/zeep-soap11-x509-binary-issue-beare
 fn harness() -> Option<String> {
     static CP: OnceLock<Option<String>> = OnceLock::new();
     CP.get_or_init(|| {
-        let jars: Vec<PathBuf> = JARS
-            .iter()
-            .map(|j| Path::new("/usr/share/java").join(j))
-            .collect();
-        let present = jars.iter().all(|j| j.is_file())
-            && Command::new("javac").arg("-version").output().is_ok()
-            && Command::new("java").arg("-version").output().is_ok();
-        if !peer_available("the Java bench peer (JDK, libwss4j-java)", present) {
-            return None;
-        }
-        let classes = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wss-bench");
-        let _ = std::fs::remove_dir_all(&classes);
-        std::fs::create_dir_all(&classes).unwrap();
-        let libs = jars
-            .iter()
-            .map(|j| j.display().to_string())
-            .collect::<Vec<_>>()
-            .join(":");
-        run_ok(
-            Command::new("javac")
-                .arg("-nowarn")
-                .arg("-d")
-                .arg(&classes)
-                .arg("-cp")
-                .arg(&libs)
-                .arg(repo().join("benches/java/WssBench.java")),
-        );
-        Some(format!("{}:{libs}", classes.display()))
+        compile_java(
+            "the Java bench peer (JDK, libwss4j-java)",
+            "benches/java/WssBench.java",
+            "wss-bench",
+        )
     })
     .clone()
 }

@@ -167,36 +167,48 @@ pub const JARS: [&str; 8] = [
 pub fn wss4j_peer() -> Option<String> {
     static PEER: OnceLock<Option<String>> = OnceLock::new();
     PEER.get_or_init(|| {
-        let jars: Vec<PathBuf> = JARS
-            .iter()
-            .map(|j| Path::new("/usr/share/java").join(j))
-            .collect();
-        let present = jars.iter().all(|j| j.is_file())
-            && Command::new("javac").arg("-version").output().is_ok();
-        if !peer_available("Apache WSS4J (javac, libwss4j-java)", present) {
-            return None;
-        }
-        // Compiled into the target's scratch folder (kept by cargo, rebuilt each run).
-        let classes = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wss4j-peer");
-        let _ = std::fs::remove_dir_all(&classes);
-        std::fs::create_dir_all(&classes).unwrap();
-        let libs = jars
-            .iter()
-            .map(|j| j.display().to_string())
-            .collect::<Vec<_>>()
-            .join(":");
-        run_ok(
-            Command::new("javac")
-                .arg("-nowarn")
-                .arg("-d")
-                .arg(&classes)
-                .arg("-cp")
-                .arg(&libs)
-                .arg(repo().join("tests/interop/java/Wss4jPeer.java")),
-        );
-        Some(format!("{}:{libs}", classes.display()))
+        compile_java(
+            "Apache WSS4J (javac, libwss4j-java)",
+            "tests/interop/java/Wss4jPeer.java",
+            "wss4j-peer",
+        )
     })
     .clone()
+}
+
+/// Compiles the repository's Java `source` against the Debian WSS4J/Santuario [`JARS`] into
+/// the target's scratch folder `classes` (kept by cargo, rebuilt each run): the classpath to
+/// run it with, or `None` (after the skip notice naming `what`) when the JDK or the jars are
+/// missing.
+pub fn compile_java(what: &str, source: &str, classes: &str) -> Option<String> {
+    let jars: Vec<PathBuf> = JARS
+        .iter()
+        .map(|j| Path::new("/usr/share/java").join(j))
+        .collect();
+    let present = jars.iter().all(|j| j.is_file())
+        && Command::new("javac").arg("-version").output().is_ok()
+        && Command::new("java").arg("-version").output().is_ok();
+    if !peer_available(what, present) {
+        return None;
+    }
+    let classes = Path::new(env!("CARGO_TARGET_TMPDIR")).join(classes);
+    let _ = std::fs::remove_dir_all(&classes);
+    std::fs::create_dir_all(&classes).unwrap();
+    let libs = jars
+        .iter()
+        .map(|j| j.display().to_string())
+        .collect::<Vec<_>>()
+        .join(":");
+    run_ok(
+        Command::new("javac")
+            .arg("-nowarn")
+            .arg("-d")
+            .arg(&classes)
+            .arg("-cp")
+            .arg(&libs)
+            .arg(repo().join(source)),
+    );
+    Some(format!("{}:{libs}", classes.display()))
 }
 
 /// Runs the WSS4J peer with `args` and returns its stdout.
