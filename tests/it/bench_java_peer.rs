@@ -8,11 +8,11 @@
 //! With `CI=true` the JDK and the jars are required (scripts/test installs them); elsewhere the
 //! tests skip with a printed reason when they are missing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use crate::interop_support::{compile_java, pki, repo, run_ok, scratch};
+use crate::interop_support::{compile_java, pki, repo, scratch};
 use crate::support::shared;
 
 const SHA256_REQUEST: &str = "clients/requests/zeep-soap11-x509-sha256-issue-entropy.xml";
