@@ -345,7 +345,10 @@ pub struct UserSection {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TrustedIssuerSection {
-    /// A name for logs.
+    /// A name of its own, for logs and as the domain of its subjects' names: the tokens
+    /// issued on its assertions carry it (SAML `NameQualifier`, JWT `idp`), and a local
+    /// user of the same name as one of its subjects is another principal. Changing it
+    /// makes its subjects' earlier tokens renewable only by their key holders.
     pub name: String,
     /// The certificate (PEM) the issuer signs its assertions with.
     pub certificate: String,

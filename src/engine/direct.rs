@@ -67,6 +67,7 @@ impl Engine {
             instance: 0,
             audience: DIRECT_AUDIENCE.to_owned(),
             serial: u64::from_be_bytes(random8()?),
+            authority: None,
         };
         context::create(
             &self.cfg.token_keys,

@@ -39,6 +39,8 @@ pub(crate) struct Proof {
 /// What a new context is made of besides its key.
 pub(crate) struct NewContext<'a> {
     pub(crate) principal: String,
+    /// The domain of the principal's name ([`ContextState::authority`]).
+    pub(crate) authority: Option<String>,
     pub(crate) act_as: Option<String>,
     pub(crate) claims: Vec<(String, String)>,
     pub(crate) realm: &'a Realm,
@@ -130,6 +132,7 @@ impl Engine {
         }
         let nc = NewContext {
             principal: who.principal.clone(),
+            authority: who.authority().map(str::to_owned),
             act_as,
             claims,
             realm,
@@ -207,6 +210,7 @@ impl Engine {
             instance: 0,
             audience: realm.name.clone(),
             serial: u64::from_be_bytes(random8()?),
+            authority: nc.authority.clone(),
         };
         let stateful_id = if realm.stateful {
             Some(format!("urn:uuid:{}", uuid()?))

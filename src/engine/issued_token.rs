@@ -70,6 +70,11 @@ pub(crate) struct IssuedIdentity {
     pub(crate) claims: Vec<Claim>,
     /// How the subject authenticated to the issuer, when the token says.
     pub(crate) authn: Option<AuthnMethod>,
+    /// The configured name of the trusted issuer: the domain the subject's name is from.
+    /// Tokens and contexts issued on it carry it (SAML `NameQualifier`, JWT `idp`, the
+    /// sealed context state), so that a local user and a federated subject of the same name
+    /// are never taken for one another (owner renewal and cancellation compare both).
+    pub(crate) authority: String,
 }
 
 fn refuse(what: &'static str) -> Error {
@@ -167,6 +172,7 @@ fn requester(v: &ValidatedAssertion, issuer: &TrustedIssuer, proof: IssuedProof)
                 Vec::new()
             },
             authn: v.authn.as_ref().map(|a| a.method.clone()),
+            authority: issuer.name.clone(),
         }),
     }
 }

@@ -114,6 +114,7 @@ impl Engine {
             token_type: TokenType::Jwt,
             provider: super::registry::jwt(),
             actor: old.act_as,
+            authority: old.identity_provider,
             subject: old.subject,
         };
         self.renew_once(req, rst, who, renewable, confidential, now)

@@ -67,6 +67,7 @@ impl TokenProvider for JwtProvider {
         );
         content.auth_method = Some(ctx.authn.uri(SamlVersion::V20));
         content.act_as = ctx.act_as;
+        content.identity_provider = ctx.authority;
         content.claims = ctx.claims;
         content.confirmation = confirmation;
         let compact = jwt::issue(&content, ctx.signing_key, ctx.signing_cert)?;

@@ -19,6 +19,9 @@
 //! * the principal is compared with the context state's principal (constant time); for a
 //!   delegated context that is the *holder* (the delegate that asked), never the `act_as`
 //!   identity, so a delegator cannot take over a context issued to its delegate;
+//! * so is the principal's *authority*: a subject another STS authenticated (issued-token
+//!   authentication) is its trusted issuer's, a local user or certificate is ours, and a
+//!   name from one never matches the same name from the other;
 //! * rights never widen: a renewal keeps principal, `act_as`, claims and audience, only key,
 //!   lifetime and instance change;
 //! * the target must open as the current instance (a superseded or cancelled one is refused),
@@ -31,8 +34,6 @@
 //! holder renews or cancels.
 //!
 //! [`Realm::owner_renewal`]: super::config::Realm::owner_renewal
-
-use crate::crypto;
 
 use super::context::{self, Refusal};
 use super::sealed::ContextState;
@@ -105,7 +106,7 @@ impl Engine {
                 what: "the realm requires proof of possession of the context key",
             });
         }
-        if !crypto::ct_eq(state.principal.as_bytes(), who.principal.as_bytes()) {
+        if !who.is(&state.principal, state.authority.as_deref()) {
             return Err(Error::Authentication {
                 what: "requester is not the principal the context was issued to",
             });

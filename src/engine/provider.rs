@@ -56,6 +56,10 @@ pub struct IssueContext<'a> {
     pub audience: &'a str,
     /// The authenticated requester (a certificate's subject for an X.509 requester).
     pub principal: &'a str,
+    /// The domain the principal's name is from: `None` for this STS's own users, the
+    /// trusted issuer's name for a federated subject. A provider must carry it in the token
+    /// (SAML `NameQualifier`, JWT `idp`) so that renewal tells the two apart.
+    pub authority: Option<&'a str>,
     /// The requester's certificate, when its X.509 signature authenticated it.
     pub requester_cert: Option<&'a Certificate>,
     /// How the requester authenticated.

@@ -14,6 +14,7 @@ use crate::trust::{
     AppliesTo, KeyType, RequestSecurityToken, RequestSecurityTokenResponse, TokenType,
 };
 
+use super::issued_token::IssuedIdentity;
 use super::provider::TokenProvider;
 use super::request::ParsedRequest;
 use super::sts::{Engine, Requester, Transport};
@@ -31,6 +32,9 @@ pub(super) struct Renewable {
     pub marker: Vec<u8>,
     /// The principal the token names.
     pub subject: String,
+    /// The domain of that name, as the token records it (SAML `NameQualifier`, JWT `idp`):
+    /// `None` for our own users, a trusted issuer's name for a federated subject.
+    pub authority: Option<String>,
     /// The audience it was issued for: the new token's AppliesTo and realm.
     pub audience: Option<String>,
     pub issued_ms: i64,
@@ -100,8 +104,7 @@ impl Engine {
             });
         }
         // Who may renew: the subject, re-authenticated, or the holder of the token's key.
-        let by_owner = realm.owner_renewal
-            && crate::crypto::ct_eq(who.principal.as_bytes(), old.subject.as_bytes());
+        let by_owner = realm.owner_renewal && who.is(&old.subject, old.authority.as_deref());
         if !(by_owner || old.key_holder) {
             return Err(Error::Authentication {
                 what: "renewal by neither the token's subject nor its key holder",
@@ -133,8 +136,20 @@ impl Engine {
         issue.params.applies_to = Some(AppliesTo::address(audience));
         issue.params.key_type = Some(old.key_type);
         let token_type = rst.params.token_type.clone().unwrap_or(old.token_type);
+        // The new token names the old one's subject in the old one's domain: a key holder
+        // of another domain renews it as it was (without claims its own issuer passed on).
+        let issued = match (old.authority, &who.issued) {
+            (None, _) => None,
+            (Some(a), Some(i)) if i.authority == a => Some(i.clone()),
+            (Some(authority), _) => Some(IssuedIdentity {
+                claims: Vec::new(),
+                authn: None,
+                authority,
+            }),
+        };
         let renewer = Requester {
             principal: old.subject,
+            issued,
             ..who.clone()
         };
         let transport = Transport {

@@ -184,6 +184,7 @@ impl Engine {
             token_type,
             provider: super::registry::saml(old.version),
             actor: old.actor,
+            authority: old.subject.qualifier,
             subject: old.subject.value,
         };
         self.renew_once(req, rst, who, renewable, confidential, now)

@@ -67,7 +67,8 @@ impl TokenProvider for SamlProvider {
         let subject = match ctx.requester_cert {
             Some(c) => NameId::with_format(c.subject(), saml_uri::NAMEID_X509_SUBJECT),
             None => NameId::with_format(ctx.principal, saml_uri::NAMEID_UNSPECIFIED),
-        };
+        }
+        .qualified(ctx.authority.map(str::to_owned));
         let mut spec = AssertionSpec::new(
             self.0,
             ctx.issuer,

@@ -138,6 +138,7 @@ impl Engine {
             token_type: &token_type,
             audience: &audience,
             principal: &who.principal,
+            authority: who.authority(),
             requester_cert: who.cert.as_ref(),
             authn: &method,
             act_as: act_as.as_deref(),

@@ -11,10 +11,14 @@
 //! plaintext = header || state
 //! state  = str principal || opt act_as || u16 count (str name, str value)* || bytes key
 //!          || i64 created_ms || i64 expires_ms || i64 renew_until_ms || u64 instance
-//!          || str audience || u64 serial
+//!          || str audience || u64 serial [|| 0x01 str authority]
 //! str, bytes = u16 length (big endian) || octets (str: UTF-8)
 //! opt    = 0x00 | 0x01 str
 //! ```
+//!
+//! The trailing authority (the trusted issuer a federated principal's name is from) is
+//! written only when there is one, so blobs sealed before it existed open unchanged as the
+//! state of a local principal; present, it must be exactly `0x01 str`.
 //!
 //! All integers are big endian. The header is authenticated by repeating it at the start of
 //! the GCM plaintext and comparing the copy on opening (the crypto façade's AES-GCM takes no
@@ -178,6 +182,9 @@ pub struct ContextState {
     pub audience: String,
     /// Issuer serial number of the context (for cancellation lists and logs).
     pub serial: u64,
+    /// The domain the principal's name is from: `None` for the issuer's own users and
+    /// certificates, the trusted issuer's name for a federated subject.
+    pub authority: Option<String>,
 }
 
 /// Seals `state` under the current key of `keys` (see the module documentation for the
@@ -265,7 +272,11 @@ fn encoded_len(state: &ContextState) -> Option<usize> {
     n = n.checked_add(3 * 8)?;
     n = n.checked_add(8)?;
     n = n.checked_add(field_len(state.audience.len())?)?;
-    n.checked_add(8)
+    n = n.checked_add(8)?;
+    match &state.authority {
+        None => Some(n),
+        Some(a) => n.checked_add(1 + field_len(a.len())?),
+    }
 }
 
 /// The plaintext: the header copy, then the state. Held in a zeroizing buffer throughout
@@ -298,6 +309,10 @@ fn encode(header: &[u8; HEADER_LEN], state: &ContextState) -> Result<Zeroizing<V
     out.extend_from_slice(&state.instance.to_be_bytes());
     put_field(&mut out, state.audience.as_bytes())?;
     out.extend_from_slice(&state.serial.to_be_bytes());
+    if let Some(a) = &state.authority {
+        out.push(1);
+        put_field(&mut out, a.as_bytes())?;
+    }
     Ok(out)
 }
 
@@ -334,6 +349,14 @@ fn decode(state: &[u8]) -> Option<ContextState> {
     let instance = u64::from_be_bytes(r.array()?);
     let audience = r.string()?;
     let serial = u64::from_be_bytes(r.array()?);
+    let authority = match r.0 {
+        [] => None,
+        [1, ..] => {
+            r.u8()?;
+            Some(r.string()?)
+        }
+        _ => return None,
+    };
     if !r.0.is_empty() {
         return None;
     }
@@ -348,6 +371,7 @@ fn decode(state: &[u8]) -> Option<ContextState> {
         instance,
         audience,
         serial,
+        authority,
     })
 }
 
@@ -405,6 +429,7 @@ mod tests {
             instance: 3,
             audience: "https://service.example.org/orders/v1".into(),
             serial: 0x0102_0304_0506_0708,
+            authority: Some("partner-sts".into()),
         }
     }
 
@@ -419,6 +444,36 @@ mod tests {
         );
         assert_eq!((a.instance, a.serial), (b.instance, b.serial));
         assert_eq!(a.audience, b.audience);
+        assert_eq!(a.authority, b.authority);
+    }
+
+    #[test]
+    fn the_authority_is_optional_and_strict() {
+        let local = ContextState {
+            authority: None,
+            ..state()
+        };
+        let plain = encode(&header(0), &local).unwrap();
+        let federated = encode(&header(0), &state()).unwrap();
+        // A local principal's state is the format without the field (as sealed before it).
+        assert_eq!(&federated[..plain.len()], &plain[..]);
+        assert_eq!(decode(&plain[HEADER_LEN..]).unwrap().authority, None);
+        assert_eq!(
+            decode(&federated[HEADER_LEN..])
+                .unwrap()
+                .authority
+                .as_deref(),
+            Some("partner-sts")
+        );
+        // Anything else after the serial is refused.
+        for tail in [&[0u8][..], &[0, 0, 0], &[2, 0, 0], &[1], &[1, 0, 5, b'a']] {
+            let mut t = plain[HEADER_LEN..].to_vec();
+            t.extend_from_slice(tail);
+            assert!(decode(&t).is_none(), "{tail:?}");
+        }
+        let mut t = federated[HEADER_LEN..].to_vec();
+        t.push(0);
+        assert!(decode(&t).is_none());
     }
 
     #[test]
@@ -444,6 +499,7 @@ mod tests {
             instance: u64::MAX,
             audience: "ünïcødé ✓".into(),
             serial: 0,
+            authority: None,
         };
         assert_same(&open(&keys, &seal(&keys, &edge).unwrap()).unwrap(), &edge);
     }
@@ -721,6 +777,7 @@ mod tests {
             instance in any::<u64>(),
             audience in arb_string(),
             serial in any::<u64>(),
+            authority in proptest::option::of(arb_string()),
         ) {
             let keys = TokenKeys::from_keys(vec![(7, sk(7))], 7).unwrap();
             let s = ContextState {
@@ -734,6 +791,7 @@ mod tests {
                 instance,
                 audience,
                 serial,
+                authority,
             };
             let id = identifier(&seal(&keys, &s).unwrap());
             assert_same(&from_identifier(&keys, &id).unwrap(), &s);

@@ -89,6 +89,21 @@ pub(crate) struct Requester {
     pub(crate) issued: Option<IssuedIdentity>,
 }
 
+impl Requester {
+    /// The domain the principal's name is from: `None` for our own users and certificates,
+    /// the trusted issuer's name for a subject another STS authenticated.
+    pub(crate) fn authority(&self) -> Option<&str> {
+        self.issued.as_ref().map(|i| i.authority.as_str())
+    }
+
+    /// True when `principal` of `authority` names this requester (constant time on the
+    /// principal): the same name from the same domain.
+    pub(crate) fn is(&self, principal: &str, authority: Option<&str>) -> bool {
+        let same_name = crypto::ct_eq(self.principal.as_bytes(), principal.as_bytes());
+        same_name & (self.authority() == authority)
+    }
+}
+
 /// A request's random key: sent as an `xenc:EncryptedKey` for our certificate, it signed the
 /// Body (itself, or through a DerivedKeyToken); the reply is signed (and encrypted) with it.
 #[derive(Clone, Debug)]

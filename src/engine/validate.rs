@@ -24,6 +24,8 @@ use super::Error;
 /// Whom a valid target names (what a token exchange issues for).
 struct Subject {
     principal: String,
+    /// The domain of the principal's name (a federated subject's trusted issuer).
+    authority: Option<String>,
     act_as: Option<String>,
     claims: Vec<(String, String)>,
 }
@@ -58,6 +60,7 @@ impl Engine {
                     (
                         Some(Subject {
                             principal: a.subject.value,
+                            authority: a.subject.qualifier,
                             act_as: a.actor,
                             claims: Vec::new(),
                         }),
@@ -72,6 +75,7 @@ impl Engine {
                     (Some(j), None) => (
                         Some(Subject {
                             principal: j.subject,
+                            authority: j.identity_provider,
                             act_as: j.act_as,
                             claims: Vec::new(),
                         }),
@@ -95,6 +99,7 @@ impl Engine {
                     Ok(s) if now < s.expires_ms => (
                         Some(Subject {
                             principal: s.principal.clone(),
+                            authority: s.authority.clone(),
                             act_as: s.act_as.clone(),
                             claims: s.claims.clone(),
                         }),
@@ -141,6 +146,7 @@ impl Engine {
                 self.enforce_suite(req, realm)?;
                 let nc = NewContext {
                     principal: state.principal,
+                    authority: state.authority,
                     act_as: state.act_as,
                     claims: state.claims,
                     realm,

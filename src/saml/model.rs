@@ -102,6 +102,11 @@ pub struct NameId {
     pub value: String,
     /// `Format` (a URI such as [`uri::NAMEID_EMAIL`]); `None` leaves it out (unspecified).
     pub format: Option<String>,
+    /// `NameQualifier`: the security or administrative domain the name is from (SAML 2.0
+    /// core §2.2.2, SAML 1.1 §2.4.2.2), so that names from different user stores do not
+    /// collide. This STS sets it to the trusted issuer's name for a federated subject and
+    /// leaves it out for its own users.
+    pub qualifier: Option<String>,
 }
 
 impl NameId {
@@ -110,6 +115,7 @@ impl NameId {
         Self {
             value: value.into(),
             format: None,
+            qualifier: None,
         }
     }
 
@@ -118,7 +124,14 @@ impl NameId {
         Self {
             value: value.into(),
             format: Some(format.into()),
+            qualifier: None,
         }
+    }
+
+    /// The same name qualified by the domain `qualifier` (`None`: unqualified).
+    pub fn qualified(mut self, qualifier: Option<String>) -> Self {
+        self.qualifier = qualifier;
+        self
     }
 }
 

@@ -238,6 +238,9 @@ fn read_name_id(doc: &Document, n: NodeId) -> Result<NameId, Error> {
     Ok(NameId {
         value,
         format: doc.attribute(n, "", "Format").map(|f| f.trim().to_owned()),
+        qualifier: doc
+            .attribute(n, "", "NameQualifier")
+            .map(|q| q.trim().to_owned()),
     })
 }
 

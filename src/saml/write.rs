@@ -182,6 +182,9 @@ fn declare_namespaces(w: &mut Writer, spec: &AssertionSpec) {
 
 fn write_name_id(w: &mut Writer, ns_uri: &str, local: &str, name: &NameId) {
     w.start(ns_uri, local);
+    if let Some(q) = &name.qualifier {
+        w.attr("", "NameQualifier", q);
+    }
     if let Some(f) = &name.format {
         w.attr("", "Format", f);
     }

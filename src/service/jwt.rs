@@ -9,6 +9,8 @@
 //! (the principal), `iat`/`nbf`/`exp` (seconds), `jti` (`urn:uuid:…`), `auth_time` and
 //! `authmethod` (how the requester authenticated, a SAML authentication-context URI, as AD FS
 //! writes it), `act` (RFC 8693 actor: `{"sub": …}` when issued on behalf of another principal),
+//! `idp` (the identity provider that authenticated a federated subject, as Entra ID writes it:
+//! the trusted issuer's configured name; absent for the STS's own users),
 //! every claim of the principal by its claim-type URI (a string for one value, an array for
 //! several; a claim named like a registered claim is left out), and for holder-of-key `cnf`
 //! (RFC 7800):
@@ -70,6 +72,7 @@ const REGISTERED: &[&str] = &[
     "jti",
     "cnf",
     "act",
+    "idp",
     "auth_time",
     "authmethod",
 ];
@@ -115,6 +118,8 @@ pub struct JwtContent<'a> {
     pub auth_method: Option<&'a str>,
     /// `act.sub`.
     pub act_as: Option<&'a str>,
+    /// `idp`: the domain the subject's name is from, for a federated subject.
+    pub identity_provider: Option<&'a str>,
     /// The principal's claims.
     pub claims: &'a [Claim],
     /// `cnf`.
@@ -141,6 +146,7 @@ impl<'a> JwtContent<'a> {
             expires_ms,
             auth_method: None,
             act_as: None,
+            identity_provider: None,
             claims: &[],
             confirmation: JwtConfirmation::Bearer,
         }
@@ -203,6 +209,9 @@ pub fn issue(
     }
     if let Some(a) = content.act_as {
         claims.insert("act".into(), json!({ "sub": a }));
+    }
+    if let Some(idp) = content.identity_provider {
+        claims.insert("idp".into(), idp.into());
     }
     for c in content.claims {
         if REGISTERED.contains(&c.uri.as_str()) || claims.contains_key(&c.uri) {
@@ -407,6 +416,8 @@ pub struct ValidatedJwt {
     pub subject: String,
     /// `act.sub`.
     pub act_as: Option<String>,
+    /// `idp`, when a string.
+    pub identity_provider: Option<String>,
     /// `iat`, ms.
     pub issued_at_ms: i64,
     /// `nbf`, ms (`iat` when absent).
@@ -662,6 +673,7 @@ fn read_claims(
             .and_then(|a| a.get("sub"))
             .and_then(Value::as_str)
             .map(str::to_owned),
+        identity_provider: text("idp"),
         issued_at_ms: issued_at_ms.unwrap_or(expires_ms),
         not_before_ms: not_before_ms.unwrap_or(i64::MIN),
         expires_ms,

@@ -23,6 +23,7 @@ mod deploy_files;
 mod dsig_vectors;
 mod durability;
 mod engine_defaults;
+mod engine_federated;
 mod engine_issue;
 mod engine_jwt;
 mod engine_keyx;
