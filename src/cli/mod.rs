@@ -9,9 +9,11 @@ pub mod config;
 pub mod hash_password;
 pub mod init;
 pub mod inspect;
+pub mod realms;
 pub mod renew;
 pub mod request;
 pub mod serve;
+pub mod users;
 pub mod validate;
 pub mod validate_token;
 
@@ -53,6 +55,11 @@ pub enum Command {
     /// Validate a token as a service does (SCT or SAML), with the service key and the STS
     /// certificate; print what it says (exit status 1 if it is not valid).
     ValidateToken(Box<validate_token::Args>),
+    /// Add, change, lock, unlock, remove or list the users of `wstrust.toml` (in place,
+    /// comments kept; a running server applies it on SIGHUP).
+    Users(users::Args),
+    /// List the realms of a configuration, or show one.
+    Realms(realms::Args),
     /// Explain an RST/RSTR (versions, binding, token, key material, who signed what), an
     /// EncryptedData/EncryptedKey, a signed document, MEX/WSDL or federation metadata.
     Inspect(inspect::Args),
@@ -73,6 +80,8 @@ pub fn run() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::ValidateToken(args) => validate_token::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Users(args) => users::run(&args),
+        Command::Realms(args) => realms::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

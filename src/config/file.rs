@@ -337,6 +337,10 @@ pub struct UserSection {
     /// hash). Keep the file readable by the STS alone. Such a user may also send the password
     /// as text. Default: none.
     pub digest_password_file: Option<String>,
+    /// Refuse this user (`wstrust users lock`): every request with its name fails like a
+    /// wrong password, after the same hash work; the entry and its hash stay. Default: false.
+    #[serde(default)]
+    pub locked: bool,
 }
 
 /// One `[[trusted_issuers]]`: an STS whose assertions (bearer, or holder-of-key with the

@@ -10,6 +10,7 @@
 
 pub mod datadir;
 mod devpki;
+pub mod edit;
 mod error;
 pub mod file;
 mod fs;
@@ -446,12 +447,26 @@ impl Builder<'_> {
         // configured ones, so both paths take the same time.
         let mut params: Option<Argon2Params> = None;
         let mut entries = Vec::with_capacity(f.users.len());
+        // A locked user is left out: its name authenticates like an unknown one (the same
+        // dummy-hash work, the same fault).
+        let mut locked = Vec::new();
         for (i, u) in f.users.iter().enumerate() {
+            if f.users[..i].iter().any(|o| o.name == u.name) {
+                return Err(self.invalid(
+                    &format!("users[{i}].name"),
+                    "another user has this name",
+                    "give each user a distinct name",
+                ));
+            }
             let hash = match (&u.password_hash, &u.digest_password_file) {
                 (Some(h), None) => h,
                 (None, Some(file)) => {
                     let text = self.read(&format!("users[{i}].digest_password_file"), file)?;
                     let password = text.trim_end_matches(['\r', '\n']);
+                    if u.locked {
+                        locked.push(u.name.clone());
+                        continue;
+                    }
                     entries.push((
                         u.name.clone(),
                         PasswordRecord::DigestCapable(SecretBytes::from_slice(password.as_bytes())),
@@ -481,7 +496,17 @@ impl Builder<'_> {
                 ));
             }
             params = Some(p);
+            if u.locked {
+                locked.push(u.name.clone());
+                continue;
+            }
             entries.push((u.name.clone(), PasswordRecord::Argon2(hash.clone())));
+        }
+        if !locked.is_empty() {
+            tracing::info!(
+                count = locked.len(),
+                "users locked (refused like unknown users)"
+            );
         }
         UserStore::new(entries, &params.unwrap_or_default()).map_err(|e| {
             self.invalid(
@@ -670,7 +695,7 @@ impl Builder<'_> {
 }
 
 /// The Argon2id cost in a PHC string, if it is one.
-fn phc_params(phc: &str) -> Option<Argon2Params> {
+pub(crate) fn phc_params(phc: &str) -> Option<Argon2Params> {
     let mut parts = phc.split('$');
     if parts.next() != Some("") || parts.next() != Some("argon2id") {
         return None;

@@ -167,7 +167,7 @@ pub struct Engine {
     pub(crate) cfg: EngineConfig,
     pub(crate) store: std::sync::Arc<dyn TokenStore>,
     pub(crate) issuer_keys: IssuerKeys,
-    pub(crate) auth_counters: super::lockout::AuthCounters,
+    pub(crate) auth_counters: std::sync::Arc<super::lockout::AuthCounters>,
 }
 
 impl Engine {
@@ -190,8 +190,18 @@ impl Engine {
             cfg,
             store,
             issuer_keys,
-            auth_counters: super::lockout::AuthCounters::default(),
+            auth_counters: std::sync::Arc::default(),
         }
+    }
+
+    /// An engine with the new configuration `cfg` that takes over from `previous` (a
+    /// configuration reload): the same store (replay memory, contexts, lockout counters) and
+    /// the same authentication counters; issuer keys are made afresh (tokens already issued
+    /// carry theirs).
+    pub fn succeeding(cfg: EngineConfig, previous: &Self) -> Self {
+        let mut next = Self::new(cfg, std::sync::Arc::clone(&previous.store));
+        next.auth_counters = std::sync::Arc::clone(&previous.auth_counters);
+        next
     }
 
     /// The token store.

@@ -22,11 +22,17 @@ use crate::soap::{self, Fault, FaultCode, FaultSubcode, SoapVersion};
 use crate::wss::SystemClock;
 use crate::xml::Writer;
 
+/// The engine and the metadata made from its configuration: replaced whole on a reload
+/// ([`Shared::replace`]); a request keeps the generation it started with to its end.
+pub(super) struct Generation {
+    pub(super) engine: Arc<Engine>,
+    pub(super) metadata: Metadata,
+}
+
 /// What every request handler shares.
 pub(super) struct Shared {
-    pub(super) engine: Arc<Engine>,
+    current: std::sync::RwLock<Arc<Generation>>,
     pub(super) settings: ServerSettings,
-    pub(super) metadata: Metadata,
     pub(super) metrics: Arc<Metrics>,
     /// Per-source rate limiting, when configured.
     limiter: Option<RateLimiter>,
@@ -52,9 +58,8 @@ impl Shared {
             .unwrap_or(0);
         let limiter = settings.rate_limit.map(RateLimiter::new);
         Self {
-            engine,
+            current: std::sync::RwLock::new(Arc::new(Generation { engine, metadata })),
             settings,
-            metadata,
             metrics: Arc::new(Metrics::default()),
             limiter,
             base,
@@ -62,6 +67,30 @@ impl Shared {
             next_id: AtomicU64::new(1),
             draining: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// The current engine and metadata.
+    pub(super) fn current(&self) -> Arc<Generation> {
+        let g = self
+            .current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(&g)
+    }
+
+    /// The current engine.
+    pub(super) fn engine(&self) -> Arc<Engine> {
+        Arc::clone(&self.current().engine)
+    }
+
+    /// Makes `next` current: requests from now on use it, requests under way finish with
+    /// the generation they started with.
+    pub(super) fn replace(&self, next: Generation) {
+        let mut g = self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *g = Arc::new(next);
     }
 
     fn route(&self, path: &str) -> Option<Route> {
@@ -269,7 +298,7 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
             // The engine is synchronous and CPU-bound (signatures, Argon2): it runs on the
             // blocking pool so the I/O workers stay free; each request is independent (no
             // shared lock).
-            let engine = Arc::clone(&shared.engine);
+            let engine = shared.engine();
             let r = tokio::task::spawn_blocking(move || {
                 engine.handle_with(
                     Incoming {
@@ -296,7 +325,7 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
                 Ok(b) => b,
                 Err(a) => return a,
             };
-            let engine = Arc::clone(&shared.engine);
+            let engine = shared.engine();
             let r = tokio::task::spawn_blocking(move || {
                 engine.handle_keyx_json(&body, transport, &SystemClock)
             })
@@ -360,7 +389,7 @@ pub(super) fn plan(
             if query.is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
                 Answer {
                     content_type: "text/xml; charset=utf-8",
-                    body: Bytes::from(shared.metadata.wsdl().to_owned()),
+                    body: Bytes::from(shared.current().metadata.wsdl().to_owned()),
                     ..Answer::plain(StatusCode::OK, Action::Wsdl, Outcome::Ok, "")
                 }
             } else {
@@ -374,17 +403,17 @@ pub(super) fn plan(
         }
         (Route::Mex, &Method::GET) => Answer {
             content_type: "text/xml; charset=utf-8",
-            body: Bytes::from(shared.metadata.mex().to_owned()),
+            body: Bytes::from(shared.current().metadata.mex().to_owned()),
             ..Answer::plain(StatusCode::OK, Action::Metadata, Outcome::Ok, "")
         },
         (Route::AdfsMex, &Method::GET) => Answer {
             content_type: "text/xml; charset=utf-8",
-            body: Bytes::from(shared.metadata.adfs_wsdl().to_owned()),
+            body: Bytes::from(shared.current().metadata.adfs_wsdl().to_owned()),
             ..Answer::plain(StatusCode::OK, Action::Metadata, Outcome::Ok, "")
         },
         (Route::FederationMetadata, &Method::GET) => Answer {
             content_type: "application/samlmetadata+xml",
-            body: Bytes::from(shared.metadata.federation().to_owned()),
+            body: Bytes::from(shared.current().metadata.federation().to_owned()),
             ..Answer::plain(StatusCode::OK, Action::Metadata, Outcome::Ok, "")
         },
         (Route::Keyx, &Method::POST) => {
@@ -466,9 +495,13 @@ pub(super) fn soap_work(
 ) -> SoapWork {
     if route == Route::Mex || route == Route::AdfsMex {
         let a = if route == Route::Mex {
-            shared.metadata.soap(body, Some(content_type), soap_action)
+            shared
+                .current()
+                .metadata
+                .soap(body, Some(content_type), soap_action)
         } else {
             shared
+                .current()
                 .metadata
                 .adfs_soap(body, Some(content_type), soap_action)
         };
@@ -659,7 +692,7 @@ const KEYX_MAX_BODY: usize = 64 * 1024;
 /// draining, else 503; the body is a small JSON report of each check (fixed texts only).
 fn ready(shared: &Shared) -> Answer {
     let r = shared
-        .engine
+        .engine()
         .readiness(crate::wss::Clock::now_ms(&SystemClock));
     let draining = shared.draining.load(Ordering::Relaxed);
     let mut body = String::from("{\"checks\":{");
@@ -698,15 +731,15 @@ fn ready(shared: &Shared) -> Answer {
 
 /// `GET /metrics`: the counters and the gauges read from the engine now.
 fn metrics_text(shared: &Shared) -> String {
-    let mut text = shared.metrics.render_with(shared.engine.auth_counters());
+    let mut text = shared.metrics.render_with(shared.engine().auth_counters());
     let readiness = shared
-        .engine
+        .engine()
         .readiness(crate::wss::Clock::now_ms(&SystemClock));
     super::metrics::write_readiness(
         &mut text,
         &readiness,
         shared.draining.load(Ordering::Relaxed),
-        shared.engine.config().signing_cert.not_after(),
+        shared.engine().config().signing_cert.not_after(),
     );
     text
 }

@@ -114,7 +114,7 @@ impl InProcess {
                 match http::soap_work(shared, route, &content_type, soap_action.as_deref(), body) {
                     SoapWork::Done(a) => a,
                     SoapWork::Engine { action, options } => {
-                        let r = shared.engine.handle_with(
+                        let r = shared.engine().handle_with(
                             Incoming {
                                 body,
                                 content_type: Some(content_type.as_str()),
@@ -132,7 +132,7 @@ impl InProcess {
                 if body.len() > http::keyx_max_body(shared) {
                     return reply(http::too_large(Action::Keyx));
                 }
-                let r = shared.engine.handle_keyx_json(body, transport, clock);
+                let r = shared.engine().handle_keyx_json(body, transport, clock);
                 http::keyx_answer(shared, r)
             }
         };

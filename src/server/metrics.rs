@@ -208,6 +208,8 @@ pub struct Metrics {
     rate_limited: AtomicU64,
     connections: AtomicI64,
     connections_refused: AtomicU64,
+    /// Configuration reloads: applied, failed.
+    reloads: [AtomicU64; 2],
 }
 
 impl Metrics {
@@ -245,6 +247,13 @@ impl Metrics {
             .position(|c| *c == code)
             .unwrap_or(FAULT_CODES.len() - 1);
         if let Some(c) = self.faults.get(i) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Records a configuration reload, applied (`true`) or failed.
+    pub fn count_reload(&self, applied: bool) {
+        if let Some(c) = self.reloads.get(usize::from(!applied)) {
             c.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -372,6 +381,20 @@ impl Metrics {
             "wstrust_connections_refused_total {}",
             get(&self.connections_refused)
         )?;
+        writeln!(
+            s,
+            "# HELP wstrust_config_reloads_total Configuration reloads (SIGHUP), by outcome:              applied, or failed (the previous configuration stays in use)."
+        )?;
+        writeln!(s, "# TYPE wstrust_config_reloads_total counter")?;
+        for (i, outcome) in ["applied", "failed"].iter().enumerate() {
+            if let Some(c) = self.reloads.get(i) {
+                writeln!(
+                    s,
+                    "wstrust_config_reloads_total{{outcome=\"{outcome}\"}} {}",
+                    get(c)
+                )?;
+            }
+        }
         Ok(())
     }
 }

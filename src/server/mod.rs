@@ -145,6 +145,13 @@ impl Server {
         format!("{}/sts", self.shared.base)
     }
 
+    /// A handle that replaces the engine while the server runs.
+    pub fn reloader(&self) -> Reloader {
+        Reloader {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
     /// The counters (shared with the running server).
     pub fn metrics(&self) -> Arc<Metrics> {
         Arc::clone(&self.shared.metrics)
@@ -349,12 +356,57 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// Replaces the engine of a running server (a configuration reload): requests that
+/// arrive afterwards use the new one, requests under way finish with the one they began
+/// with, and no connection is dropped.
+#[derive(Clone)]
+pub struct Reloader {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Reloader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reloader").finish_non_exhaustive()
+    }
+}
+
+impl Reloader {
+    /// The engine in use now.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.shared.engine()
+    }
+
+    /// Makes `engine` current, with metadata made from its configuration. When the
+    /// metadata cannot be made, nothing changes. Counted in
+    /// `wstrust_config_reloads_total{outcome}`.
+    pub fn reload(&self, engine: Arc<Engine>) -> Result<(), ServerError> {
+        let made = metadata_for(&self.shared.settings, &self.shared.base, &engine);
+        let Ok(metadata) = made else {
+            self.shared.metrics.count_reload(false);
+            return made.map(|_| ());
+        };
+        engine.warn_if_signing_certificate_expires(crate::wss::Clock::now_ms(
+            &crate::wss::SystemClock,
+        ));
+        self.shared.replace(http::Generation { engine, metadata });
+        self.shared.metrics.count_reload(true);
+        Ok(())
+    }
+
+    /// Counts a reload that failed before an engine could be made (the configuration did
+    /// not load).
+    pub fn failed(&self) {
+        self.shared.metrics.count_reload(false);
+    }
+}
+
 /// A server running on its own thread and runtime (for tests and embedding).
 #[derive(Debug)]
 pub struct Running {
     addr: SocketAddr,
     url: String,
     metrics: Arc<Metrics>,
+    reloader: Reloader,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
 }
@@ -381,6 +433,7 @@ impl Running {
                     server.local_addr(),
                     server.sts_url(),
                     server.metrics(),
+                    server.reloader(),
                 )));
                 server
                     .run(async {
@@ -390,10 +443,11 @@ impl Running {
             })
         });
         match ready_rx.recv() {
-            Ok(Ok((addr, url, metrics))) => Ok(Self {
+            Ok(Ok((addr, url, metrics, reloader))) => Ok(Self {
                 addr,
                 url,
                 metrics,
+                reloader,
                 stop: Some(stop_tx),
                 thread: Some(thread),
             }),
@@ -418,6 +472,11 @@ impl Running {
     /// The counters.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// A handle that replaces the engine while the server runs.
+    pub fn reloader(&self) -> Reloader {
+        self.reloader.clone()
     }
 
     /// Shuts down gracefully and waits for the server thread.

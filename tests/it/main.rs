@@ -2,6 +2,7 @@
 
 #![allow(unreachable_pub)] // test modules share helpers; visibility is not an API here
 
+mod admin_reload;
 mod algorithm_suites;
 mod bench_java_peer;
 mod c14n_vectors;
