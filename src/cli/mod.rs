@@ -9,7 +9,10 @@ pub mod config;
 pub mod hash_password;
 pub mod init;
 pub mod inspect;
+pub mod keys;
+mod pkcs12;
 pub mod realms;
+mod reload;
 pub mod renew;
 pub mod request;
 pub mod serve;
@@ -60,6 +63,9 @@ pub enum Command {
     Users(users::Args),
     /// List the realms of a configuration, or show one.
     Realms(realms::Args),
+    /// List the token-signing keys (primary, secondary, previous), make a new one, or import
+    /// one from a CA (PEM or PKCS#12).
+    Keys(keys::Args),
     /// Explain an RST/RSTR (versions, binding, token, key material, who signed what), an
     /// EncryptedData/EncryptedKey, a signed document, MEX/WSDL or federation metadata.
     Inspect(inspect::Args),
@@ -82,6 +88,7 @@ pub fn run() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Users(args) => users::run(&args),
         Command::Realms(args) => realms::run(&args),
+        Command::Keys(args) => keys::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

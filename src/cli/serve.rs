@@ -86,6 +86,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     let store = config::open_store(&loaded.store).map_err(|e| e.to_string())?;
     let server_then = loaded.server.clone();
     let store_then = loaded.store.clone();
+    let rollover = loaded.rollover.clone();
+    let store_for_keys = Arc::clone(&store);
     let engine = Arc::new(Engine::new(loaded.engine, store));
     engine.log_algorithm_suites();
 
@@ -136,80 +138,19 @@ pub fn run(args: &Args) -> Result<(), String> {
         println!("stop with Ctrl-C (in-flight requests finish first); reload the configuration with SIGHUP");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
-        tokio::spawn(reload_on_hangup(
-            server.reloader(),
-            config_path.clone(),
-            args.listen,
-            format!("{server_then:?}"),
+        let reloads = Arc::new(super::reload::Reloads {
+            reloader: server.reloader(),
+            path: config_path.clone(),
+            listen: args.listen,
+            server_then: format!("{server_then:?}"),
             store_then,
-        ));
+            store: Arc::clone(&store_for_keys),
+        });
+        tokio::spawn(Arc::clone(&reloads).on_hangup());
+        tokio::spawn(reloads.key_rollover(rollover));
         server
             .run(server::shutdown_signal())
             .await
             .map_err(|e| e.to_string())
     })
-}
-
-/// Reloads the configuration on each `SIGHUP` (`systemctl reload wstrust`): the file is
-/// loaded as at start; when it loads, a new engine over the same store takes the requests
-/// that arrive from then on (requests under way finish with the old one; no connection is
-/// dropped). When it does not, the previous configuration stays in use and the log says why.
-/// Settings of the listener and the store (listen, TLS, limits, endpoints, `[store]`) apply
-/// at the next start only; a changed one is named in a warning.
-async fn reload_on_hangup(
-    reloader: server::Reloader,
-    path: PathBuf,
-    listen: Option<SocketAddr>,
-    server_then: String,
-    store_then: config::StoreSetting,
-) {
-    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "no SIGHUP handler: configuration reload unavailable");
-            return;
-        }
-    };
-    while hangup.recv().await.is_some() {
-        let file = path.clone();
-        let loaded = tokio::task::spawn_blocking(move || config::load(&file)).await;
-        let mut loaded = match loaded {
-            Ok(Ok(l)) => l,
-            Ok(Err(e)) => {
-                reloader.failed();
-                tracing::error!(
-                    error = %e,
-                    "configuration reload failed: the previous configuration stays in use"
-                );
-                continue;
-            }
-            Err(_) => {
-                reloader.failed();
-                tracing::error!("configuration reload failed: the loading task ended");
-                continue;
-            }
-        };
-        if let Some(l) = listen {
-            loaded.server.listen = l;
-        }
-        if format!("{:?}", loaded.server) != server_then {
-            tracing::warn!(
-                "the listener settings (listen, TLS, limits, endpoints) changed: they apply at the next start"
-            );
-        }
-        if loaded.store != store_then {
-            tracing::warn!("the [store] setting changed: it applies at the next start");
-        }
-        let realms = loaded.engine.realms.len();
-        let users = loaded.engine.users.len();
-        let engine = Arc::new(Engine::succeeding(loaded.engine, &reloader.engine()));
-        engine.log_algorithm_suites();
-        match reloader.reload(engine) {
-            Ok(()) => tracing::info!(realms, users, "configuration reloaded"),
-            Err(e) => tracing::error!(
-                error = %e,
-                "configuration reload failed: the previous configuration stays in use"
-            ),
-        }
-    }
 }

@@ -335,6 +335,19 @@ token_keys = "{base}{TOKEN_KEYS_FILE}"
 cert = "{base}pki/sts.pem"
 key = "{base}pki/sts.key"
 
+# Token-signing key rollover, as AD FS does it: 20 days before the signing certificate
+# expires a new key is made (self-signed, valid a year) and published at once in the
+# federation metadata; 5 days later it signs, and the old key is still accepted until it
+# expires. Nodes on one Redis store agree on the new key. `wstrust keys list | rotate |
+# import` show and change the keys (in `directory`). Default: off.
+[key_rollover]
+enabled = true
+directory = "{base}keys"
+# generate_before_days = 20
+# promote_after_days = 5
+# validity_days = 365
+# check_interval_secs = 3600
+
 # HTTPS (rustls; HTTP/2 and HTTP/1.1). pki/tls.pem is issued by the dev CA (pki/ca.pem)
 # for localhost, 127.0.0.1 and ::1: uncomment to serve HTTPS, and let clients trust
 # pki/ca.pem. Default: off (plain HTTP).

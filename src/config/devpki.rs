@@ -78,14 +78,20 @@ fn civil(days: i64) -> (i32, u8, u8) {
 
 fn params(cn: &str, valid_years: i64) -> Result<CertificateParams, ConfigError> {
     let today = SystemClock.now_ms().div_euclid(86_400_000);
+    params_for_days(cn, today - 1, today + valid_years * 365)
+}
+
+/// Parameters of a certificate for `cn` valid from the start of Unix day `first` to the
+/// start of day `last`, with a random serial number.
+fn params_for_days(cn: &str, first: i64, last: i64) -> Result<CertificateParams, ConfigError> {
     let mut p = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::OrganizationName, "wstrust development");
     dn.push(DnType::CommonName, cn);
     p.distinguished_name = dn;
-    let (y, m, d) = civil(today - 1);
+    let (y, m, d) = civil(first);
     p.not_before = rcgen::date_time_ymd(y, m, d);
-    let (y, m, d) = civil(today + valid_years * 365);
+    let (y, m, d) = civil(last);
     p.not_after = rcgen::date_time_ymd(y, m, d);
     let mut serial = crypto::random_bytes(16).map_err(|e| ConfigError::Generate {
         what: "a serial number",
@@ -115,6 +121,29 @@ pub(super) fn ca_certificate(ca_key: &SecretBytes) -> Result<String, ConfigError
     let cert = ca_params()?
         .self_signed(&kp)
         .map_err(gen_err("the CA certificate"))?;
+    Ok(cert.pem())
+}
+
+/// A self-signed token-signing certificate (PEM) for `key` (PKCS#8 DER), as AD FS makes on
+/// automatic rollover: valid from the day before `now_ms` (clock skew) for `valid_days`.
+pub(super) fn signing_certificate(
+    key: &SecretBytes,
+    now_ms: i64,
+    valid_days: i64,
+) -> Result<String, ConfigError> {
+    let today = now_ms.div_euclid(86_400_000);
+    let mut p = params_for_days(
+        "wstrust token signing",
+        today - 1,
+        today + valid_days.max(1),
+    )?;
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    let cert = p
+        .self_signed(&key_pair(key)?)
+        .map_err(gen_err("a token-signing certificate"))?;
     Ok(cert.pem())
 }
 

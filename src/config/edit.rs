@@ -10,7 +10,7 @@
 
 use std::fs::File;
 use std::io::Write as _;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table};
@@ -282,11 +282,9 @@ impl ConfigEdit {
     /// `serve` loads it, then renamed over the original. When it would not load, nothing
     /// changes and the error says why.
     pub fn save(self) -> Result<(), EditError> {
-        let mode = std::fs::metadata(&self.path)
-            .map_err(ConfigError::io(&self.path, FIX))?
-            .permissions()
-            .mode()
-            & 0o7777;
+        let meta = std::fs::metadata(&self.path).map_err(ConfigError::io(&self.path, FIX))?;
+        let mode = meta.permissions().mode() & 0o7777;
+        let (uid, gid) = (meta.uid(), meta.gid());
         let name = self.path.file_name().map_or_else(
             || "wstrust.toml".into(),
             |n| n.to_string_lossy().into_owned(),
@@ -302,6 +300,17 @@ impl ConfigEdit {
                 .map_err(ConfigError::io(&tmp, FIX))?;
             f.write_all(self.text().as_bytes())
                 .map_err(ConfigError::io(&tmp, FIX))?;
+            // The same mode (the umask does not apply) and the same owner and group (the
+            // service reads the file through its group).
+            f.set_permissions(std::fs::Permissions::from_mode(mode))
+                .map_err(ConfigError::io(&tmp, FIX))?;
+            let made = f.metadata().map_err(ConfigError::io(&tmp, FIX))?;
+            if (made.uid(), made.gid()) != (uid, gid) {
+                std::os::unix::fs::fchown(&f, Some(uid), Some(gid)).map_err(ConfigError::io(
+                    &tmp,
+                    "run as the file's owner or as root, so the new file keeps its owner and group",
+                ))?;
+            }
             f.sync_all().map_err(ConfigError::io(&tmp, FIX))?;
             drop(f);
             super::load(&tmp)?;

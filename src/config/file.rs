@@ -66,6 +66,71 @@ pub struct FileConfig {
     pub lockout: LockoutSection,
     /// Per-source rate limiting of the SOAP endpoints and `/keyx`. Default: off.
     pub rate_limit: Option<RateLimitSection>,
+    /// Automatic rollover of the token-signing key, the way AD FS does it. Default: off
+    /// (`wstrust init` turns it on).
+    #[serde(default)]
+    pub key_rollover: KeyRolloverSection,
+}
+
+/// `[key_rollover]`: token-signing keys over time. The `[signing]` key and the keys in
+/// `directory` form the ring; the primary signs, newer keys are published in federation
+/// metadata before they are promoted, older valid keys stay accepted (see
+/// `wstrust keys list`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct KeyRolloverSection {
+    /// Make and promote keys automatically. When off, the ring (the `[signing]` key and any
+    /// imported or rotated key in `directory`) is still used. Default: false.
+    #[serde(default)]
+    pub enabled: bool,
+    /// The directory of the ring's keys (relative to this file). Default: `keys`.
+    #[serde(default = "default_keys_dir")]
+    pub directory: String,
+    /// Make a successor this many days before the primary expires (AD FS
+    /// `CertificateGenerationThreshold`). Default: 20.
+    #[serde(default = "default_generate_before_days")]
+    pub generate_before_days: i64,
+    /// Promote a new key this many days after it is made (AD FS
+    /// `CertificatePromotionThreshold`). Default: 5.
+    #[serde(default = "default_promote_after_days")]
+    pub promote_after_days: i64,
+    /// Validity of a generated certificate, in days (AD FS `CertificateDuration`).
+    /// Default: 365.
+    #[serde(default = "default_validity_days")]
+    pub validity_days: i64,
+    /// How often a running server looks at the ring, in seconds. Default: 3600.
+    #[serde(default = "default_check_secs")]
+    pub check_interval_secs: u64,
+}
+
+impl Default for KeyRolloverSection {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            directory: default_keys_dir(),
+            generate_before_days: default_generate_before_days(),
+            promote_after_days: default_promote_after_days(),
+            validity_days: default_validity_days(),
+            check_interval_secs: default_check_secs(),
+        }
+    }
+}
+
+fn default_keys_dir() -> String {
+    "keys".into()
+}
+fn default_generate_before_days() -> i64 {
+    20
+}
+fn default_promote_after_days() -> i64 {
+    5
+}
+fn default_validity_days() -> i64 {
+    365
+}
+fn default_check_secs() -> u64 {
+    3600
 }
 
 /// `[lockout]`: password-spray and brute-force defence (AD FS-style smart lockout).

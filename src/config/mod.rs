@@ -14,6 +14,7 @@ pub mod edit;
 mod error;
 pub mod file;
 mod fs;
+pub mod keyring;
 pub mod reference;
 pub mod token_keys;
 
@@ -68,6 +69,24 @@ pub struct Loaded {
     pub store: StoreSetting,
     /// The configuration file read.
     pub path: PathBuf,
+    /// `[key_rollover]`.
+    pub rollover: Rollover,
+    /// The token-signing keys, as loaded (the engine signs with the primary at load time).
+    pub ring: keyring::KeyRing,
+}
+
+/// `[key_rollover]`, resolved.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Rollover {
+    /// Make and promote keys automatically.
+    pub enabled: bool,
+    /// The ring's directory.
+    pub directory: PathBuf,
+    /// When keys are made and promoted.
+    pub policy: keyring::RolloverPolicy,
+    /// How often a running server looks at the ring.
+    pub check_interval: Duration,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -350,6 +369,18 @@ impl Builder<'_> {
             trusted_issuers.push(ti);
         }
 
+        // The token-signing key ring: the primary signs, the other valid keys are published
+        // and accepted (see `keyring`).
+        let rollover = self.rollover(&f)?;
+        let ring = keyring::KeyRing::load(signing_cert, signing_key, &rollover.directory)?;
+        let now = crate::wss::Clock::now_ms(&crate::wss::SystemClock).div_euclid(1000);
+        let primary = ring.primary(now).unwrap_or_else(|| &ring.keys()[0]);
+        let (signing_cert, signing_key) = (primary.cert.clone(), primary.key.clone());
+        let other_signing = ring
+            .others(now)
+            .into_iter()
+            .map(|k| (k.cert.clone(), k.key.clone()))
+            .collect();
         let mut engine = EngineConfig::new(
             f.issuer.clone(),
             signing_key,
@@ -367,11 +398,47 @@ impl Builder<'_> {
         engine.client_trust = client_trust;
         engine.known_certs = known;
         engine.trusted_issuers = trusted_issuers;
+        engine.other_signing = other_signing;
         Ok(Loaded {
             engine,
             server,
             store,
             path: self.path.to_owned(),
+            rollover,
+            ring,
+        })
+    }
+
+    fn rollover(&self, f: &FileConfig) -> Result<Rollover, ConfigError> {
+        let r = &f.key_rollover;
+        let days = |setting: &str, v: i64, min: i64| {
+            if v < min || v > 36_500 {
+                Err(self.invalid(
+                    &format!("key_rollover.{setting}"),
+                    format!("{v} days"),
+                    format!("give {min} to 36500 days"),
+                ))
+            } else {
+                Ok(v.saturating_mul(86_400))
+            }
+        };
+        let policy = keyring::RolloverPolicy {
+            generate_before_secs: days("generate_before_days", r.generate_before_days, 1)?,
+            promote_after_secs: days("promote_after_days", r.promote_after_days, 0)?,
+            validity_secs: days("validity_days", r.validity_days, 2)?,
+        };
+        if policy.promote_after_secs >= policy.generate_before_secs {
+            return Err(self.invalid(
+                "key_rollover.promote_after_days",
+                "not before generate_before_days",
+                "promote a new key before the old one expires (AD FS: 20 and 5 days)",
+            ));
+        }
+        Ok(Rollover {
+            enabled: r.enabled,
+            directory: self.file(&r.directory),
+            policy,
+            check_interval: Duration::from_secs(r.check_interval_secs.max(1)),
         })
     }
 

@@ -152,6 +152,11 @@ pub struct EngineConfig {
     pub signing_key: RsaPrivateKey,
     /// Its certificate.
     pub signing_cert: Certificate,
+    /// The other valid token-signing keys (key rollover: the secondary, not yet promoted,
+    /// and previous ones not yet expired): published in federation metadata beside the
+    /// signing certificate, and still accepted for our own tokens and for keys encrypted
+    /// to them. Never used to sign. Default: none.
+    pub other_signing: Vec<(Certificate, RsaPrivateKey)>,
     /// Keys sealing stateless token state.
     pub token_keys: TokenKeys,
     /// Target services, in match order (exact matches win over prefixes).
@@ -237,6 +242,7 @@ impl EngineConfig {
             issuer: issuer.into(),
             signing_key,
             signing_cert,
+            other_signing: Vec::new(),
             token_keys,
             realms,
             default_realm: None,
@@ -254,6 +260,11 @@ impl EngineConfig {
             lockout: Some(LockoutSettings::default()),
             algorithms: Suite::Compatible,
         }
+    }
+
+    /// Every certificate of our token-signing keys: the signing one first.
+    pub fn signing_certs(&self) -> impl Iterator<Item = &Certificate> {
+        std::iter::once(&self.signing_cert).chain(self.other_signing.iter().map(|(c, _)| c))
     }
 
     /// The realm named `name`.

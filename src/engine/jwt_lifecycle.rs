@@ -53,7 +53,7 @@ fn renewed_key(jti: &str) -> Vec<u8> {
 impl Engine {
     /// Our own JWT, checked as its issuer with `skew_ms` of tolerance.
     fn own_jwt(&self, compact: &str, now: i64, skew_ms: i64) -> Result<ValidatedJwt, JwtError> {
-        let issuers = [self.cfg.signing_cert.clone()];
+        let issuers: Vec<_> = self.cfg.signing_certs().cloned().collect();
         let mut policy = JwtPolicy::new(&issuers, &[], now);
         policy.issuer_name = Some(&self.cfg.issuer);
         policy.skew_ms = skew_ms;

@@ -63,7 +63,8 @@ impl<'a> EngineKeys<'a> {
 
 impl KeyResolver for EngineKeys<'_> {
     fn certificate(&self, r: &CertificateRef) -> Option<Certificate> {
-        std::iter::once(&self.cfg.signing_cert)
+        self.cfg
+            .signing_certs()
             .chain(self.cfg.known_certs.iter())
             .find(|c| matches(c, r))
             .cloned()
@@ -74,8 +75,10 @@ impl KeyResolver for EngineKeys<'_> {
     }
 
     fn private_key(&self, cert: &Certificate) -> Option<RsaPrivateKey> {
-        (self.cfg.signing_key.public_key() == *cert.public_key())
-            .then(|| self.cfg.signing_key.clone())
+        std::iter::once(&self.cfg.signing_key)
+            .chain(self.cfg.other_signing.iter().map(|(_, k)| k))
+            .find(|k| k.public_key() == *cert.public_key())
+            .cloned()
     }
 
     fn issued_token(

@@ -93,10 +93,11 @@ impl Engine {
         now: i64,
         skew_ms: i64,
     ) -> Result<ValidatedAssertion, saml::Error> {
-        let issuers = [TrustedIssuer::named(
-            self.cfg.signing_cert.clone(),
-            self.cfg.issuer.clone(),
-        )];
+        let issuers: Vec<TrustedIssuer> = self
+            .cfg
+            .signing_certs()
+            .map(|c| TrustedIssuer::named(c.clone(), self.cfg.issuer.clone()))
+            .collect();
         let mut policy = saml::ValidationPolicy::new(&issuers, Vec::<String>::new(), now);
         policy.issuer_view = true;
         policy.skew_ms = skew_ms;

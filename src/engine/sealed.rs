@@ -225,6 +225,30 @@ pub fn open(keys: &TokenKeys, blob: &[u8]) -> Result<ContextState, Error> {
     }
 }
 
+/// Seals arbitrary `plain` bytes under the current key of `keys`, for another purpose than
+/// a context state (the nodes' agreed successor signing key): `label || key id (u32) ||
+/// AES-256-GCM(plain)` with the label and key id as associated data. A blob sealed under one
+/// label never opens under another.
+pub fn seal_bytes(keys: &TokenKeys, label: &[u8], plain: &[u8]) -> Result<Vec<u8>, Error> {
+    let key = keys
+        .key(keys.current)
+        .ok_or(Error::TokenKeys("current key missing"))?;
+    let mut blob = label.to_vec();
+    blob.extend_from_slice(&keys.current.to_be_bytes());
+    let sealed = crypto::encrypt_with_aad(BlockCipher::Aes256Gcm, key.expose(), &blob, plain)?;
+    blob.extend_from_slice(&sealed);
+    Ok(blob)
+}
+
+/// Opens a blob made by [`seal_bytes`] with `label`; `None` on any failure.
+pub fn open_bytes(keys: &TokenKeys, label: &[u8], blob: &[u8]) -> Option<SecretBytes> {
+    let rest = blob.strip_prefix(label)?;
+    let (id, sealed) = rest.split_first_chunk::<4>()?;
+    let aad = blob.get(..label.len() + 4)?;
+    let key = keys.key(u32::from_be_bytes(*id))?;
+    crypto::decrypt_with_aad(BlockCipher::Aes256Gcm, key.expose(), aad, sealed).ok()
+}
+
 /// The `wsc:Identifier` carrying a sealed state: [`IDENTIFIER_PREFIX`] followed by the
 /// unpadded base64url encoding of `blob`.
 pub fn identifier(blob: &[u8]) -> String {

@@ -45,6 +45,9 @@ pub(super) struct FederationSpec<'a> {
     pub(super) issuer: &'a str,
     /// The token-signing certificate (DER).
     pub(super) signing_cert: &'a [u8],
+    /// The other published token-signing certificates (key rollover: the next key before it
+    /// is promoted, the previous one until it expires), DER.
+    pub(super) other_certs: Vec<&'a [u8]>,
     /// Its key, which signs the document.
     pub(super) signing_key: &'a RsaPrivateKey,
     /// Token type URIs offered.
@@ -83,11 +86,15 @@ pub(super) fn document(spec: &FederationSpec<'_>) -> Result<String, MetadataErro
         .attr_prefixed(XSI, "type", "fed:SecurityTokenServiceType", Some("xsi"))
         .attr("", "protocolSupportEnumeration", PROTOCOLS)
         .attr("", "ServiceDisplayName", spec.issuer);
-    w.start_prefixed(MD, "KeyDescriptor", Some(""))
-        .attr("", "use", "signing");
-    w.start_prefixed(DS, "KeyInfo", Some("ds"));
-    x509_key_info(&mut w, &cert);
-    w.end().end();
+    for c in std::iter::once(cert.clone())
+        .chain(spec.other_certs.iter().map(|d| xmlsec::base64_encode(d)))
+    {
+        w.start_prefixed(MD, "KeyDescriptor", Some(""))
+            .attr("", "use", "signing");
+        w.start_prefixed(DS, "KeyInfo", Some("ds"));
+        x509_key_info(&mut w, &c);
+        w.end().end();
+    }
     w.start_prefixed(FED, "TokenTypesOffered", Some("fed"));
     for t in &spec.token_types {
         w.start_prefixed(FED, "TokenType", Some("fed"))

@@ -333,6 +333,7 @@ fn metadata_for(
     let xml = federation::document(&federation::FederationSpec {
         issuer: &cfg.issuer,
         signing_cert: cfg.signing_cert.der(),
+        other_certs: cfg.other_signing.iter().map(|(c, _)| c.der()).collect(),
         signing_key: &cfg.signing_key,
         token_types,
         endpoints,

@@ -34,6 +34,9 @@ pub enum Space {
     Lockout,
     /// Sources a user has authenticated from (familiar locations): presence only.
     Familiar,
+    /// Token-signing keys made by one node for all (key rollover): the sealed key of the
+    /// successor of a primary key, by the primary's thumbprint.
+    Keys,
 }
 
 impl Space {
@@ -46,6 +49,7 @@ impl Space {
             Self::Sequence => "sequence",
             Self::Lockout => "lockout",
             Self::Familiar => "familiar",
+            Self::Keys => "keys",
         }
     }
 }

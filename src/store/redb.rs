@@ -39,6 +39,8 @@ const LOCKOUT: Table = TableDefinition::new("lockout");
 const LOCKOUT_EXP: Table = TableDefinition::new("lockout.expiry");
 const FAMILIAR: Table = TableDefinition::new("familiar");
 const FAMILIAR_EXP: Table = TableDefinition::new("familiar.expiry");
+const KEYS: Table = TableDefinition::new("keys");
+const KEYS_EXP: Table = TableDefinition::new("keys.expiry");
 
 /// redb's page cache (its default is 1 GiB): the store holds small, short-lived records, and
 /// a server's memory should not grow with the file.
@@ -55,16 +57,18 @@ fn tables(space: Space) -> (Table, Table) {
         Space::Sequence => (SEQUENCE, SEQUENCE_EXP),
         Space::Lockout => (LOCKOUT, LOCKOUT_EXP),
         Space::Familiar => (FAMILIAR, FAMILIAR_EXP),
+        Space::Keys => (KEYS, KEYS_EXP),
     }
 }
 
-const ALL: [Space; 6] = [
+const ALL: [Space; 7] = [
     Space::Replay,
     Space::Context,
     Space::Revoked,
     Space::Sequence,
     Space::Lockout,
     Space::Familiar,
+    Space::Keys,
 ];
 
 /// A [`TokenStore`] in a redb file; see the module documentation.

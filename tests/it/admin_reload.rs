@@ -150,8 +150,16 @@ fn users_and_realms_are_administered_in_place_with_comments_kept() {
     let original = config_text(&dir);
     assert!(original.contains('#'), "the written file has comments");
 
-    // add: the original text stays a prefix, byte for byte; the new entry follows.
+    // The file's mode is kept (the service reads it through its group).
+    use std::os::unix::fs::PermissionsExt as _;
+    let cfg = dir.join(datadir::CONFIG_FILE);
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o640)).unwrap();
     let out = users(&dir, &["add", "carol"], Some("carol's password\n"));
+    assert_eq!(
+        std::fs::metadata(&cfg).unwrap().permissions().mode() & 0o777,
+        0o640,
+        "mode kept"
+    );
     assert!(
         out.status.success(),
         "{}",

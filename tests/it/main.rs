@@ -47,6 +47,7 @@ mod interop_thirdparty;
 mod interop_verifiers;
 mod interop_wss4j;
 mod issued_token_chain;
+mod key_rollover;
 mod keyx_exchange;
 mod keyx_hostile;
 mod keyx_lifecycle;
