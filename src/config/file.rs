@@ -220,7 +220,9 @@ pub struct KeyxSection {
 pub struct KeyPairFiles {
     /// Certificate (PEM).
     pub cert: String,
-    /// PKCS#8 private key (PEM).
+    /// PKCS#8 private key (PEM), or for `[signing]` a key in an HSM named by an RFC 7512
+    /// PKCS#11 URI: `pkcs11:token=LABEL;object=KEYLABEL?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/etc/wstrust/hsm-pin`
+    /// (the key must be non-extractable; the token signs and decrypts).
     pub key: String,
 }
 

@@ -181,6 +181,16 @@ impl Builder<'_> {
     }
 
     fn key(&self, setting: &str, rel: &str) -> Result<RsaPrivateKey, ConfigError> {
+        if crate::crypto::Pkcs11Uri::is_uri(rel) {
+            // A key in an HSM: the token signs and decrypts, the key never leaves it.
+            return RsaPrivateKey::from_pkcs11_uri(rel).map_err(|e| {
+                self.invalid(
+                    setting,
+                    format!("the PKCS#11 key: {e}"),
+                    "check module-path, the token and key labels, the PIN (pin-source) and that the key is non-extractable",
+                )
+            });
+        }
         RsaPrivateKey::from_pem(&self.read(setting, rel)?).map_err(|e| {
             self.invalid(
                 setting,

@@ -7,6 +7,10 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A PKCS#11 token (HSM) refused or failed an operation, or its key could not be found
+    /// or is not acceptable (the message names which; never a PIN).
+    #[error("pkcs#11: {0}")]
+    Pkcs11(String),
     /// A key could not be parsed, or it was parsed but is not acceptable
     /// (size, algorithm, inconsistent components).
     #[error("key rejected: {0}")]

@@ -96,7 +96,20 @@ impl RsaPrivateKey {
     /// digest/MGF1 mismatch in `params` is reported as unsupported.
     pub fn oaep_decrypt(&self, params: &OaepParams, ciphertext: &[u8]) -> Result<SecretBytes> {
         let alg = params.algorithm()?;
-        let key = self.oaep_key();
+        let key = match self.private_op() {
+            super::signature::PrivateOp::Local(k) => k,
+            super::signature::PrivateOp::Token(t) => {
+                if ciphertext.len() != self.modulus_bits().div_ceil(8) {
+                    return Err(Error::Decrypt);
+                }
+                return t.oaep_decrypt(
+                    params.digest,
+                    params.mgf1,
+                    params.label.as_deref().unwrap_or_default(),
+                    ciphertext,
+                );
+            }
+        };
         if ciphertext.len() != key.key_size_bytes() {
             return Err(Error::Decrypt);
         }

@@ -312,10 +312,23 @@ pub struct RsaPrivateKey {
     inner: Arc<PrivateInner>,
 }
 
-struct PrivateInner {
-    pair: KeyPair,
-    decrypting: OaepPrivateDecryptingKey,
-    public: RsaPublicKey,
+enum PrivateInner {
+    /// In this process (aws-lc).
+    Local {
+        pair: KeyPair,
+        decrypting: OaepPrivateDecryptingKey,
+        public: RsaPublicKey,
+    },
+    /// In a PKCS#11 token: never in this process.
+    Token(super::pkcs11::TokenKey),
+}
+
+/// Where a private key is.
+pub(super) enum PrivateOp<'a> {
+    /// In this process: aws-lc's OAEP key.
+    Local(&'a OaepPrivateDecryptingKey),
+    /// In a token.
+    Token(&'a super::pkcs11::TokenKey),
 }
 
 impl RsaPrivateKey {
@@ -330,12 +343,30 @@ impl RsaPrivateKey {
             return Err(Error::KeyRejected("rsa key shorter than 2048 bits"));
         }
         Ok(Self {
-            inner: Arc::new(PrivateInner {
+            inner: Arc::new(PrivateInner::Local {
                 pair,
                 decrypting,
                 public,
             }),
         })
+    }
+
+    /// The key a PKCS#11 URI names (see [`super::pkcs11`]): it stays in its token, which
+    /// signs and decrypts with it; [`Self::to_pkcs8_der`] fails for it.
+    pub fn from_pkcs11_uri(uri: &str) -> Result<Self> {
+        let uri = super::pkcs11::Pkcs11Uri::parse(uri)?;
+        let key = super::pkcs11::TokenKey::open(&uri)?;
+        if key.public.modulus_bits() < MIN_PRIVATE_BITS {
+            return Err(Error::KeyRejected("rsa key shorter than 2048 bits"));
+        }
+        Ok(Self {
+            inner: Arc::new(PrivateInner::Token(key)),
+        })
+    }
+
+    /// True when the key is in a PKCS#11 token.
+    pub fn in_token(&self) -> bool {
+        matches!(*self.inner, PrivateInner::Token(_))
     }
 
     /// Parses a PKCS#1 `RSAPrivateKey` (DER).
@@ -384,9 +415,12 @@ impl RsaPrivateKey {
 
     /// Serialises the key as unencrypted PKCS#8 DER.
     pub fn to_pkcs8_der(&self) -> Result<SecretBytes> {
-        let der = self
-            .inner
-            .pair
+        let PrivateInner::Local { pair, .. } = &*self.inner else {
+            return Err(Error::Unsupported(
+                "a key in a pkcs#11 token never leaves it",
+            ));
+        };
+        let der = pair
             .as_der()
             .map_err(|_| Error::KeyRejected("rsa key serialisation failed"))?;
         Ok(SecretBytes::from_slice(der.as_ref()))
@@ -394,29 +428,41 @@ impl RsaPrivateKey {
 
     /// The matching public key.
     pub fn public_key(&self) -> RsaPublicKey {
-        self.inner.public.clone()
+        self.public().clone()
+    }
+
+    fn public(&self) -> &RsaPublicKey {
+        match &*self.inner {
+            PrivateInner::Local { public, .. } => public,
+            PrivateInner::Token(t) => &t.public,
+        }
     }
 
     /// Size of the modulus in bits.
     pub fn modulus_bits(&self) -> usize {
-        self.inner.public.modulus_bits()
+        self.public().modulus_bits()
     }
 
     /// Signs `msg` with PKCS#1 v1.5. RSA-SHA1 is refused with
     /// [`Error::Unsupported`].
     pub fn sign(&self, alg: SignatureAlgorithm, msg: &[u8]) -> Result<Vec<u8>> {
         let encoding = alg.signing_encoding()?;
-        let mut sig = vec![0u8; self.inner.pair.public_modulus_len()];
-        self.inner
-            .pair
-            .sign(encoding, &SystemRandom::new(), msg, &mut sig)
+        let pair = match &*self.inner {
+            PrivateInner::Local { pair, .. } => pair,
+            PrivateInner::Token(t) => return t.sign(alg, msg),
+        };
+        let mut sig = vec![0u8; pair.public_modulus_len()];
+        pair.sign(encoding, &SystemRandom::new(), msg, &mut sig)
             .map_err(|_| Error::KeyRejected("rsa signing failed"))?;
         Ok(sig)
     }
 
     /// The OAEP decryption key.
-    pub(super) fn oaep_key(&self) -> &OaepPrivateDecryptingKey {
-        &self.inner.decrypting
+    pub(super) fn private_op(&self) -> PrivateOp<'_> {
+        match &*self.inner {
+            PrivateInner::Local { decrypting, .. } => PrivateOp::Local(decrypting),
+            PrivateInner::Token(t) => PrivateOp::Token(t),
+        }
     }
 }
 

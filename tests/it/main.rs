@@ -38,6 +38,7 @@ mod engine_schema;
 mod engine_support;
 mod fuzz_regressions;
 mod hostile_xml;
+mod hsm_softhsm;
 mod interop_clients;
 mod interop_docs;
 mod interop_jwt_python;
