@@ -59,7 +59,7 @@ fn key_pair(pkcs8: &SecretBytes) -> Result<KeyPair, ConfigError> {
 }
 
 /// `(year, month, day)` of a Unix day number (proleptic Gregorian).
-fn civil(days: i64) -> (i32, u8, u8) {
+pub(super) fn civil(days: i64) -> (i32, u8, u8) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

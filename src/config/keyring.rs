@@ -46,6 +46,18 @@ use super::error::ConfigError;
 
 const DAY: i64 = 86_400;
 
+/// `YYYY-MM-DDThh:mm:ssZ` of Unix seconds `t` (for comments and logs).
+fn utc(t: i64) -> String {
+    let (y, m, d) = super::devpki::civil(t.div_euclid(DAY));
+    let s = t.rem_euclid(DAY);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
 /// When rollover makes and promotes keys (`[key_rollover]`).
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 #[non_exhaustive]
@@ -337,7 +349,7 @@ impl NewKey {
         super::fs::write_private(&dir.join(format!("{id}.key")), key_pem.as_bytes())?;
         let meta = format!(
             "# When this token-signing key may become primary (Unix seconds: {}).\npromote_at = {}\n",
-            crate::xml::datetime::format(self.promote_at.saturating_mul(1000)),
+            utc(self.promote_at),
             self.promote_at
         );
         super::fs::write_public(&dir.join(format!("{id}.toml")), meta.as_bytes())?;
@@ -466,7 +478,7 @@ pub fn ensure_successor(
     let id = chosen.write(dir)?;
     tracing::warn!(
         key = %id,
-        promote_at = %crate::xml::datetime::format(chosen.promote_at.saturating_mul(1000)),
+        promote_at = %utc(chosen.promote_at),
         "key rollover: a new token-signing key is published; it becomes primary at promote_at"
     );
     Ok(Some(id))
