@@ -56,10 +56,14 @@ pub fn load(dir: &Path) -> Loaded {
     l
 }
 
-/// Starts the configuration in-process.
+/// Starts the configuration in-process (with its audit trail, as `wstrust serve` does).
 pub fn start(l: Loaded) -> Running {
     let store = config::open_store(&l.store).unwrap();
-    Running::start(l.server, Arc::new(Engine::new(l.engine, store))).unwrap()
+    let mut engine = Engine::new(l.engine, store);
+    if let Some(sink) = config::open_audit(l.audit.as_deref()).unwrap() {
+        engine = engine.with_audit(sink);
+    }
+    Running::start(l.server, Arc::new(engine)).unwrap()
 }
 
 /// The demo user's (name, password, applies_to).
