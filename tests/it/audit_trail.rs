@@ -390,3 +390,109 @@ fn without_an_audit_section_there_is_no_trail_and_a_bad_path_is_refused() {
         .expect("a file in a missing directory is refused at start");
     assert!(e.to_string().contains("[audit] path"), "{e}");
 }
+
+#[test]
+fn a_collection_gets_one_event_per_token_and_a_refused_one_exactly_one() {
+    use crate::engine_support::{self as es, By, Sts, NOW, T13};
+    use wstrust::engine::audit::{EventKind, MemorySink};
+
+    let sink = MemorySink::new();
+    let Sts { engine, store } = es::sts(false);
+    let sts = Sts {
+        engine: engine.with_audit(sink.clone()),
+        store,
+    };
+    let one = es::issue_body("");
+    let body = format!(
+        "<wst:RequestSecurityTokenCollection xmlns:wst=\"{T13}\">{one}{one}</wst:RequestSecurityTokenCollection>"
+    );
+    es::send_at(&sts, &es::envelope(&body, &By::Client, NOW), false, NOW).ok();
+    let ev = sink.events();
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    for e in &ev {
+        assert_eq!(e.event, EventKind::Issue);
+        assert_eq!(e.authn, Some("x509"));
+        assert_eq!(e.realm.as_deref(), Some("rp"));
+        assert_eq!(e.token_type, Some("sct"));
+        assert!(e.principal.as_deref().unwrap().contains("CN="), "{e:?}");
+        assert!(e.lifetime.is_some());
+        assert!(e.correlation_id.starts_with("urn:uuid:"), "{e:?}");
+    }
+    assert_eq!(ev[0].correlation_id, ev[1].correlation_id, "one request");
+    assert_ne!(ev[0].token_id_sha256, ev[1].token_id_sha256, "two tokens");
+
+    // One bad request refuses the batch: one event, the requester known.
+    sink.clear();
+    let bad = es::rst(
+        "Issue",
+        &format!("{}<wst:KeySize>64</wst:KeySize>", es::applies_to(es::RP)),
+    );
+    let body = format!(
+        "<wst:RequestSecurityTokenCollection xmlns:wst=\"{T13}\">{one}{bad}</wst:RequestSecurityTokenCollection>"
+    );
+    let x = es::send_at(&sts, &es::envelope(&body, &By::Client, NOW), false, NOW);
+    assert_eq!(x.fault(), "wst:InvalidRequest");
+    let ev = sink.events();
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert_eq!(ev[0].event, EventKind::Refused);
+    assert_eq!(ev[0].outcome, "refused");
+    assert_eq!(ev[0].fault, Some("wst:InvalidRequest"));
+    assert!(ev[0].principal.is_some(), "{:?}", ev[0]);
+    assert_eq!(
+        ev[0].reason.as_deref(),
+        x.log.as_deref(),
+        "the log's reason"
+    );
+}
+
+#[test]
+fn a_key_exchange_and_its_refusal_are_events_with_the_request_id() {
+    use wstrust::crypto::SecretBytes;
+    use wstrust::keyx::client::DhRequest;
+    use wstrust::keyx::dh::DhGroup;
+    use wstrust::keyx::json::write_request;
+    use wstrust::keyx::AuthData;
+
+    let dir = data_dir("audit-keyx");
+    let audit = dir.path().join("audit.jsonl");
+    let (user, password, _) = demo(dir.path());
+    let srv = start(load(dir.path()));
+    let post = |pw: &str, request_id: &str| {
+        let (mut req, _) = DhRequest::new(DhGroup::X25519).unwrap();
+        req.auth = Some(AuthData::UsernamePassword {
+            username: user.clone(),
+            password: SecretBytes::from_slice(pw.as_bytes()),
+        });
+        request(
+            srv.addr(),
+            "POST",
+            "/keyx",
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Request-Id", request_id),
+            ],
+            write_request(&req).as_bytes(),
+        )
+    };
+    let r = post(&password, "keyx-ok-1");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r2 = post("wrong-keyx-password", "keyx-bad-2");
+    assert_eq!(r2.status, 401, "{}", r2.text());
+
+    let (text, ev) = events(&audit);
+    assert_eq!(ev.len(), 2, "{text}");
+    check_common(&ev[0], &r, "keyx-ok-1");
+    assert_eq!(ev[0]["event"], "issue");
+    assert_eq!(ev[0]["outcome"], "issued");
+    assert_eq!(ev[0]["request_type"], "keyx");
+    assert_eq!(ev[0]["principal"], user.as_str());
+    assert_eq!(ev[0]["authn"], "password");
+    assert_eq!(ev[0]["token_type"], "master-token");
+    check_common(&ev[1], &r2, "keyx-bad-2");
+    assert_eq!(ev[1]["event"], "refused");
+    assert_eq!(ev[1]["fault"], "ENTITYAUTH_FAILED");
+    assert!(ev[1].get("principal").is_none(), "{}", ev[1]);
+    for secret in [password.as_str(), "wrong-keyx-password"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}
