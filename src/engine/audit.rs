@@ -396,6 +396,53 @@ mod tests {
         assert_eq!(v["outcome"], "refused");
     }
 
+    #[test]
+    fn concurrent_writers_append_whole_lines_to_a_private_file() {
+        let dir = std::env::temp_dir().join(format!(
+            "wstrust-audit-{}",
+            crypto::hex(&crypto::random_bytes(8).unwrap())
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("audit.jsonl");
+        let sink = Arc::new(FileSink::open(&path).unwrap());
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let sink = Arc::clone(&sink);
+                std::thread::spawn(move || {
+                    for i in 0..200 {
+                        let e = AuditEvent {
+                            correlation_id: format!("{t}-{i}"),
+                            reason: Some("x".repeat(2000)),
+                            ..sample()
+                        };
+                        sink.record(&e);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        // A second sink on the same file (another process) appends after the first.
+        FileSink::open(&path).unwrap().record(&sample());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 8 * 200 + 1);
+        let mut ids = std::collections::HashSet::new();
+        for l in &lines {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            ids.insert(v["correlation_id"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(ids.len(), 8 * 200 + 1, "every event whole, none lost");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     fn sample() -> AuditEvent {
         AuditEvent {
             time: "2026-01-01T00:00:00.000Z".into(),

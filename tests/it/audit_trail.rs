@@ -496,3 +496,108 @@ fn a_key_exchange_and_its_refusal_are_events_with_the_request_id() {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
 }
+
+#[test]
+fn an_assertion_is_followed_from_issue_to_validation_by_the_hash_of_its_id() {
+    use crate::engine_support::{self as es, By, Sts, NOW, T13};
+    use wstrust::engine::audit::{EventKind, MemorySink};
+
+    let sink = MemorySink::new();
+    let Sts { engine, store } = es::sts(false);
+    let sts = Sts {
+        engine: engine.with_audit(sink.clone()),
+        store,
+    };
+    for (uri, name, ns_, id_attr) in [
+        (
+            "urn:oasis:names:tc:SAML:2.0:assertion",
+            "saml20",
+            ns::SAML2,
+            "ID",
+        ),
+        (
+            "urn:oasis:names:tc:SAML:1.0:assertion",
+            "saml11",
+            ns::SAML1,
+            "AssertionID",
+        ),
+    ] {
+        sink.clear();
+        let body = es::rst(
+            "Issue",
+            &format!(
+                "{}<wst:TokenType>{uri}</wst:TokenType><wst:KeyType>{T13}/Bearer</wst:KeyType>",
+                es::applies_to(es::RP)
+            ),
+        );
+        let x = es::send_at(&sts, &es::envelope(&body, &By::Client, NOW), false, NOW);
+        let doc = x.ok();
+        let a = es::find(doc, ns_, "Assertion").expect("an assertion");
+        let id = doc.attribute(a, "", id_attr).unwrap().to_owned();
+        let xml = es::outer(doc, a);
+        let (code, _) = es::validate_status(&sts, &xml, NOW);
+        assert!(code.ends_with("/status/valid"), "{code}");
+        let ev = sink.events();
+        assert_eq!(ev.len(), 2, "{ev:?}");
+        assert_eq!(
+            (ev[0].event, ev[1].event),
+            (EventKind::Issue, EventKind::Validate)
+        );
+        assert_eq!(ev[1].outcome, "valid");
+        for e in &ev {
+            assert_eq!(e.token_type, Some(name), "{e:?}");
+            assert_eq!(e.token_id_sha256.as_deref(), Some(sha256_hex(&id).as_str()));
+            assert_eq!(e.realm.as_deref(), Some("rp"), "{e:?}");
+            let line = e.to_json();
+            assert!(!line.contains(&id) && !line.contains("Assertion"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn the_binary_writes_the_trail_and_logs_the_correlation_id() {
+    use crate::server_support::{Binary, TempDir};
+
+    let tmp = TempDir::new("audit-binary");
+    let dir = tmp.path().join("data");
+    let log = tmp.path().join("server.log");
+    let d = dir.to_str().unwrap();
+    let server = Binary::start_logging(
+        &[
+            "--data-dir",
+            d,
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ],
+        Some(&log),
+    );
+    let audit = dir.join("audit.jsonl");
+    assert!(
+        server
+            .banner
+            .contains(&format!("audit trail:  {}", audit.display())),
+        "{}",
+        server.banner
+    );
+    let (user, password, rp) = demo(&dir);
+    let mid = format!("urn:uuid:{}", random_hex());
+    let (r, ev) = send(
+        server.addr,
+        &audit,
+        &envelope(&user, &password, &mid, &issue_body(&rp)),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    check_common(&ev, &r, &mid);
+    assert_eq!(ev["event"], "issue");
+    assert!(server.terminate());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"request\"") && l.contains("/sts"))
+        .unwrap_or_else(|| panic!("no request line in {text}"));
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["fields"]["correlation_id"], mid.as_str(), "{line}");
+    assert!(!text.contains(&password), "the password in the log");
+}

@@ -289,12 +289,21 @@ pub struct Binary {
 impl Binary {
     /// Runs `wstrust serve` with `args`, waiting for the `listening on ADDR` line.
     pub fn start(args: &[&str]) -> Self {
+        Self::start_logging(args, None)
+    }
+
+    /// [`Self::start`] with the log (`info` and up) written to the file `log` when given.
+    pub fn start_logging(args: &[&str], log: Option<&Path>) -> Self {
+        let (level, stderr) = match log {
+            Some(p) => ("info", Stdio::from(std::fs::File::create(p).unwrap())),
+            None => ("warn", Stdio::inherit()),
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_wstrust"))
             .arg("serve")
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", level)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut out = BufReader::new(child.stdout.take().unwrap());
