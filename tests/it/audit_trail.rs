@@ -555,7 +555,7 @@ fn an_assertion_is_followed_from_issue_to_validation_by_the_hash_of_its_id() {
 }
 
 #[test]
-fn the_binary_writes_the_trail_and_logs_the_correlation_id() {
+fn the_binary_writes_the_trail_across_a_reload_and_logs_the_correlation_id() {
     use crate::server_support::{Binary, TempDir};
 
     let tmp = TempDir::new("audit-binary");
@@ -591,6 +591,16 @@ fn the_binary_writes_the_trail_and_logs_the_correlation_id() {
     assert_eq!(r.status, 200, "{}", r.text());
     check_common(&ev, &r, &mid);
     assert_eq!(ev["event"], "issue");
+    // After a configuration reload (SIGHUP) the new engine goes on writing the trail.
+    crate::admin_reload::reload(&server, "applied");
+    let mid2 = format!("urn:uuid:{}", random_hex());
+    let (r, ev) = send(
+        server.addr,
+        &audit,
+        &envelope(&user, &password, &mid2, &issue_body(&rp)),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    check_common(&ev, &r, &mid2);
     assert!(server.terminate());
     let text = std::fs::read_to_string(&log).unwrap();
     let line = text
