@@ -4,9 +4,10 @@
 //! promoted when its time comes). Either way the file is loaded as at start; when it loads,
 //! a new engine over the same store takes the requests that arrive from then on (requests
 //! under way finish with the old one; no connection is dropped). When it does not, the
-//! previous configuration stays in use and the log says why. Settings of the listener and
-//! the store (listen, TLS, limits, endpoints, `[store]`) apply at the next start only; a
-//! changed one is named in a warning.
+//! previous configuration stays in use and the log says why. Settings of the listener, the
+//! store and the audit trail (listen, TLS, limits, endpoints, `[store]`, `[audit]`) apply at
+//! the next start only; a changed one is named in a warning (the new engine writes to the
+//! audit trail opened at start).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +26,9 @@ pub(crate) struct Reloads {
     /// The listener settings at start (their `Debug` text, to name a change).
     pub(crate) server_then: String,
     pub(crate) store_then: config::StoreSetting,
+    /// The audit trail file at start (the trail stays in it; a change applies at the next
+    /// start).
+    pub(crate) audit_then: Option<PathBuf>,
     /// The open store (the successor key is agreed through it).
     pub(crate) store: Arc<dyn TokenStore>,
 }
@@ -71,6 +75,9 @@ impl Reloads {
         }
         if loaded.store != self.store_then {
             tracing::warn!("the [store] setting changed: it applies at the next start");
+        }
+        if loaded.audit != self.audit_then {
+            tracing::warn!("the [audit] setting changed: it applies at the next start");
         }
         let realms = loaded.engine.realms.len();
         let users = loaded.engine.users.len();

@@ -88,7 +88,13 @@ pub fn run(args: &Args) -> Result<(), String> {
     let store_then = loaded.store.clone();
     let rollover = loaded.rollover.clone();
     let store_for_keys = Arc::clone(&store);
-    let engine = Arc::new(Engine::new(loaded.engine, store));
+    let audit_path = loaded.audit.clone();
+    let mut engine = Engine::new(loaded.engine, store);
+    match config::open_audit(loaded.audit.as_deref()).map_err(|e| e.to_string())? {
+        Some(sink) => engine = engine.with_audit(sink),
+        None => tracing::warn!("no [audit] section: the audit trail is off"),
+    }
+    let engine = Arc::new(engine);
     engine.log_algorithm_suites();
 
     let workers = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
@@ -119,6 +125,9 @@ pub fn run(args: &Args) -> Result<(), String> {
             println!("  {label} {base}{p}");
         }
         println!("  config:       {}", config_path.display());
+        if let Some(p) = &audit_path {
+            println!("  audit trail:  {}", p.display());
+        }
         if let Some(c) = &credentials {
             println!("  demo user:    {} (username, password, applies_to)", c.display());
             let applies_to = datadir::read_credentials(c)
@@ -144,6 +153,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             listen: args.listen,
             server_then: format!("{server_then:?}"),
             store_then,
+            audit_then: audit_path.clone(),
             store: Arc::clone(&store_for_keys),
         });
         tokio::spawn(Arc::clone(&reloads).on_hangup());

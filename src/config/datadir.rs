@@ -403,6 +403,13 @@ drain_secs = 0
 # requests_per_second = 20
 # burst = 40
 
+# The audit trail: one JSON line per Issue, Renew, Cancel, Validate and key exchange answered
+# and per refusal (principal, realm, token type, SHA-256 of the token id, lifetime, client
+# address, correlation id; never a secret). See docs/audit.md for the fields. Created mode
+# 0600; rotate with copytruncate. Remove this section to turn it off. Default: off.
+[audit]
+path = "{base}audit.jsonl"
+
 # Requester certificates trusted for X.509 authentication.
 [client_trust]
 # CA certificates (PEM): client certificates they issue (clientAuth usage) are trusted.

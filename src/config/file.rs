@@ -70,6 +70,9 @@ pub struct FileConfig {
     /// (`wstrust init` turns it on).
     #[serde(default)]
     pub key_rollover: KeyRolloverSection,
+    /// The audit trail (`docs/audit.md`). Default: off; the file `wstrust init` and the
+    /// zero-config `wstrust serve` write turns it on, to `audit.jsonl` in the data directory.
+    pub audit: Option<AuditSection>,
 }
 
 /// `[key_rollover]`: token-signing keys over time. The `[signing]` key and the keys in
@@ -131,6 +134,17 @@ fn default_validity_days() -> i64 {
 }
 fn default_check_secs() -> u64 {
     3600
+}
+
+/// `[audit]`: one JSON line per Issue, Renew, Cancel, Validate and key exchange answered and
+/// per refusal (`docs/audit.md` gives the schema); never a secret.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AuditSection {
+    /// The JSON-lines file events are appended to; created with mode 0600 if missing, its
+    /// directory must exist. Rotate it with `copytruncate` (the server keeps it open).
+    pub path: String,
 }
 
 /// `[lockout]`: password-spray and brute-force defence (AD FS-style smart lockout).

@@ -29,6 +29,7 @@ pub use error::ConfigError;
 use file::{FileConfig, MatchKind};
 
 use crate::crypto::{RsaPrivateKey, SecretBytes};
+use crate::engine::audit::{AuditSink, FileSink};
 use crate::engine::config::{AppliesToMatch, EngineConfig, Realm, SctProtection, TrustedIssuer};
 use crate::engine::keyx::KeyxSettings;
 use crate::engine::lockout::LockoutSettings;
@@ -67,6 +68,8 @@ pub struct Loaded {
     pub server: ServerSettings,
     /// For [`open_store`].
     pub store: StoreSetting,
+    /// The audit trail file (`[audit] path`), for [`open_audit`]; `None`: no audit trail.
+    pub audit: Option<PathBuf>,
     /// The configuration file read.
     pub path: PathBuf,
     /// `[key_rollover]`.
@@ -95,6 +98,7 @@ impl std::fmt::Debug for Loaded {
             .field("path", &self.path)
             .field("server", &self.server)
             .field("store", &self.store)
+            .field("audit", &self.audit)
             .finish_non_exhaustive()
     }
 }
@@ -114,6 +118,22 @@ pub fn open_store(s: &StoreSetting) -> Result<Arc<dyn TokenStore>, ConfigError> 
             })?)
         }
     })
+}
+
+/// Opens the audit trail file once, at start (`None`: no audit trail).
+pub fn open_audit(path: Option<&Path>) -> Result<Option<Arc<dyn AuditSink>>, ConfigError> {
+    let Some(p) = path else {
+        return Ok(None);
+    };
+    let sink = FileSink::open(p).map_err(|e| {
+        ConfigError::invalid(
+            p,
+            "[audit] path",
+            e.to_string(),
+            "give a file in an existing directory the server may write, or remove [audit]",
+        )
+    })?;
+    Ok(Some(Arc::new(sink)))
 }
 
 /// `url` without its password, for messages.
@@ -409,10 +429,22 @@ impl Builder<'_> {
         engine.known_certs = known;
         engine.trusted_issuers = trusted_issuers;
         engine.other_signing = other_signing;
+        let audit = match &f.audit {
+            Some(a) if a.path.trim().is_empty() => {
+                return Err(self.invalid(
+                    "audit.path",
+                    "empty",
+                    "give the audit file, or remove [audit]",
+                ))
+            }
+            Some(a) => Some(self.file(a.path.trim())),
+            None => None,
+        };
         Ok(Loaded {
             engine,
             server,
             store,
+            audit,
             path: self.path.to_owned(),
             rollover,
             ring,

@@ -31,18 +31,27 @@ use super::request::ParsedRequest;
 use super::sts::Engine;
 use super::Error;
 
-/// The strictest suite a request was checked against so far (`None`: not checked yet).
+/// The strictest suite a request was checked against so far (`None`: not checked yet), and
+/// the realm it was last held to (for the audit trail).
 #[derive(Debug, Default)]
-pub(crate) struct SuiteCheck(Cell<Option<Suite>>);
+pub(crate) struct SuiteCheck {
+    suite: Cell<Option<Suite>>,
+    realm: std::cell::RefCell<Option<String>>,
+}
 
 impl SuiteCheck {
     fn narrow(&self, suite: Suite) {
-        self.0
-            .set(Some(self.0.get().map_or(suite, |s| s.narrower(suite))));
+        self.suite
+            .set(Some(self.suite.get().map_or(suite, |s| s.narrower(suite))));
     }
 
     pub(crate) fn get(&self) -> Option<Suite> {
-        self.0.get()
+        self.suite.get()
+    }
+
+    /// The name of the realm the request was last held to, if any.
+    pub(crate) fn realm(&self) -> Option<String> {
+        self.realm.borrow().clone()
     }
 }
 
@@ -123,6 +132,7 @@ impl Engine {
     /// in it. Call once the realm is known and before anything changes.
     pub(crate) fn enforce_suite(&self, req: &ParsedRequest, realm: &Realm) -> Result<(), Error> {
         let suite = self.suite_of(realm);
+        req.suite.realm.replace(Some(realm.name.clone()));
         if let Some(algorithm) = req.secured.algorithms().first_refused_by(suite) {
             return Err(Error::AlgorithmRefused {
                 algorithm,

@@ -27,6 +27,7 @@ use crate::trust::{
 use crate::wss::{Clock, UsernameTokenInfo};
 use crate::xml::{ns, Document, NodeId};
 
+use super::audit_scope::Scope;
 use super::request::ParsedRequest;
 use super::{Engine, Error, Response, Transport};
 
@@ -159,23 +160,52 @@ impl Engine {
         transport: Transport,
         clock: &dyn Clock,
     ) -> Response {
-        match self.keyx_json(body, transport, seconds(clock)) {
-            Ok(body) => Response {
-                status: 200,
-                content_type: JSON_CONTENT_TYPE,
-                body,
-                log: None,
-            },
-            Err(r) => Response {
-                status: r.status,
-                content_type: JSON_CONTENT_TYPE,
-                body: json!({ "error": { "code": r.code, "message": r.message } }).to_string(),
-                log: Some(r.log),
-            },
+        self.handle_keyx_json_with(body, transport, clock, None)
+    }
+
+    /// [`Self::handle_keyx_json`] with the correlation id the transport offers (an
+    /// `X-Correlation-Id` or `X-Request-Id` header) for the audit trail (see
+    /// [`audit`](super::audit)); `None`: a fresh UUID.
+    pub fn handle_keyx_json_with(
+        &self,
+        body: &[u8],
+        transport: Transport,
+        clock: &dyn Clock,
+        correlation_hint: Option<&str>,
+    ) -> Response {
+        let scope = Scope::new(clock.now_ms(), transport.peer, correlation_hint);
+        scope.request_type("keyx");
+        match self.keyx_json(body, transport, seconds(clock), &scope) {
+            Ok(body) => {
+                self.audit_answered(&scope);
+                Response {
+                    status: 200,
+                    content_type: JSON_CONTENT_TYPE,
+                    body,
+                    log: None,
+                    correlation_id: scope.correlation_id(),
+                }
+            }
+            Err(r) => {
+                self.audit_refusal(&scope, r.code, r.status >= 500, &r.log);
+                Response {
+                    status: r.status,
+                    content_type: JSON_CONTENT_TYPE,
+                    body: json!({ "error": { "code": r.code, "message": r.message } }).to_string(),
+                    log: Some(r.log),
+                    correlation_id: scope.correlation_id(),
+                }
+            }
         }
     }
 
-    fn keyx_json(&self, body: &[u8], transport: Transport, now: i64) -> Result<String, Refusal> {
+    fn keyx_json(
+        &self,
+        body: &[u8],
+        transport: Transport,
+        now: i64,
+        scope: &Scope,
+    ) -> Result<String, Refusal> {
         let Some(settings) = &self.config().keyx else {
             return Err(Refusal {
                 status: 404,
@@ -185,10 +215,18 @@ impl Engine {
             });
         };
         let request = keyx::json::parse_request(body)?;
+        scope.authn(match &request.auth {
+            Some(AuthData::UsernamePassword { .. }) => "password",
+            Some(AuthData::X509 { .. }) => "x509",
+            None => "master-token",
+        });
         let identity = match &request.auth {
-            Some(auth) => Some(self.entity_identity(auth, &request, transport, now)?),
+            Some(auth) => Some(self.entity_identity(auth, &request, transport, now, scope)?),
             None => None,
         };
+        if let Some(who) = &identity {
+            scope.authenticated_as(who);
+        }
         let sts = Sts {
             keys: &settings.keys,
             policy: &settings.policy,
@@ -196,12 +234,14 @@ impl Engine {
         };
         if request.renewal.is_some() {
             let outcome = sts.renew(&request, identity.as_deref(), now)?;
+            scope.exchanged(true);
             return Ok(keyx::json::write_outcome(&outcome));
         }
         let Some(identity) = identity else {
             return Err(auth_failed("a new exchange needs entity authentication"));
         };
         let response = sts.respond(&request, &identity, now)?;
+        scope.exchanged(false);
         Ok(keyx::json::write_response(&response))
     }
 
@@ -213,6 +253,7 @@ impl Engine {
         request: &KeyRequest,
         transport: Transport,
         now: i64,
+        scope: &Scope,
     ) -> Result<String, Refusal> {
         match auth {
             AuthData::UsernamePassword { username, password } => {
@@ -234,7 +275,7 @@ impl Engine {
                 };
                 // `now` is in seconds here; lockout windows count in ms.
                 let principal = self
-                    .check_password(&token, transport.peer, now.saturating_mul(1000))
+                    .check_password(&token, transport.peer, now.saturating_mul(1000), scope)
                     .map_err(|e| match e {
                         Error::Internal { .. } => Refusal {
                             status: 503,

@@ -23,8 +23,9 @@
 //!
 //! Store keys are SHA-256 digests of the user name (and the address), so no attacker text is
 //! stored and every key has the same size. A store failure refuses the authentication (fail
-//! closed). Reaching a threshold is counted ([`AuthCounters::lockouts`]) and logged (an
-//! `audit` line with the user name escaped and bounded); every failed password check is
+//! closed). Reaching a threshold is counted ([`AuthCounters::lockouts`]), logged (an
+//! `audit` line with the user name escaped and bounded) and noted on the request's audit
+//! event (its `lockout` field, see [`audit`](super::audit)); every failed password check is
 //! counted too ([`AuthCounters::failures`]).
 
 use std::net::IpAddr;
@@ -34,6 +35,8 @@ use crate::crypto::{self, DigestAlgorithm};
 use crate::store::{Space, TokenStore};
 use crate::wss::UsernameTokenInfo;
 
+use super::audit::LockoutNote;
+use super::audit_scope::Scope;
 use super::users::Principal;
 use super::{Engine, Error};
 
@@ -165,6 +168,7 @@ impl Engine {
         ut: &UsernameTokenInfo,
         peer: Option<IpAddr>,
         now: i64,
+        scope: &Scope,
     ) -> Result<Principal, Error> {
         let Some(settings) = self.cfg.lockout else {
             return self.cfg.users.authenticate(ut).map_err(|e| {
@@ -213,8 +217,14 @@ impl Engine {
                 self.auth_counters.failures.fetch_add(1, Ordering::Relaxed);
                 if n == u64::from(threshold) {
                     self.auth_counters.lockouts.fetch_add(1, Ordering::Relaxed);
+                    scope.locked_out(LockoutNote {
+                        failures: n,
+                        window_secs: settings.window_secs,
+                        source: source.label(),
+                    });
                     tracing::warn!(
                         target: "audit",
+                        correlation_id = %scope.correlation_id(),
                         user = %loggable(user),
                         source = %peer.map_or_else(|| "unknown".to_owned(), |p| p.to_string()),
                         kind = source.label(),

@@ -20,6 +20,9 @@
 //! [`issued_token`] authenticates requesters by another STS's assertion (issued-token
 //! authentication: chained STSs, AD FS's `issuedtokenmixed*` endpoints).
 //!
+//! [`audit`] writes the audit trail: one event per answered token and per refusal (the
+//! facts of one request gathered by `audit_scope`).
+//!
 //! [`lockout`] defends passwords against sprays and brute force (smart lockout).
 //!
 //! [`resolve`] lends the WS-Security layer the engine's keys, contexts and replay memory.
@@ -31,6 +34,8 @@
 //! service, keyx).
 
 pub mod algorithms;
+pub mod audit;
+mod audit_scope;
 mod cancel;
 mod claims;
 pub mod config;

@@ -32,6 +32,8 @@ use crate::xml::{ns, Writer};
 use crate::xmlsec::SigningKey;
 
 use super::algorithms::{asymmetric_reply, reply_cipher, symmetric_reply};
+use super::audit::AuditSink;
+use super::audit_scope::Scope;
 
 use super::config::EngineConfig;
 use super::fault::{log_reason, to_fault};
@@ -71,6 +73,9 @@ pub struct Response {
     pub body: String,
     /// For the log: why a fault was sent (never sent to the caller).
     pub log: Option<String>,
+    /// The request's correlation id (see [`audit`](super::audit)): for the log and the
+    /// `X-Correlation-Id` response header.
+    pub correlation_id: String,
 }
 
 /// Who asked, as established from the security record.
@@ -168,6 +173,8 @@ pub struct Engine {
     pub(crate) store: std::sync::Arc<dyn TokenStore>,
     pub(crate) issuer_keys: IssuerKeys,
     pub(crate) auth_counters: std::sync::Arc<super::lockout::AuthCounters>,
+    /// Where audit events go (none: not recorded).
+    pub(crate) audit: Option<std::sync::Arc<dyn AuditSink>>,
 }
 
 impl Engine {
@@ -191,17 +198,26 @@ impl Engine {
             store,
             issuer_keys,
             auth_counters: std::sync::Arc::default(),
+            audit: None,
         }
     }
 
     /// An engine with the new configuration `cfg` that takes over from `previous` (a
-    /// configuration reload): the same store (replay memory, contexts, lockout counters) and
-    /// the same authentication counters; issuer keys are made afresh (tokens already issued
-    /// carry theirs).
+    /// configuration reload): the same store (replay memory, contexts, lockout counters),
+    /// the same authentication counters and the same audit sink; issuer keys are made afresh
+    /// (tokens already issued carry theirs).
     pub fn succeeding(cfg: EngineConfig, previous: &Self) -> Self {
         let mut next = Self::new(cfg, std::sync::Arc::clone(&previous.store));
         next.auth_counters = std::sync::Arc::clone(&previous.auth_counters);
+        next.audit.clone_from(&previous.audit);
         next
+    }
+
+    /// This engine recording an audit event for every request it answers into `sink` (see
+    /// [`audit`](super::audit)).
+    pub fn with_audit(mut self, sink: std::sync::Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(sink);
+        self
     }
 
     /// The token store.
@@ -246,6 +262,7 @@ impl Engine {
             .unwrap_or(SoapVersion::V11);
         let mut trust_ns = ns::WST13;
         let now = clock.now_ms();
+        let scope = Scope::new(now, transport.peer, options.correlation_hint.as_deref());
         let result = parse_request_over(
             incoming,
             &self.cfg.limits,
@@ -254,31 +271,44 @@ impl Engine {
             transport.confidential,
         )
         .and_then(|req| {
+            scope.message_id(req.addressing.message_id.as_deref());
+            scope.request(&req, options);
             trust_ns = match req.message.version() {
                 TrustVersion::Feb2005 => ns::WST_2005,
                 _ => ns::WST13,
             };
-            self.dispatch(&req, transport, (&keys, &replay), now, options)
-                .map(|body| (req.version, body))
+            let r = self.dispatch(&req, transport, (&keys, &replay), now, options, &scope);
+            scope.realm(req.suite.realm());
+            r.map(|body| (req.version, body))
         });
         match result {
-            Ok((version, body)) => Response {
-                status: 200,
-                content_type: version.content_type(),
-                body,
-                log: None,
-            },
+            Ok((version, body)) => {
+                self.audit_answered(&scope);
+                Response {
+                    status: 200,
+                    content_type: version.content_type(),
+                    body,
+                    log: None,
+                    correlation_id: scope.correlation_id(),
+                }
+            }
             Err(e) => {
                 // A refused request leaves no replay entry behind.
                 replay.roll_back();
                 let fault = to_fault(&e, trust_ns);
+                let reason = log_reason(&e);
+                if !matches!(e, Error::Xml(_)) {
+                    scope.message_id_of_body(incoming.body, &self.cfg.limits);
+                }
+                self.audit_refused(&scope, &fault, &reason);
                 let mut w = Writer::new();
                 soap::write_envelope(&mut w, fallback, |_| {}, |w| fault.write(w, fallback));
                 Response {
                     status: fault.http_status(),
                     content_type: fallback.content_type(),
                     body: w.finish().unwrap_or_default(),
-                    log: Some(log_reason(&e)),
+                    log: Some(reason),
+                    correlation_id: scope.correlation_id(),
                 }
             }
         }
@@ -291,8 +321,13 @@ impl Engine {
         (keys, replay): (&EngineKeys<'_>, &RollbackReplay<'_>),
         now: i64,
         options: &RequestOptions,
+        scope: &Scope,
     ) -> Result<String, Error> {
-        let authenticate = || self.authenticate(req, transport, (keys, replay), now, options);
+        let authenticate = || {
+            let who = self.authenticate(req, transport, (keys, replay), now, options, scope)?;
+            scope.authenticated(&who);
+            Ok::<_, Error>(who)
+        };
         let request_key = request_key(req)?;
         let confidential = transport.confidential || request_key.is_some();
         match &req.message {
@@ -304,6 +339,7 @@ impl Engine {
                     let auth = || authenticate().map(|r| r.principal);
                     self.enforce_sts_suite(req)?;
                     let rstr = self.keyx_soap(req, rst, &auth, now)?;
+                    scope.answered(req, rst, &rstr);
                     let (v, b) = (rst.version, binding_of(rst));
                     let reply = Reply {
                         single,
@@ -318,6 +354,7 @@ impl Engine {
                 let request_key = request_key.or_else(|| random_reply_key(&who, transport));
                 let confidential = confidential || request_key.is_some();
                 let out = self.binding(req, rst, &who, confidential, now, options)?;
+                scope.answered(req, rst, &out.rstr);
                 let reply = Reply {
                     single,
                     key: request_key.or(out.reply_key),
@@ -347,6 +384,7 @@ impl Engine {
                 let mut reply_key = request_key;
                 for rst in &batch.requests {
                     let out = self.binding(req, rst, &who, confidential, now, options)?;
+                    scope.answered(req, rst, &out.rstr);
                     if let Some(k) = out.reply_key {
                         if reply_key.is_some() {
                             return Err(Error::InvalidRequest {
@@ -369,6 +407,7 @@ impl Engine {
             TrustMessage::Rstr(rstr) => {
                 self.enforce_sts_suite(req)?;
                 let out = self.accept_propagation(req, rstr, now)?;
+                scope.transferred(req, &out.rstr);
                 let reply = Reply {
                     single: true,
                     key: request_key,
@@ -424,6 +463,7 @@ impl Engine {
         (keys, replay): (&EngineKeys<'_>, &RollbackReplay<'_>),
         now: i64,
         options: &RequestOptions,
+        scope: &Scope,
     ) -> Result<Requester, Error> {
         if let Some(proof) = options.issued_token_only {
             return self
@@ -482,7 +522,7 @@ impl Engine {
                     what: "clear-text password over a channel that is not confidential",
                 });
             }
-            let p = self.check_password(ut, transport.peer, now)?;
+            let p = self.check_password(ut, transport.peer, now, scope)?;
             return Ok(Requester {
                 principal: p.name,
                 cert: None,

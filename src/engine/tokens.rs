@@ -88,6 +88,10 @@ pub struct RequestOptions {
     /// passwords, certificates, security contexts and bearer assertions are refused. AD FS's
     /// `issuedtokenmixed*` paths set this. Default: `None` (every authenticator).
     pub issued_token_only: Option<IssuedTokenProof>,
+    /// The correlation id the transport offers (an `X-Correlation-Id` or `X-Request-Id`
+    /// header), used for the audit trail when the request has no usable `wsa:MessageID`
+    /// (see [`audit`](super::audit)). Default: `None` (a fresh UUID).
+    pub correlation_hint: Option<String>,
 }
 
 /// The proof key an issued-token-only endpoint requires of the assertion presented (its
@@ -119,6 +123,12 @@ impl RequestOptions {
     /// `proof` key.
     pub fn issued_token_only(mut self, proof: IssuedTokenProof) -> Self {
         self.issued_token_only = Some(proof);
+        self
+    }
+
+    /// These options with the correlation id the transport offers (`None`: none).
+    pub fn with_correlation_hint(mut self, hint: Option<String>) -> Self {
+        self.correlation_hint = hint;
         self
     }
 }

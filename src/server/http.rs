@@ -16,6 +16,7 @@ use super::metadata::Metadata;
 use super::metrics::{fault_code, Action, Metrics, Outcome};
 use super::ratelimit::{retry_after_secs, RateLimiter};
 use super::settings::{Endpoint, ServerSettings};
+use crate::engine::audit::correlation_hint;
 use crate::engine::request::Incoming;
 use crate::engine::{Engine, RequestOptions, Response as EngineResponse, Transport};
 use crate::soap::{self, Fault, FaultCode, FaultSubcode, SoapVersion};
@@ -176,6 +177,8 @@ pub(super) struct Answer {
     reason: Option<String>,
     /// `Retry-After` in seconds (a rate-limited request).
     retry_after: Option<u64>,
+    /// The engine's correlation id (also in the audit trail), sent as `X-Correlation-Id`.
+    pub(super) correlation_id: Option<String>,
 }
 
 impl Answer {
@@ -193,6 +196,7 @@ impl Answer {
             outcome,
             reason: None,
             retry_after: None,
+            correlation_id: None,
         }
     }
 }
@@ -238,6 +242,7 @@ async fn handle(
             outcome = answer.outcome.label(),
             status = answer.status.as_u16(),
             ms = format_args!("{ms:.1}"),
+            correlation_id = answer.correlation_id.as_deref(),
             reason = %reason,
             "request"
         ),
@@ -249,6 +254,7 @@ async fn handle(
             outcome = answer.outcome.label(),
             status = answer.status.as_u16(),
             ms = format_args!("{ms:.1}"),
+            correlation_id = answer.correlation_id.as_deref(),
             "request"
         ),
     }
@@ -263,6 +269,13 @@ async fn handle(
     if let Some(secs) = answer.retry_after {
         h.insert(RETRY_AFTER, HeaderValue::from(secs));
     }
+    if let Some(v) = answer
+        .correlation_id
+        .as_deref()
+        .and_then(|c| HeaderValue::from_str(c).ok())
+    {
+        h.insert("x-correlation-id", v);
+    }
     resp
 }
 
@@ -273,6 +286,10 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
         req.uri().path(),
         req.uri().query(),
         &|name: &str| header(&req, name),
+    );
+    let hint = correlation_hint(
+        header(&req, "x-correlation-id").as_deref(),
+        header(&req, "x-request-id").as_deref(),
     );
     match planned {
         Plan::Done(a) => a,
@@ -293,7 +310,9 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
             let (action, options) =
                 match soap_work(shared, route, &content_type, soap_action.as_deref(), &body) {
                     SoapWork::Done(a) => return a,
-                    SoapWork::Engine { action, options } => (action, options),
+                    SoapWork::Engine { action, options } => {
+                        (action, options.with_correlation_hint(hint))
+                    }
                 };
             // The engine is synchronous and CPU-bound (signatures, Argon2): it runs on the
             // blocking pool so the I/O workers stay free; each request is independent (no
@@ -327,7 +346,7 @@ async fn dispatch(shared: &Shared, req: Request<HyperBody>, transport: Transport
             };
             let engine = shared.engine();
             let r = tokio::task::spawn_blocking(move || {
-                engine.handle_keyx_json(&body, transport, &SystemClock)
+                engine.handle_keyx_json_with(&body, transport, &SystemClock, hint.as_deref())
             })
             .await;
             match r {
@@ -519,6 +538,7 @@ pub(super) fn soap_work(
             outcome,
             reason: a.log.map(str::to_owned),
             retry_after: None,
+            correlation_id: None,
         });
     }
     let action_uri = soap_action
@@ -554,6 +574,7 @@ pub(super) fn engine_answer(shared: &Shared, action: Action, r: EngineResponse) 
         outcome,
         reason: r.log,
         retry_after: None,
+        correlation_id: Some(r.correlation_id),
     }
 }
 
@@ -575,6 +596,7 @@ pub(super) fn keyx_answer(shared: &Shared, r: EngineResponse) -> Answer {
         outcome,
         reason: r.log,
         retry_after: None,
+        correlation_id: Some(r.correlation_id),
     }
 }
 
@@ -626,6 +648,7 @@ fn throttle(
         outcome: Outcome::Rejected,
         reason: Some("rate limited: too many requests from this source".into()),
         retry_after: Some(retry_after_secs(wait)),
+        correlation_id: None,
     })
 }
 

@@ -37,6 +37,8 @@ pub struct HttpReply {
     pub content_type: &'static str,
     /// The body.
     pub body: Vec<u8>,
+    /// The `X-Correlation-Id` (see [`crate::engine::audit`]), for engine answers.
+    pub correlation_id: Option<String>,
 }
 
 /// The server's request handling for buffered requests (see the module documentation).
@@ -100,6 +102,10 @@ impl InProcess {
             ));
         };
         let body = request.body;
+        let hint = crate::engine::audit::correlation_hint(
+            header("x-correlation-id").as_deref(),
+            header("x-request-id").as_deref(),
+        );
         let answer = match http::plan(shared, &method, path, query, &header) {
             Plan::Done(a) => a,
             Plan::Soap {
@@ -122,7 +128,7 @@ impl InProcess {
                             },
                             transport,
                             clock,
-                            &options,
+                            &options.with_correlation_hint(hint),
                         );
                         http::engine_answer(shared, action, r)
                     }
@@ -132,7 +138,10 @@ impl InProcess {
                 if body.len() > http::keyx_max_body(shared) {
                     return reply(http::too_large(Action::Keyx));
                 }
-                let r = shared.engine().handle_keyx_json(body, transport, clock);
+                let r =
+                    shared
+                        .engine()
+                        .handle_keyx_json_with(body, transport, clock, hint.as_deref());
                 http::keyx_answer(shared, r)
             }
         };
@@ -145,5 +154,6 @@ fn reply(a: http::Answer) -> HttpReply {
         status: a.status.as_u16(),
         content_type: a.content_type,
         body: a.body.to_vec(),
+        correlation_id: a.correlation_id,
     }
 }

@@ -77,13 +77,13 @@ fn issues(addr: SocketAddr, user: &str, password: &str) -> bool {
     }
 }
 
-fn hangup(b: &Binary) {
+pub(crate) fn hangup(b: &Binary) {
     let pid = b.child.id().to_string();
     let st = Command::new("kill").args(["-HUP", &pid]).status().unwrap();
     assert!(st.success());
 }
 
-fn reloads(addr: SocketAddr, outcome: &str) -> u64 {
+pub(crate) fn reloads(addr: SocketAddr, outcome: &str) -> u64 {
     let m = request(addr, "GET", "/metrics", &[], b"").text();
     let key = format!("wstrust_config_reloads_total{{outcome=\"{outcome}\"}} ");
     m.lines()
@@ -95,7 +95,7 @@ fn reloads(addr: SocketAddr, outcome: &str) -> u64 {
 }
 
 /// Sends SIGHUP and waits until the server counts the reload with `outcome`.
-fn reload(b: &Binary, outcome: &str) {
+pub(crate) fn reload(b: &Binary, outcome: &str) {
     let before = reloads(b.addr, outcome);
     hangup(b);
     let start = Instant::now();

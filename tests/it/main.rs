@@ -4,6 +4,7 @@
 
 mod admin_reload;
 mod algorithm_suites;
+mod audit_trail;
 mod bench_java_peer;
 mod c14n_vectors;
 mod c14n_xmllint;

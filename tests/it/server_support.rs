@@ -56,10 +56,14 @@ pub fn load(dir: &Path) -> Loaded {
     l
 }
 
-/// Starts the configuration in-process.
+/// Starts the configuration in-process (with its audit trail, as `wstrust serve` does).
 pub fn start(l: Loaded) -> Running {
     let store = config::open_store(&l.store).unwrap();
-    Running::start(l.server, Arc::new(Engine::new(l.engine, store))).unwrap()
+    let mut engine = Engine::new(l.engine, store);
+    if let Some(sink) = config::open_audit(l.audit.as_deref()).unwrap() {
+        engine = engine.with_audit(sink);
+    }
+    Running::start(l.server, Arc::new(engine)).unwrap()
 }
 
 /// The demo user's (name, password, applies_to).
@@ -285,18 +289,31 @@ pub struct Binary {
 impl Binary {
     /// Runs `wstrust serve` with `args`, waiting for the `listening on ADDR` line.
     pub fn start(args: &[&str]) -> Self {
-        Self::start_with_env(args, &[])
+        Self::start_with(args, None, &[])
     }
 
-    /// [`Binary::start`] with more environment variables.
+    /// [`Self::start`] with the log (`info` and up) written to the file `log` when given.
+    pub fn start_logging(args: &[&str], log: Option<&Path>) -> Self {
+        Self::start_with(args, log, &[])
+    }
+
+    /// [`Self::start`] with more environment variables.
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_with(args, None, env)
+    }
+
+    fn start_with(args: &[&str], log: Option<&Path>, env: &[(&str, &str)]) -> Self {
+        let (level, stderr) = match log {
+            Some(p) => ("info", Stdio::from(std::fs::File::create(p).unwrap())),
+            None => ("warn", Stdio::inherit()),
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_wstrust"))
             .arg("serve")
             .args(args)
             .envs(env.iter().copied())
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", level)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut out = BufReader::new(child.stdout.take().unwrap());
