@@ -18,8 +18,17 @@ pub struct Args {
 
 /// Runs the command: reads one password, prints its hash.
 pub fn run(args: &Args) -> Result<(), String> {
+    let password = read_password(args.password_file.as_ref())?;
+    let phc = hash_password(password.as_bytes(), &Argon2Params::default())
+        .map_err(|e| format!("hashing failed: {e}"))?;
+    println!("{phc}");
+    Ok(())
+}
+
+/// One password: the first line of `file`, else of standard input; never empty.
+pub(crate) fn read_password(file: Option<&PathBuf>) -> Result<Zeroizing<String>, String> {
     let mut text = Zeroizing::new(String::new());
-    match &args.password_file {
+    match file {
         Some(p) => {
             *text = std::fs::read_to_string(p)
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
@@ -30,14 +39,11 @@ pub fn run(args: &Args) -> Result<(), String> {
                 .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
         }
     }
-    let password = text.lines().next().unwrap_or("");
-    if password.is_empty() {
+    let first = Zeroizing::new(text.lines().next().unwrap_or("").to_owned());
+    if first.is_empty() {
         return Err(
             "the password is empty: give it on standard input or in --password-file".into(),
         );
     }
-    let phc = hash_password(password.as_bytes(), &Argon2Params::default())
-        .map_err(|e| format!("hashing failed: {e}"))?;
-    println!("{phc}");
-    Ok(())
+    Ok(first)
 }

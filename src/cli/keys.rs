@@ -6,19 +6,16 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
+use crate::config;
 use crate::config::keyring::{KeyState, NewKey};
-use crate::config::{self, datadir};
 use crate::xml::datetime;
 
 /// Arguments of `wstrust keys`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The configuration file. Default: `DATA_DIR/wstrust.toml`.
-    #[arg(long, value_name = "FILE", global = true)]
-    pub config: Option<PathBuf>,
-    /// The data directory whose `wstrust.toml` is meant (as for `serve`).
-    #[arg(long, value_name = "DIR", default_value = datadir::DEFAULT_DATA_DIR, global = true)]
-    pub data_dir: PathBuf,
+    /// The configuration file.
+    #[command(flatten)]
+    pub file: super::config_path::ConfigPath,
     /// What to do.
     #[command(subcommand)]
     pub action: Action,
@@ -75,10 +72,7 @@ fn time(secs: i64) -> String {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), String> {
-    let path = args
-        .config
-        .clone()
-        .unwrap_or_else(|| args.data_dir.join(datadir::CONFIG_FILE));
+    let path = args.file.path();
     let loaded = config::load(&path).map_err(|e| e.to_string())?;
     let now = crate::wss::Clock::now_ms(&crate::wss::SystemClock).div_euclid(1000);
     let policy = loaded.rollover.policy;

@@ -6,6 +6,7 @@
 pub mod c14n;
 pub mod cancel;
 pub mod config;
+mod config_path;
 pub mod hash_password;
 pub mod init;
 pub mod inspect;

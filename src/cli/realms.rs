@@ -1,21 +1,16 @@
 //! `wstrust realms list | show NAME`: the realms (relying parties) a configuration defines,
 //! loaded as `serve` loads them.
 
-use std::path::PathBuf;
-
-use crate::config::{self, datadir};
+use crate::config;
 use crate::engine::config::{AppliesToMatch, Realm};
 use crate::xml::datetime;
 
 /// Arguments of `wstrust realms`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The configuration file. Default: `DATA_DIR/wstrust.toml`.
-    #[arg(long, value_name = "FILE", global = true)]
-    pub config: Option<PathBuf>,
-    /// The data directory whose `wstrust.toml` is meant (as for `serve`).
-    #[arg(long, value_name = "DIR", default_value = datadir::DEFAULT_DATA_DIR, global = true)]
-    pub data_dir: PathBuf,
+    /// The configuration file.
+    #[command(flatten)]
+    pub file: super::config_path::ConfigPath,
     /// What to do.
     #[command(subcommand)]
     pub action: Action,
@@ -72,10 +67,7 @@ fn show(r: &Realm, default_suite: crate::xmlsec::Suite) {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), String> {
-    let path = args
-        .config
-        .clone()
-        .unwrap_or_else(|| args.data_dir.join(datadir::CONFIG_FILE));
+    let path = args.file.path();
     let loaded = config::load(&path).map_err(|e| e.to_string())?;
     let e = &loaded.engine;
     match &args.action {

@@ -2,12 +2,8 @@
 //! `wstrust.toml` changed in place (comments kept, validated before the file is replaced;
 //! see [`crate::config::edit`]). A running server applies the change on `SIGHUP`.
 
-use std::io::Read as _;
 use std::path::PathBuf;
 
-use zeroize::Zeroizing;
-
-use crate::config::datadir;
 use crate::config::edit::{ConfigEdit, PasswordKind};
 use crate::config::phc_params;
 use crate::engine::users::{hash_password, Argon2Params};
@@ -15,12 +11,9 @@ use crate::engine::users::{hash_password, Argon2Params};
 /// Arguments of `wstrust users`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The configuration file. Default: `DATA_DIR/wstrust.toml`.
-    #[arg(long, value_name = "FILE", global = true)]
-    pub config: Option<PathBuf>,
-    /// The data directory whose `wstrust.toml` is meant (as for `serve`).
-    #[arg(long, value_name = "DIR", default_value = datadir::DEFAULT_DATA_DIR, global = true)]
-    pub data_dir: PathBuf,
+    /// The configuration file.
+    #[command(flatten)]
+    pub file: super::config_path::ConfigPath,
     /// What to do.
     #[command(subcommand)]
     pub action: Action,
@@ -65,29 +58,6 @@ pub enum Action {
     List,
 }
 
-/// Reads one password from `file` or standard input.
-fn read_password(file: Option<&PathBuf>) -> Result<Zeroizing<String>, String> {
-    let mut text = Zeroizing::new(String::new());
-    match file {
-        Some(p) => {
-            *text = std::fs::read_to_string(p)
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-        }
-        None => {
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-        }
-    }
-    let first = Zeroizing::new(text.lines().next().unwrap_or("").to_owned());
-    if first.is_empty() {
-        return Err(
-            "the password is empty: give it on standard input or in --password-file".into(),
-        );
-    }
-    Ok(first)
-}
-
 /// The hash of a new password, with the cost of the file's other users.
 fn new_hash(edit: &ConfigEdit, file: Option<&PathBuf>) -> Result<String, String> {
     let params = edit
@@ -95,16 +65,13 @@ fn new_hash(edit: &ConfigEdit, file: Option<&PathBuf>) -> Result<String, String>
         .map_err(|e| e.to_string())?
         .and_then(|h| phc_params(&h))
         .unwrap_or_else(Argon2Params::default);
-    let password = read_password(file)?;
+    let password = super::hash_password::read_password(file)?;
     hash_password(password.as_bytes(), &params).map_err(|e| format!("hashing failed: {e}"))
 }
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), String> {
-    let path = args
-        .config
-        .clone()
-        .unwrap_or_else(|| args.data_dir.join(datadir::CONFIG_FILE));
+    let path = args.file.path();
     let mut edit = ConfigEdit::open(&path).map_err(|e| e.to_string())?;
     let done = match &args.action {
         Action::List => {

@@ -322,46 +322,35 @@ fn a_running_server_publishes_a_new_key_then_signs_with_it_and_still_accepts_the
     let (by, before) = assertion_of(&r.body);
     assert_eq!(by, old);
 
-    // A new key: published on reload, not signing.
-    keys(&dir, &["rotate"]);
+    // Rotates (`keys rotate ARGS`), reloads, waits for `published` keys in the metadata;
+    // then the signer of a new assertion.
     let pid = b.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .unwrap()
-        .success());
-    wait_for("the new key published", || {
-        count_key_descriptors(&metadata()) == 2
-    });
-    let r = post_soap11(
-        b.addr,
-        "/sts",
-        ISSUE,
-        &saml_rst(&user, &password, &applies_to),
-    );
+    let rotate_then_sign = |args: &[&str], published: usize| {
+        keys(&dir, args);
+        assert!(Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success());
+        wait_for("the new key published", || {
+            count_key_descriptors(&metadata()) == published
+        });
+        let r = post_soap11(
+            b.addr,
+            "/sts",
+            ISSUE,
+            &saml_rst(&user, &password, &applies_to),
+        );
+        assertion_of(&r.body).0
+    };
+    // A new key: published on reload, not signing.
     assert_eq!(
-        assertion_of(&r.body).0,
+        rotate_then_sign(&["rotate"], 2),
         old,
         "the old key signs until promotion"
     );
-
     // An urgent key: primary at once; the old one stays published and accepted.
-    keys(&dir, &["rotate", "--urgent"]);
-    assert!(Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .unwrap()
-        .success());
-    wait_for("the urgent key published", || {
-        count_key_descriptors(&metadata()) == 3
-    });
-    let r = post_soap11(
-        b.addr,
-        "/sts",
-        ISSUE,
-        &saml_rst(&user, &password, &applies_to),
-    );
-    let (now_by, _) = assertion_of(&r.body);
+    let now_by = rotate_then_sign(&["rotate", "--urgent"], 3);
     assert_ne!(now_by, old, "the promoted key signs");
     let primary = states(&dir)
         .into_iter()
