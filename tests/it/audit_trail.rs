@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use serde_json::Value;
-use wstrust::wss::{Clock, SystemClock};
 use wstrust::xml::{datetime, ns, Document};
 
 use crate::server_lockout::append_config;
@@ -25,23 +24,12 @@ fn random_hex() -> String {
 /// A SOAP 1.1 request with MessageID `message_id`, a fresh Timestamp and a UsernameToken
 /// (PasswordText, fresh Nonce), and `body` as Body.
 fn envelope(user: &str, password: &str, message_id: &str, body: &str) -> String {
-    let now = SystemClock.now_ms();
-    let created = datetime::format(now);
-    let expires = datetime::format(now + 300_000);
-    let nonce = wstrust::xmlsec::base64_encode(&wstrust::crypto::random_bytes(16).unwrap());
-    format!(
-        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" \
-xmlns:wsa=\"http://www.w3.org/2005/08/addressing\" \
-xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\" \
-xmlns:wsu=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd\">\
-<s:Header><wsa:Action>{WST}/RST/Issue</wsa:Action><wsa:MessageID>{message_id}</wsa:MessageID>\
-<wsse:Security s:mustUnderstand=\"1\">\
-<wsu:Timestamp wsu:Id=\"TS-1\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>\
-<wsse:UsernameToken wsu:Id=\"UT-1\"><wsse:Username>{user}</wsse:Username>\
-<wsse:Password Type=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText\">{password}</wsse:Password>\
-<wsse:Nonce EncodingType=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-soap-message-security-1.0#Base64Binary\">{nonce}</wsse:Nonce>\
-<wsu:Created>{created}</wsu:Created></wsse:UsernameToken>\
-</wsse:Security></s:Header><s:Body>{body}</s:Body></s:Envelope>"
+    crate::server_support::username_envelope(
+        user,
+        password,
+        &format!("{WST}/RST/Issue"),
+        message_id,
+        body,
     )
 }
 

@@ -14,7 +14,9 @@ use wstrust::config::datadir;
 use wstrust::xml::Document;
 
 use crate::interop_support::peer_available;
-use crate::server_support::{demo, post_soap11, request, rst_username, Binary, TempDir};
+use crate::server_support::{
+    demo, post_soap11, request, rst_username, username_envelope, Binary, TempDir,
+};
 
 const ISSUE: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue";
 const VALIDATE: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Validate";
@@ -374,10 +376,13 @@ fn a_running_server_publishes_a_new_key_then_signs_with_it_and_still_accepts_the
          <wst:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Validate</wst:RequestType>\
          <wst:ValidateTarget>{before}</wst:ValidateTarget></wst:RequestSecurityToken>"
     );
-    let envelope = rst_username(&user, &password, &applies_to);
-    let start = envelope.find("<wst:RequestSecurityToken").unwrap();
-    let end = envelope.find("</s:Body>").unwrap();
-    let envelope = format!("{}{validate}{}", &envelope[..start], &envelope[end..]);
+    let envelope = username_envelope(
+        &user,
+        &password,
+        VALIDATE,
+        "urn:uuid:validate-old",
+        &validate,
+    );
     let r = post_soap11(b.addr, "/sts", VALIDATE, &envelope);
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.text().contains("/status/valid"), "{}", r.text());

@@ -200,6 +200,25 @@ fn rst_body(applies_to: &str) -> String {
 /// A SOAP 1.1 RST for an SCT with a UsernameToken (PasswordText, fresh Nonce and Created)
 /// and a fresh Timestamp.
 pub fn rst_username(user: &str, password: &str, applies_to: &str) -> String {
+    username_envelope(
+        user,
+        password,
+        ISSUE_SCT,
+        &format!("urn:uuid:{}", hex(16)),
+        &rst_body(applies_to),
+    )
+}
+
+/// A SOAP 1.1 request with `wsa:Action` `action`, `wsa:MessageID` `message_id`, a fresh
+/// Timestamp and a UsernameToken (PasswordText, fresh Nonce and Created), and `body` (an
+/// element's XML) as Body.
+pub fn username_envelope(
+    user: &str,
+    password: &str,
+    action: &str,
+    message_id: &str,
+    body: &str,
+) -> String {
     let now = SystemClock.now_ms();
     let created = datetime::format(now);
     let expires = datetime::format(now + 300_000);
@@ -210,16 +229,14 @@ pub fn rst_username(user: &str, password: &str, applies_to: &str) -> String {
 xmlns:wsa=\"http://www.w3.org/2005/08/addressing\" \
 xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\" \
 xmlns:wsu=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd\">\
-<s:Header><wsa:Action>{ISSUE_SCT}</wsa:Action><wsa:MessageID>urn:uuid:{}</wsa:MessageID>\
+<s:Header><wsa:Action>{action}</wsa:Action><wsa:MessageID>{message_id}</wsa:MessageID>\
 <wsse:Security s:mustUnderstand=\"1\">\
 <wsu:Timestamp wsu:Id=\"TS-1\"><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp>\
 <wsse:UsernameToken wsu:Id=\"UT-1\"><wsse:Username>{user}</wsse:Username>\
 <wsse:Password Type=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText\">{password}</wsse:Password>\
 <wsse:Nonce EncodingType=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-soap-message-security-1.0#Base64Binary\">{nonce}</wsse:Nonce>\
 <wsu:Created>{created}</wsu:Created></wsse:UsernameToken>\
-</wsse:Security></s:Header><s:Body>{}</s:Body></s:Envelope>",
-        hex(16),
-        rst_body(applies_to)
+</wsse:Security></s:Header><s:Body>{body}</s:Body></s:Envelope>"
     )
 }
 
