@@ -11,6 +11,7 @@ pub mod hash_password;
 pub mod init;
 pub mod inspect;
 pub mod keys;
+mod otlp;
 mod pkcs12;
 pub mod realms;
 mod reload;

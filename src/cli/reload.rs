@@ -29,6 +29,8 @@ pub(crate) struct Reloads {
     /// The audit trail file at start (the trail stays in it; a change applies at the next
     /// start).
     pub(crate) audit_then: Option<PathBuf>,
+    /// `[tracing]` at start (its `Debug` text; a change applies at the next start).
+    pub(crate) tracing_then: String,
     /// The open store (the successor key is agreed through it).
     pub(crate) store: Arc<dyn TokenStore>,
 }
@@ -78,6 +80,9 @@ impl Reloads {
         }
         if loaded.audit != self.audit_then {
             tracing::warn!("the [audit] setting changed: it applies at the next start");
+        }
+        if format!("{:?}", loaded.tracing) != self.tracing_then {
+            tracing::warn!("the [tracing] setting changed: it applies at the next start");
         }
         let realms = loaded.engine.realms.len();
         let users = loaded.engine.users.len();

@@ -36,23 +36,48 @@ pub enum LogFormat {
     Json,
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+/// The log layer: `RUST_LOG` (default `info`) to standard error, without the request spans
+/// (those go to the OTLP layer only).
+fn log_layer<S>(format: LogFormat) -> Box<dyn tracing_subscriber::Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use tracing_subscriber::Layer as _;
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    if let Ok(d) = format!("{}=off", server::trace::TARGET).parse() {
+        filter = filter.add_directive(d);
+    }
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false);
-    let _ = match format {
-        LogFormat::Human => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
-    };
+    match format {
+        LogFormat::Human => layer.with_filter(filter).boxed(),
+        LogFormat::Json => layer.json().with_filter(filter).boxed(),
+    }
+}
+
+/// Logs go to standard error while the configuration is read (this thread only), then to the
+/// process-wide subscriber [`init_tracing`] installs.
+fn early_logging(format: LogFormat) -> tracing::subscriber::DefaultGuard {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    tracing::subscriber::set_default(tracing_subscriber::registry().with(log_layer(format)))
+}
+
+/// The process-wide subscriber: the log layer, and the OTLP layer when `[tracing]` is set.
+fn init_tracing(format: LogFormat, otlp: Option<&super::otlp::Telemetry>) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let _ = tracing_subscriber::registry()
+        .with(log_layer(format))
+        .with(otlp.map(super::otlp::Telemetry::layer))
+        .try_init();
 }
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), String> {
-    init_logging(args.log_format);
+    let early = early_logging(args.log_format);
     let mut credentials = None;
     let config_path = match &args.config {
         Some(p) => p.clone(),
@@ -89,6 +114,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let rollover = loaded.rollover.clone();
     let store_for_keys = Arc::clone(&store);
     let audit_path = loaded.audit.clone();
+    let tracing_then = format!("{:?}", loaded.tracing);
     let mut engine = Engine::new(loaded.engine, store);
     match config::open_audit(loaded.audit.as_deref()).map_err(|e| e.to_string())? {
         Some(sink) => engine = engine.with_audit(sink),
@@ -104,7 +130,16 @@ pub fn run(args: &Args) -> Result<(), String> {
         .max_blocking_threads((workers * 4).max(4))
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    rt.block_on(async move {
+    let otlp = match &loaded.tracing {
+        Some(t) => Some(super::otlp::Telemetry::start(t, rt.handle().clone())?),
+        None => None,
+    };
+    drop(early);
+    init_tracing(args.log_format, otlp.as_ref());
+    if let Some(t) = &loaded.tracing {
+        tracing::info!(endpoint = %t.endpoint, "OTLP trace export on");
+    }
+    let served = rt.block_on(async move {
         let server = Server::bind(loaded.server, engine)
             .await
             .map_err(|e| e.to_string())?;
@@ -154,6 +189,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             server_then: format!("{server_then:?}"),
             store_then,
             audit_then: audit_path.clone(),
+            tracing_then,
             store: Arc::clone(&store_for_keys),
         });
         tokio::spawn(Arc::clone(&reloads).on_hangup());
@@ -162,5 +198,9 @@ pub fn run(args: &Args) -> Result<(), String> {
             .run(server::shutdown_signal())
             .await
             .map_err(|e| e.to_string())
-    })
+    });
+    if let Some(t) = otlp {
+        t.shutdown();
+    }
+    served
 }

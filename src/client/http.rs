@@ -307,6 +307,21 @@ async fn post_with(
     }
 }
 
+/// Posts `body` once, without retries or progress lines: for a sender with its own retry
+/// policy and timeout (the OTLP trace exporter).
+pub(crate) async fn post_once(
+    ep: &Endpoint,
+    body: Bytes,
+    content_type: &str,
+) -> Result<HttpResponse, String> {
+    send_once(ep, body, content_type, None)
+        .await
+        .map_err(|e| match e {
+            Attempt::Connect(why) => format!("{}: {why}", ep.url),
+            Attempt::Tls(why) => format!("{}: TLS: {why}", ep.url),
+        })
+}
+
 /// Runs `fut`, reporting every [`WAIT_NOTICE`] that we are still waiting.
 async fn with_notices<F, T>(fut: F, progress: Option<&Progress>, url: &str) -> T
 where

@@ -55,7 +55,7 @@
 
 mod config;
 mod error;
-mod http;
+pub(crate) mod http;
 pub mod inspect;
 pub mod keyx;
 mod message;

@@ -410,6 +410,13 @@ drain_secs = 0
 [audit]
 path = "{base}audit.jsonl"
 
+# OpenTelemetry traces: one span per HTTP request, sent over OTLP/HTTP to a collector.
+# [tracing]
+# otlp_endpoint = "http://127.0.0.1:4318/v1/traces"
+# otlp_protocol = "http/protobuf"
+# service_name = "wstrust"
+# sample_ratio = 1.0
+
 # Requester certificates trusted for X.509 authentication.
 [client_trust]
 # CA certificates (PEM): client certificates they issue (clientAuth usage) are trusted.

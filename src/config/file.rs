@@ -73,6 +73,56 @@ pub struct FileConfig {
     /// The audit trail (`docs/audit.md`). Default: off; the file `wstrust init` and the
     /// zero-config `wstrust serve` write turns it on, to `audit.jsonl` in the data directory.
     pub audit: Option<AuditSection>,
+    /// OpenTelemetry traces over OTLP/HTTP: one `wstrust.request` span per HTTP request.
+    /// Default: off.
+    pub tracing: Option<TracingSection>,
+}
+
+/// `[tracing]`: one span per HTTP request, exported over OTLP/HTTP to a collector (the
+/// OpenTelemetry Collector, Jaeger, Tempo, …). A `traceparent` header on a request
+/// (W3C Trace Context) makes its span a child of the caller's.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TracingSection {
+    /// The collector's OTLP/HTTP traces URL, used as written (no path is added), such as
+    /// `http://127.0.0.1:4318/v1/traces`; `https://` needs `otlp_ca`.
+    pub otlp_endpoint: String,
+    /// The body encoding: `http/protobuf` or `http/json`. Default: `http/protobuf`.
+    #[serde(default = "default_otlp_protocol")]
+    pub otlp_protocol: String,
+    /// The CA certificate (PEM) an `https://` collector's certificate chains to.
+    /// Default: none.
+    pub otlp_ca: Option<String>,
+    /// The `service.name` resource attribute. Default: `wstrust`.
+    #[serde(default = "default_service_name")]
+    pub service_name: String,
+    /// The share of traces started here that are recorded, from 0.0 to 1.0 (a request with
+    /// a `traceparent` follows its caller's decision). Default: 1.0.
+    #[serde(default = "default_sample_ratio")]
+    pub sample_ratio: f64,
+    /// How long finished spans wait to be sent in one batch, in milliseconds. Default: 5000.
+    #[serde(default = "default_export_delay_ms")]
+    pub export_delay_ms: u64,
+    /// How long one export may take before it is given up, in milliseconds. Default: 10000.
+    #[serde(default = "default_export_timeout_ms")]
+    pub export_timeout_ms: u64,
+}
+
+fn default_otlp_protocol() -> String {
+    "http/protobuf".into()
+}
+fn default_service_name() -> String {
+    "wstrust".into()
+}
+fn default_sample_ratio() -> f64 {
+    1.0
+}
+fn default_export_delay_ms() -> u64 {
+    5000
+}
+fn default_export_timeout_ms() -> u64 {
+    10_000
 }
 
 /// `[key_rollover]`: token-signing keys over time. The `[signing]` key and the keys in

@@ -16,6 +16,7 @@ pub mod file;
 mod fs;
 pub mod keyring;
 pub mod reference;
+pub mod telemetry;
 pub mod token_keys;
 
 use std::net::SocketAddr;
@@ -76,6 +77,8 @@ pub struct Loaded {
     pub rollover: Rollover,
     /// The token-signing keys, as loaded (the engine signs with the primary at load time).
     pub ring: keyring::KeyRing,
+    /// `[tracing]`: OTLP trace export; `None`: no traces.
+    pub tracing: Option<telemetry::Tracing>,
 }
 
 /// `[key_rollover]`, resolved.
@@ -99,6 +102,7 @@ impl std::fmt::Debug for Loaded {
             .field("server", &self.server)
             .field("store", &self.store)
             .field("audit", &self.audit)
+            .field("tracing", &self.tracing)
             .finish_non_exhaustive()
     }
 }
@@ -440,6 +444,7 @@ impl Builder<'_> {
             Some(a) => Some(self.file(a.path.trim())),
             None => None,
         };
+        let tracing = self.tracing(f.tracing.as_ref())?;
         Ok(Loaded {
             engine,
             server,
@@ -448,6 +453,7 @@ impl Builder<'_> {
             path: self.path.to_owned(),
             rollover,
             ring,
+            tracing,
         })
     }
 

@@ -23,6 +23,7 @@ use super::jwt_lifecycle::jwt_target;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::saml_target;
 use super::sts::{Engine, Requester};
+use super::summary::Summary;
 use super::target::target_of;
 use super::tokens::RequestOptions;
 
@@ -248,6 +249,26 @@ impl Scope {
             token_id_sha256: None,
             lifetime: None,
         });
+    }
+
+    /// The typed summary of the request so far, for the server's metrics and traces.
+    pub(crate) fn summary(&self) -> Summary {
+        let f = self.facts.borrow();
+        let first = f.entries.first();
+        let issued = f
+            .entries
+            .iter()
+            .filter(|e| matches!(e.event, EventKind::Issue | EventKind::Renew))
+            .count();
+        Summary {
+            request_type: f.request_type,
+            realm: first
+                .and_then(|e| e.realm.clone())
+                .or_else(|| f.realm.clone()),
+            token_type: first.and_then(|e| e.token_type),
+            tokens_issued: u32::try_from(issued).unwrap_or(u32::MAX),
+            ..Summary::default()
+        }
     }
 
     fn push(&self, e: Entry) {

@@ -29,6 +29,7 @@ use crate::xml::{ns, Document, NodeId};
 
 use super::audit_scope::Scope;
 use super::request::ParsedRequest;
+use super::summary::Summary;
 use super::{Engine, Error, Response, Transport};
 
 /// The WS-Trust `TokenType` of a master token.
@@ -184,6 +185,7 @@ impl Engine {
                     body,
                     log: None,
                     correlation_id: scope.correlation_id(),
+                    summary: scope.summary(),
                 }
             }
             Err(r) => {
@@ -194,6 +196,10 @@ impl Engine {
                     body: json!({ "error": { "code": r.code, "message": r.message } }).to_string(),
                     log: Some(r.log),
                     correlation_id: scope.correlation_id(),
+                    summary: Summary {
+                        fault: Some(r.code),
+                        ..scope.summary()
+                    },
                 }
             }
         }

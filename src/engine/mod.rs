@@ -65,6 +65,7 @@ mod saml_provider;
 mod saml_token;
 pub mod sealed;
 mod sts;
+pub mod summary;
 mod target;
 pub mod tokens;
 pub mod users;
@@ -72,4 +73,5 @@ mod validate;
 
 pub use error::Error;
 pub use sts::{Engine, Response, Transport};
+pub use summary::Summary;
 pub use tokens::{IssuedTokenProof, RequestOptions, TokenTypes};

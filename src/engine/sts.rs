@@ -34,6 +34,7 @@ use crate::xmlsec::SigningKey;
 use super::algorithms::{asymmetric_reply, reply_cipher, symmetric_reply};
 use super::audit::AuditSink;
 use super::audit_scope::Scope;
+use super::summary::Summary;
 
 use super::config::EngineConfig;
 use super::fault::{log_reason, to_fault};
@@ -76,6 +77,8 @@ pub struct Response {
     /// The request's correlation id (see [`audit`](super::audit)): for the log and the
     /// `X-Correlation-Id` response header.
     pub correlation_id: String,
+    /// What the request was and how it ended, for metrics and traces.
+    pub summary: Summary,
 }
 
 /// Who asked, as established from the security record.
@@ -290,6 +293,7 @@ impl Engine {
                     body,
                     log: None,
                     correlation_id: scope.correlation_id(),
+                    summary: scope.summary(),
                 }
             }
             Err(e) => {
@@ -309,6 +313,7 @@ impl Engine {
                     body: w.finish().unwrap_or_default(),
                     log: Some(reason),
                     correlation_id: scope.correlation_id(),
+                    summary: scope.summary().refused(&fault, &e),
                 }
             }
         }

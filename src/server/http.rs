@@ -11,14 +11,16 @@ use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming as HyperBody;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Method, Request, Response, StatusCode};
+use tracing::Instrument as _;
 
 use super::metadata::Metadata;
-use super::metrics::{fault_code, Action, Metrics, Outcome};
+use super::metrics::{Action, Metrics, Outcome};
 use super::ratelimit::{retry_after_secs, RateLimiter};
 use super::settings::{Endpoint, ServerSettings};
+use super::trace;
 use crate::engine::audit::correlation_hint;
 use crate::engine::request::Incoming;
-use crate::engine::{Engine, RequestOptions, Response as EngineResponse, Transport};
+use crate::engine::{Engine, RequestOptions, Response as EngineResponse, Summary, Transport};
 use crate::soap::{self, Fault, FaultCode, FaultSubcode, SoapVersion};
 use crate::wss::SystemClock;
 use crate::xml::Writer;
@@ -179,6 +181,8 @@ pub(super) struct Answer {
     retry_after: Option<u64>,
     /// The engine's correlation id (also in the audit trail), sent as `X-Correlation-Id`.
     pub(super) correlation_id: Option<String>,
+    /// What the engine read and answered (empty for requests it did not see).
+    summary: Summary,
 }
 
 impl Answer {
@@ -197,6 +201,7 @@ impl Answer {
             reason: None,
             retry_after: None,
             correlation_id: None,
+            summary: Summary::default(),
         }
     }
 }
@@ -212,22 +217,33 @@ async fn handle(
     let method = req.method().clone();
     let path: String = req.uri().path().chars().take(200).collect();
     let limits = shared.settings.limits;
+    let span = trace::request_span(req.headers(), method.as_str(), &path, &request_id);
 
-    let answer =
-        match tokio::time::timeout(limits.request_timeout, dispatch(&shared, req, transport)).await
-        {
-            Ok(a) => a,
-            Err(_) => Answer {
-                reason: Some("request timeout".into()),
-                ..Answer::plain(
-                    StatusCode::REQUEST_TIMEOUT,
-                    Action::Other,
-                    Outcome::Rejected,
-                    "request timed out\n",
-                )
-            },
-        };
+    let work = dispatch(&shared, req, transport).instrument(span.clone());
+    let answer = match tokio::time::timeout(limits.request_timeout, work).await {
+        Ok(a) => a,
+        Err(_) => Answer {
+            reason: Some("request timeout".into()),
+            ..Answer::plain(
+                StatusCode::REQUEST_TIMEOUT,
+                Action::Other,
+                Outcome::Rejected,
+                "request timed out\n",
+            )
+        },
+    };
 
+    trace::finish(
+        &span,
+        &trace::Facts {
+            status: answer.status.as_u16(),
+            action: answer.action,
+            outcome: answer.outcome,
+            correlation_id: answer.correlation_id.as_deref(),
+            summary: &answer.summary,
+        },
+    );
+    drop(span);
     let elapsed = started.elapsed();
     shared
         .metrics
@@ -524,11 +540,12 @@ pub(super) fn soap_work(
                 .metadata
                 .adfs_soap(body, Some(content_type), soap_action)
         };
-        let outcome = if a.status == 200 {
-            Outcome::Ok
-        } else {
-            shared.metrics.fault(fault_code(&a.body));
-            Outcome::Fault
+        let outcome = match a.fault {
+            None => Outcome::Ok,
+            Some(code) => {
+                shared.metrics.fault(code);
+                Outcome::Fault
+            }
         };
         return SoapWork::Done(Answer {
             status: StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -539,12 +556,16 @@ pub(super) fn soap_work(
             reason: a.log.map(str::to_owned),
             retry_after: None,
             correlation_id: None,
+            summary: Summary {
+                fault: a.fault,
+                ..Summary::default()
+            },
         });
     }
     let action_uri = soap_action
         .map(str::to_owned)
         .or_else(|| SoapVersion::action_parameter(content_type));
-    let action = Action::of_request(action_uri.as_deref(), body);
+    let action = Action::of_soap_action(action_uri.as_deref());
     let options = match route {
         Route::Sts(alias) => shared.options(alias),
         _ => RequestOptions::new(),
@@ -554,18 +575,19 @@ pub(super) fn soap_work(
 
 /// The answer to an engine response, counted.
 pub(super) fn engine_answer(shared: &Shared, action: Action, r: EngineResponse) -> Answer {
-    let outcome = if r.status == 200 {
-        if r.body.contains("RequestedSecurityToken") {
-            shared.metrics.token_issued();
+    let s = &r.summary;
+    shared.metrics.tokens_issued(s.tokens_issued);
+    if s.replay {
+        shared.metrics.replay();
+    }
+    let outcome = match s.fault {
+        None => Outcome::Ok,
+        Some(code) => {
+            shared.metrics.fault(code);
+            Outcome::Fault
         }
-        Outcome::Ok
-    } else {
-        shared.metrics.fault(fault_code(&r.body));
-        if r.log.as_deref().is_some_and(|l| l.contains("replay")) {
-            shared.metrics.replay();
-        }
-        Outcome::Fault
     };
+    let action = Action::of_request_type(s.request_type).unwrap_or(action);
     Answer {
         status: StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         content_type: r.content_type,
@@ -575,16 +597,15 @@ pub(super) fn engine_answer(shared: &Shared, action: Action, r: EngineResponse) 
         reason: r.log,
         retry_after: None,
         correlation_id: Some(r.correlation_id),
+        summary: r.summary,
     }
 }
 
 /// The answer to a key exchange response, counted.
 pub(super) fn keyx_answer(shared: &Shared, r: EngineResponse) -> Answer {
+    shared.metrics.tokens_issued(r.summary.tokens_issued);
     let outcome = match r.status {
-        200 => {
-            shared.metrics.token_issued();
-            Outcome::Ok
-        }
+        200 => Outcome::Ok,
         s if s >= 500 => Outcome::Error,
         _ => Outcome::Fault,
     };
@@ -597,6 +618,7 @@ pub(super) fn keyx_answer(shared: &Shared, r: EngineResponse) -> Answer {
         reason: r.log,
         retry_after: None,
         correlation_id: Some(r.correlation_id),
+        summary: r.summary,
     }
 }
 
@@ -649,6 +671,7 @@ fn throttle(
         reason: Some("rate limited: too many requests from this source".into()),
         retry_after: Some(retry_after_secs(wait)),
         correlation_id: None,
+        summary: Summary::default(),
     })
 }
 

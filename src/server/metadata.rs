@@ -8,6 +8,7 @@
 //! address clients reach us at; both documents are made once, at start.
 
 use crate::crypto;
+use crate::engine::summary::fault_local_name;
 use crate::soap::{self, Addressing, Envelope, Fault, FaultSubcode, SoapVersion};
 use crate::xml::{Document, Limits, Writer};
 
@@ -57,6 +58,8 @@ pub struct SoapAnswer {
     pub body: String,
     /// Why a fault was sent, for the log.
     pub log: Option<&'static str>,
+    /// The fault sent, by its local name (see [`crate::engine::Summary::fault`]).
+    pub fault: Option<&'static str>,
 }
 
 /// Why the metadata documents could not be made.
@@ -200,6 +203,7 @@ fn soap_answer(
             content_type: version.content_type(),
             body: w.finish().unwrap_or_default(),
             log: Some(why),
+            fault: Some(fault_local_name(&f)),
         }
     };
     let Ok(doc) = Document::parse_with(body, &Limits::default()) else {
@@ -246,5 +250,6 @@ fn soap_answer(
         content_type: version.content_type(),
         body: w.finish().unwrap_or_default(),
         log: None,
+        fault: None,
     }
 }

@@ -1,8 +1,9 @@
 //! Prometheus counters, lock-free: every series is an atomic in a fixed table (the label
 //! values are closed sets), so recording a request never takes a lock.
 //!
-//! The action of a request is read from its `SOAPAction` (or SOAP 1.2 `action` parameter),
-//! else from the `RequestType` in its body; the outcome and fault code from the response.
+//! The action, outcome and fault code of a request come from typed values: the engine's
+//! [`Summary`](crate::engine::Summary) of what it read and answered, else the `SOAPAction`
+//! (or SOAP 1.2 `action` parameter); no request or response text is scanned for them.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -70,13 +71,23 @@ impl Action {
         ACTIONS.iter().position(|a| *a == self).unwrap_or(0)
     }
 
-    /// The WS-Trust action of an STS request: from the SOAP action URI when there is one,
-    /// else from the `RequestType` in the body.
-    pub fn of_request(action_uri: Option<&str>, body: &[u8]) -> Self {
-        if let Some(a) = action_uri.and_then(from_uri) {
-            return a;
-        }
-        request_type(body).and_then(from_uri).unwrap_or(Self::Other)
+    /// The WS-Trust action of an STS request named by its SOAP action URI, if it names one.
+    pub fn of_soap_action(action_uri: Option<&str>) -> Self {
+        action_uri.and_then(from_uri).unwrap_or(Self::Other)
+    }
+
+    /// The action of a request the engine read, by its [`Summary::request_type`]
+    /// (`None`: the engine did not get as far as reading it, or it is none of ours).
+    ///
+    /// [`Summary::request_type`]: crate::engine::Summary::request_type
+    pub fn of_request_type(request_type: Option<&str>) -> Option<Self> {
+        Some(match request_type? {
+            "issue" | "keyx" | "key-transfer" => Self::Issue,
+            "renew" => Self::Renew,
+            "cancel" => Self::Cancel,
+            "validate" => Self::Validate,
+            _ => return None,
+        })
     }
 }
 
@@ -89,19 +100,6 @@ fn from_uri(uri: &str) -> Option<Action> {
         "Validate" => Action::Validate,
         _ => return None,
     })
-}
-
-/// The text of the first `RequestType` element, found by a bounded byte scan (the body is
-/// already limited in size; this is for labels only, never for decisions).
-fn request_type(body: &[u8]) -> Option<&str> {
-    let at = find(body, b"RequestType>")?;
-    let rest = body.get(at + b"RequestType>".len()..)?;
-    let end = rest.iter().position(|b| *b == b'<')?;
-    std::str::from_utf8(rest.get(..end)?).ok()
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// How a request ended.
@@ -155,41 +153,6 @@ const FAULT_CODES: [&str; 10] = [
     "other",
 ];
 
-/// The most specific fault code in a fault envelope: the last `Value` (SOAP 1.2 subcode) or
-/// the `faultcode` (SOAP 1.1), local part only.
-pub fn fault_code(body: &str) -> &'static str {
-    let code = element_texts(body, "faultcode")
-        .last()
-        .or_else(|| element_texts(body, "Value").last())
-        .map(|v| v.rsplit(':').next().unwrap_or(v));
-    let code = code.unwrap_or("other");
-    FAULT_CODES
-        .iter()
-        .find(|c| **c == code)
-        .copied()
-        .unwrap_or(match code {
-            "Server" => "Receiver",
-            "Client" => "Sender",
-            _ => "other",
-        })
-}
-
-/// The trimmed text content of every element with local name `local` (any prefix) that
-/// holds only text.
-fn element_texts<'a>(xml: &'a str, local: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    xml.match_indices('<').filter_map(move |(i, _)| {
-        let tag = xml.get(i + 1..)?;
-        let name_end = tag.find(|c: char| c == '>' || c == '/' || c.is_whitespace())?;
-        let name = tag.get(..name_end)?;
-        if name.rsplit(':').next() != Some(local) {
-            return None;
-        }
-        let content = tag.get(tag.find('>')? + 1..)?;
-        let text = content.get(..content.find('<')?)?.trim();
-        (!text.is_empty()).then_some(text)
-    })
-}
-
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -235,9 +198,10 @@ impl Metrics {
         );
     }
 
-    /// Records an issued token.
-    pub fn token_issued(&self) {
-        self.tokens_issued.fetch_add(1, Ordering::Relaxed);
+    /// Records `n` issued (or renewed) tokens.
+    pub fn tokens_issued(&self, n: u32) {
+        self.tokens_issued
+            .fetch_add(u64::from(n), Ordering::Relaxed);
     }
 
     /// Records a fault with `code` (one of the counted codes, else `other`).
@@ -462,27 +426,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn actions_from_uris_and_bodies() {
+    fn actions_from_uris_and_request_types() {
         let i = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue";
-        assert_eq!(Action::of_request(Some(i), b""), Action::Issue);
+        assert_eq!(Action::of_soap_action(Some(i)), Action::Issue);
         let sct = "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/SCT/Cancel";
-        assert_eq!(Action::of_request(Some(sct), b""), Action::Cancel);
-        let body =
-            b"<t:RequestType>http://schemas.xmlsoap.org/ws/2005/02/trust/Renew</t:RequestType>";
-        assert_eq!(Action::of_request(None, body), Action::Renew);
-        assert_eq!(Action::of_request(Some("urn:x"), b"<a/>"), Action::Other);
+        assert_eq!(Action::of_soap_action(Some(sct)), Action::Cancel);
+        assert_eq!(Action::of_soap_action(Some("urn:x")), Action::Other);
+        assert_eq!(Action::of_soap_action(None), Action::Other);
+        assert_eq!(Action::of_request_type(Some("renew")), Some(Action::Renew));
+        assert_eq!(Action::of_request_type(Some("keyx")), Some(Action::Issue));
+        assert_eq!(Action::of_request_type(Some("other")), None);
+        assert_eq!(Action::of_request_type(None), None);
     }
 
     #[test]
-    fn fault_codes_from_both_soap_versions() {
-        let v11 = "<s:Fault><faultcode>wst:FailedAuthentication</faultcode></s:Fault>";
-        assert_eq!(fault_code(v11), "FailedAuthentication");
-        let v12 = "<s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>wst:InvalidScope</s:Value></s:Subcode></s:Code>";
-        assert_eq!(fault_code(v12), "InvalidScope");
-        assert_eq!(fault_code("<faultcode>s:Server</faultcode>"), "Receiver");
-        assert_eq!(fault_code("<x/>"), "other");
-        let attrs = "<faultcode xmlns:wst=\"urn:t\">wst:RequestFailed</faultcode>";
-        assert_eq!(fault_code(attrs), "RequestFailed");
+    fn unknown_fault_codes_count_as_other() {
+        let m = Metrics::default();
+        m.fault("FailedCheck");
+        m.fault("InvalidScope");
+        let t = m.render();
+        assert!(
+            t.contains("wstrust_faults_total{code=\"other\"} 1\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("wstrust_faults_total{code=\"InvalidScope\"} 1\n"),
+            "{t}"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod metrics;
 mod ratelimit;
 mod settings;
 mod tls;
+pub mod trace;
 
 use std::future::Future;
 use std::net::SocketAddr;

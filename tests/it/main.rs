@@ -57,6 +57,7 @@ mod keyx_openssl;
 mod keyx_support;
 mod layering;
 mod load_tool;
+mod otlp_traces;
 mod pattern_authenticated;
 mod pattern_brokered;
 mod pattern_delegated;
