@@ -8,6 +8,7 @@
 //! May use: crypto, pki, store, wss (the clock), trust (token type URIs), keyx (its key and
 //! policy types), engine, server (its settings types).
 
+mod accounts;
 pub mod datadir;
 mod devpki;
 pub mod edit;
@@ -15,50 +16,33 @@ mod error;
 pub mod file;
 mod fs;
 pub mod keyring;
+mod listener;
 pub mod reference;
+mod store_setting;
 pub mod telemetry;
 pub mod token_keys;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+pub use accounts::phc_params;
 pub use error::ConfigError;
 use file::{FileConfig, MatchKind};
+pub use store_setting::{open_store, StoreSetting};
 
-use crate::crypto::{RsaPrivateKey, SecretBytes};
+use crate::crypto::RsaPrivateKey;
 use crate::engine::audit::{AuditSink, FileSink};
 use crate::engine::config::{AppliesToMatch, EngineConfig, Realm, SctProtection, TrustedIssuer};
 use crate::engine::keyx::KeyxSettings;
-use crate::engine::lockout::LockoutSettings;
-use crate::engine::users::{Argon2Params, PasswordRecord, UserStore};
 use crate::engine::TokenTypes;
 use crate::keyx::server::Policy;
 use crate::pki::{Certificate, TrustStore};
-use crate::server::{AdfsPolicy, Alias, Endpoint, Limits, RateLimit, ServerSettings, TlsFiles};
-use crate::store::{MemoryStore, RedbStore, RedisStore, TokenStore};
+use crate::server::ServerSettings;
 use crate::trust::TokenType;
 use crate::xmlsec::Suite;
-
-/// Where the token store lives.
-#[derive(Clone, Debug, Eq, PartialEq)]
-#[non_exhaustive]
-pub enum StoreSetting {
-    /// In process memory.
-    Memory,
-    /// A redb file.
-    Redb(PathBuf),
-    /// A Redis server.
-    Redis {
-        /// `redis://` URL.
-        url: String,
-        /// Key prefix.
-        namespace: String,
-    },
-}
 
 /// A loaded configuration.
 #[non_exhaustive]
@@ -107,23 +91,6 @@ impl std::fmt::Debug for Loaded {
     }
 }
 
-/// Opens the store once, at start.
-pub fn open_store(s: &StoreSetting) -> Result<Arc<dyn TokenStore>, ConfigError> {
-    let fix = "check the `[store] url` setting and that the store is reachable";
-    Ok(match s {
-        StoreSetting::Memory => Arc::new(MemoryStore::new()),
-        StoreSetting::Redb(p) => Arc::new(
-            RedbStore::open(p)
-                .map_err(|e| ConfigError::invalid(p, "[store] url", e.to_string(), fix))?,
-        ),
-        StoreSetting::Redis { url, namespace } => {
-            Arc::new(RedisStore::open(url, namespace).map_err(|e| {
-                ConfigError::invalid(redact_url(url), "[store] url", e.to_string(), fix)
-            })?)
-        }
-    })
-}
-
 /// Opens the audit trail file once, at start (`None`: no audit trail).
 pub fn open_audit(path: Option<&Path>) -> Result<Option<Arc<dyn AuditSink>>, ConfigError> {
     let Some(p) = path else {
@@ -141,13 +108,6 @@ pub fn open_audit(path: Option<&Path>) -> Result<Option<Arc<dyn AuditSink>>, Con
 }
 
 /// `url` without its password, for messages.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
-        _ => url.to_owned(),
-    }
-}
-
 /// Reads and checks the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(ConfigError::io(
@@ -500,27 +460,6 @@ impl Builder<'_> {
         })
     }
 
-    fn lockout(&self, f: &FileConfig) -> Result<Option<LockoutSettings>, ConfigError> {
-        let l = &f.lockout;
-        if !l.enabled {
-            return Ok(None);
-        }
-        let s = LockoutSettings {
-            threshold: l.threshold,
-            familiar_threshold: l.familiar_threshold,
-            window_secs: l.window_secs,
-            familiar_secs: l.familiar_secs,
-        };
-        s.check().map_err(|e| {
-            self.invalid(
-                "lockout",
-                e,
-                "thresholds of at least 1 (familiar_threshold >= threshold), positive windows",
-            )
-        })?;
-        Ok(Some(s))
-    }
-
     fn keyx(&self, f: &FileConfig) -> Result<Option<KeyxSettings>, ConfigError> {
         let Some(k) = f.keyx.as_ref().filter(|k| k.enabled) else {
             return Ok(None);
@@ -556,290 +495,13 @@ impl Builder<'_> {
         }
         Ok(Some(KeyxSettings::new(keys, policy)))
     }
-
-    fn users(&self, f: &FileConfig) -> Result<UserStore, ConfigError> {
-        // Unknown users are checked against a dummy hash made with the same cost as the
-        // configured ones, so both paths take the same time.
-        let mut params: Option<Argon2Params> = None;
-        let mut entries = Vec::with_capacity(f.users.len());
-        // A locked user is left out: its name authenticates like an unknown one (the same
-        // dummy-hash work, the same fault).
-        let mut locked = Vec::new();
-        for (i, u) in f.users.iter().enumerate() {
-            if f.users[..i].iter().any(|o| o.name == u.name) {
-                return Err(self.invalid(
-                    &format!("users[{i}].name"),
-                    "another user has this name",
-                    "give each user a distinct name",
-                ));
-            }
-            let hash = match (&u.password_hash, &u.digest_password_file) {
-                (Some(h), None) => h,
-                (None, Some(file)) => {
-                    let text = self.read(&format!("users[{i}].digest_password_file"), file)?;
-                    let password = text.trim_end_matches(['\r', '\n']);
-                    if u.locked {
-                        locked.push(u.name.clone());
-                        continue;
-                    }
-                    entries.push((
-                        u.name.clone(),
-                        PasswordRecord::DigestCapable(SecretBytes::from_slice(password.as_bytes())),
-                    ));
-                    continue;
-                }
-                _ => {
-                    return Err(self.invalid(
-                        &format!("users[{i}]"),
-                        "needs exactly one of password_hash and digest_password_file",
-                        "give `password_hash` (an Argon2id PHC string, `wstrust hash-password`), or, for PasswordDigest clients, `digest_password_file`",
-                    ))
-                }
-            };
-            let p = phc_params(hash).ok_or_else(|| {
-                self.invalid(
-                    &format!("users[{i}].password_hash"),
-                    "not an Argon2id PHC string",
-                    "give `$argon2id$v=19$m=...,t=...,p=...$salt$hash` (as `wstrust init` writes)",
-                )
-            })?;
-            if params.is_some_and(|q| q != p) {
-                return Err(self.invalid(
-                    &format!("users[{i}].password_hash"),
-                    "its Argon2 cost differs from the other users'",
-                    "hash every password with the same m, t and p (an attacker could otherwise tell users apart by timing)",
-                ));
-            }
-            params = Some(p);
-            if u.locked {
-                locked.push(u.name.clone());
-                continue;
-            }
-            entries.push((u.name.clone(), PasswordRecord::Argon2(hash.clone())));
-        }
-        if !locked.is_empty() {
-            tracing::info!(
-                count = locked.len(),
-                "users locked (refused like unknown users)"
-            );
-        }
-        UserStore::new(entries, &params.unwrap_or_default()).map_err(|e| {
-            self.invalid(
-                "users",
-                e.to_string(),
-                "give each user a distinct, non-empty name and a valid Argon2id hash",
-            )
-        })
-    }
-
-    fn server(&self, f: &FileConfig) -> Result<ServerSettings, ConfigError> {
-        let listen_text = f.listen.as_deref().unwrap_or("127.0.0.1:8080");
-        let listen: SocketAddr = listen_text.parse().map_err(|_| {
-            self.invalid(
-                "listen",
-                format!("`{listen_text}` is not a socket address"),
-                "write an IP address and port, e.g. \"127.0.0.1:8080\" or \"[::]:8443\"",
-            )
-        })?;
-        let mut s = ServerSettings::new(listen);
-        if let Some(u) = &f.public_url {
-            if !(u.starts_with("http://") || u.starts_with("https://"))
-                || u.contains(['"', '<', '>', '&', ' '])
-            {
-                return Err(self.invalid(
-                    "public_url",
-                    format!("`{u}`"),
-                    "write the scheme, host and port clients use, e.g. \"https://sts.example.com\"",
-                ));
-            }
-            s.public_url = Some(u.trim_end_matches('/').to_owned());
-        }
-        s.tls = f
-            .tls
-            .as_ref()
-            .map(|t| TlsFiles::new(self.file(&t.cert), self.file(&t.key)));
-        s.loopback_is_confidential = f.loopback_is_confidential;
-        s.allow_plain_http_nonloopback = f.allow_plain_http_nonloopback;
-        let l = &f.limits;
-        let positive = |name: &str, v: u64| {
-            if v == 0 {
-                Err(self.invalid(&format!("limits.{name}"), "zero", "use a positive number"))
-            } else {
-                Ok(v)
-            }
-        };
-        s.limits = Limits {
-            max_body_bytes: usize::try_from(positive(
-                "max_body_bytes",
-                u64::try_from(l.max_body_bytes).unwrap_or(u64::MAX),
-            )?)
-            .unwrap_or(usize::MAX),
-            header_timeout: Duration::from_secs(positive(
-                "header_timeout_secs",
-                l.header_timeout_secs,
-            )?),
-            request_timeout: Duration::from_secs(positive(
-                "request_timeout_secs",
-                l.request_timeout_secs,
-            )?),
-            max_connections: usize::try_from(positive(
-                "max_connections",
-                u64::try_from(l.max_connections).unwrap_or(u64::MAX),
-            )?)
-            .unwrap_or(usize::MAX),
-            max_connections_per_source: usize::try_from(positive(
-                "max_connections_per_source",
-                u64::try_from(l.max_connections_per_source).unwrap_or(u64::MAX),
-            )?)
-            .unwrap_or(usize::MAX),
-            shutdown_grace: Duration::from_secs(l.shutdown_grace_secs),
-            drain: Duration::from_secs(l.drain_secs),
-        };
-        for (i, a) in f.aliases.iter().enumerate() {
-            let endpoint = match a.endpoint.as_str() {
-                "sts" => Endpoint::Sts,
-                "mex" => Endpoint::Mex,
-                "adfs-mex" => Endpoint::AdfsMex,
-                "federation-metadata" => Endpoint::FederationMetadata,
-                other => {
-                    return Err(self.invalid(
-                        &format!("aliases[{i}].endpoint"),
-                        format!("`{other}`"),
-                        "use \"sts\", \"mex\", \"adfs-mex\" or \"federation-metadata\"",
-                    ));
-                }
-            };
-            if endpoint != Endpoint::Sts
-                && (a.default_token_type.is_some() || a.advertise.is_some())
-            {
-                return Err(self.invalid(
-                    &format!("aliases[{i}]"),
-                    "`default_token_type` and `advertise` apply to \"sts\" aliases only",
-                    "remove them, or make the alias's endpoint \"sts\"",
-                ));
-            }
-            if !a.path.starts_with('/') || a.path.contains(['?', '#']) {
-                return Err(self.invalid(
-                    &format!("aliases[{i}].path"),
-                    format!("`{}`", a.path),
-                    "give a URL path starting with `/`, without query or fragment",
-                ));
-            }
-            if s.aliases.iter().any(|x| x.path == a.path)
-                || ["/sts", "/sts/mex", "/keyx", "/healthz", "/metrics"].contains(&a.path.as_str())
-            {
-                return Err(self.invalid(
-                    &format!("aliases[{i}].path"),
-                    format!("`{}` is already served", a.path),
-                    "give each alias its own path, not one of the built-in ones",
-                ));
-            }
-            let mut alias = Alias::new(a.path.clone(), endpoint);
-            if let Some(t) = &a.default_token_type {
-                let tt = TokenType::from_uri(t);
-                if !(tt.is_saml11() || tt.is_saml20() || tt.is_sct()) {
-                    return Err(self.invalid(
-                        &format!("aliases[{i}].default_token_type"),
-                        format!("`{t}` is not a token type we issue"),
-                        "use urn:oasis:names:tc:SAML:1.0:assertion, urn:oasis:names:tc:SAML:2.0:assertion \
-                         or a security context token type URI",
-                    ));
-                }
-                alias = alias.with_default_token_type(tt);
-            }
-            match a.advertise.as_deref() {
-                None => {}
-                Some(name) => match AdfsPolicy::from_config_name(name) {
-                    Some(p) => alias = alias.advertised(p),
-                    None => {
-                        return Err(self.invalid(
-                            &format!("aliases[{i}].advertise"),
-                            format!("`{name}`"),
-                            "use \"username-13\", \"username-2005\", \"certificate-13\" or \
-                             \"certificate-2005\"",
-                        ));
-                    }
-                },
-            }
-            s.aliases.push(alias);
-        }
-        if let Some(r) = &f.rate_limit {
-            let rps = r.requests_per_second;
-            if !(rps.is_finite() && rps > 0.0) {
-                return Err(self.invalid(
-                    "rate_limit.requests_per_second",
-                    format!("{rps}"),
-                    "use a positive number",
-                ));
-            }
-            // Twice the rate by default: a client may catch up after a short pause.
-            let default_burst = (rps * 2.0).ceil().clamp(1.0, f64::from(u32::MAX)) as u32;
-            let burst = r.burst.unwrap_or(default_burst);
-            if burst == 0 {
-                return Err(self.invalid("rate_limit.burst", "zero", "use a positive number"));
-            }
-            s.rate_limit = Some(RateLimit::new(rps, burst));
-        }
-        Ok(s)
-    }
-
-    fn store(&self, f: &FileConfig) -> Result<StoreSetting, ConfigError> {
-        let url = f.store.url.trim();
-        Ok(match url {
-            "memory" => StoreSetting::Memory,
-            "redb" => StoreSetting::Redb(self.file("store.redb")),
-            u if u.starts_with("redb:") => StoreSetting::Redb(self.file(&u[5..])),
-            u if u.starts_with("redis://")
-                || u.starts_with("rediss://")
-                || u.starts_with("redis+unix://") =>
-            {
-                StoreSetting::Redis {
-                    url: u.to_owned(),
-                    namespace: f.store.namespace.clone(),
-                }
-            }
-            other => {
-                return Err(self.invalid(
-                    "store.url",
-                    format!("`{}` is not a store", redact_url(other)),
-                    "use \"redb\", \"redb:PATH\", \"memory\" or a \"redis://host:port/db\" URL",
-                ));
-            }
-        })
-    }
-}
-
-/// The Argon2id cost in a PHC string, if it is one.
-pub(crate) fn phc_params(phc: &str) -> Option<Argon2Params> {
-    let mut parts = phc.split('$');
-    if parts.next() != Some("") || parts.next() != Some("argon2id") {
-        return None;
-    }
-    let mut rest = parts.next()?;
-    if rest.starts_with("v=") {
-        rest = parts.next()?;
-    }
-    let (mut m, mut t, mut p) = (None, None, None);
-    for kv in rest.split(',') {
-        let (k, v) = kv.split_once('=')?;
-        let v: u32 = v.parse().ok()?;
-        match k {
-            "m" => m = Some(v),
-            "t" => t = Some(v),
-            "p" => p = Some(v),
-            _ => return None,
-        }
-    }
-    Some(Argon2Params {
-        m_cost_kib: m?,
-        t_cost: t?,
-        p_cost: p?,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::lockout::LockoutSettings;
+    use crate::server::RateLimit;
 
     #[test]
     fn phc_cost_is_read() {
@@ -1006,11 +668,5 @@ mod tests {
         assert!(with("").err().unwrap().to_string().contains("exactly one"));
         assert!(with("digest_password_file = \"missing.password\"").is_err());
         let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn redis_passwords_are_not_repeated() {
-        assert_eq!(redact_url("redis://u:secret@h:1/0"), "redis://***@h:1/0");
-        assert_eq!(redact_url("redis://h:1/0"), "redis://h:1/0");
     }
 }

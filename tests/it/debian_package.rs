@@ -1,7 +1,8 @@
 //! The Debian package (issue 19 item 6): `cargo deb` packs the binary built for the tests, a
 //! hardened systemd unit and the operator files; `dpkg -i` installs it on this machine; the
 //! postinst makes the `wstrust` user, `/var/lib/wstrust` and `/etc/wstrust/wstrust.toml`; the
-//! installed binary, run as that user with the installed configuration, issues a token;
+//! installed binary, run as that user with the installed configuration, issues a token and
+//! sends its request spans to an OTLP receiver;
 //! `systemd-analyze verify` accepts the unit; `dpkg --purge` removes everything.
 //!
 //! It changes the machine (a package, a system user), so it runs in CI (`CI=true`) or when
@@ -112,6 +113,15 @@ fn the_debian_package_installs_runs_and_purges() {
         );
     }
 
+    // Traces from the installed binary to an OTLP receiver: `[tracing]` added to the
+    // installed file, as an operator would.
+    let (collector, spans) = crate::otlp_traces::receiver();
+    let mut with_tracing = text;
+    with_tracing.push_str(&format!(
+        "\n[tracing]\notlp_endpoint = \"http://{collector}/v1/traces\"\nexport_delay_ms = 100\n"
+    ));
+    std::fs::write("/etc/wstrust/wstrust.toml", with_tracing).unwrap();
+
     // The installed binary, as the service user, with the installed configuration.
     let gid: u32 = run(Command::new("id").args(["-g", "wstrust"]))
         .trim()
@@ -171,6 +181,16 @@ fn the_debian_package_installs_runs_and_purges() {
         .args(["-TERM", &child.id().to_string()])
         .status();
     assert!(child.wait().unwrap().success(), "SIGTERM stops it cleanly");
+    let (got, _) = crate::otlp_traces::collect(&spans, 2, false);
+    let issued = crate::otlp_traces::span_of(&got, "/sts", "ok");
+    assert_eq!(
+        crate::otlp_traces::attr(issued, "wstrust.request_type"),
+        "issue"
+    );
+    assert_eq!(
+        crate::otlp_traces::attr(issued, "wstrust.token_type"),
+        "sct"
+    );
 
     run(Command::new("dpkg").args(["--purge", "wstrust"]));
     assert!(!Path::new("/usr/bin/wstrust").exists());

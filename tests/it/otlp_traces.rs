@@ -24,14 +24,14 @@ const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_ID: &str = "00f067aa0ba902b7";
 
 /// One export the receiver got: its `Content-Type` and body.
-struct Export {
+pub(crate) struct Export {
     content_type: String,
     body: Vec<u8>,
 }
 
 /// A minimal OTLP/HTTP receiver: answers every POST with 200 and an empty export response,
 /// and hands each export to the test.
-fn receiver() -> (SocketAddr, mpsc::Receiver<Export>) {
+pub(crate) fn receiver() -> (SocketAddr, mpsc::Receiver<Export>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = mpsc::channel();
@@ -88,7 +88,7 @@ fn receiver() -> (SocketAddr, mpsc::Receiver<Export>) {
 
 /// A span as the test looks at it.
 #[derive(Debug)]
-struct Span {
+pub(crate) struct Span {
     name: String,
     kind: i64,
     trace_id: String,
@@ -190,7 +190,11 @@ fn from_json(body: &[u8]) -> Vec<Span> {
 
 /// The spans of every export received until `want` spans have come (or 30 s have passed),
 /// and the raw bodies (to look for secrets).
-fn collect(rx: &mpsc::Receiver<Export>, want: usize, json: bool) -> (Vec<Span>, Vec<u8>) {
+pub(crate) fn collect(
+    rx: &mpsc::Receiver<Export>,
+    want: usize,
+    json: bool,
+) -> (Vec<Span>, Vec<u8>) {
     let deadline = Instant::now() + Duration::from_secs(30);
     let (mut spans, mut raw) = (Vec::new(), Vec::new());
     while spans.len() < want {
@@ -222,7 +226,7 @@ fn with_tracing(dir: &TempDir, collector: SocketAddr, extra: &str) -> String {
     path.to_str().unwrap().to_owned()
 }
 
-fn attr<'a>(s: &'a Span, key: &str) -> &'a str {
+pub(crate) fn attr<'a>(s: &'a Span, key: &str) -> &'a str {
     s.attributes
         .get(key)
         .map(String::as_str)
@@ -230,7 +234,7 @@ fn attr<'a>(s: &'a Span, key: &str) -> &'a str {
 }
 
 /// The span whose `url.path` is `path` and outcome is `outcome`.
-fn span_of<'a>(spans: &'a [Span], path: &str, outcome: &str) -> &'a Span {
+pub(crate) fn span_of<'a>(spans: &'a [Span], path: &str, outcome: &str) -> &'a Span {
     spans
         .iter()
         .find(|s| {
