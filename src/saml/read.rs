@@ -71,6 +71,40 @@ pub(super) struct Parts {
     pub(super) actor: Option<String>,
 }
 
+impl Parts {
+    /// The parts of an assertion read in either version; the Subject and the Conditions are
+    /// required.
+    fn assemble(
+        issuer: String,
+        issue_instant_ms: i64,
+        subject: Option<(NameId, Confirmation)>,
+        conditions: Option<Conditions>,
+        authn: Option<AuthnStatement>,
+        claims: Vec<Claim>,
+        actor: Option<String>,
+    ) -> Result<Self, Error> {
+        let (subject, confirmation) =
+            subject.ok_or(Error::malformed("assertion without Subject"))?;
+        let Conditions {
+            not_before_ms,
+            not_on_or_after_ms,
+            restrictions,
+        } = conditions.ok_or(Error::malformed("assertion without Conditions"))?;
+        Ok(Self {
+            issuer,
+            issue_instant_ms,
+            subject,
+            confirmation,
+            not_before_ms,
+            not_on_or_after_ms,
+            restrictions,
+            authn,
+            claims,
+            actor,
+        })
+    }
+}
+
 /// What `Conditions` say: the time window and the audience restrictions.
 struct Conditions {
     not_before_ms: Option<i64>,
@@ -430,24 +464,15 @@ pub(super) fn read_v20(
             _ => return Err(Error::unsupported("statement kind")),
         }
     }
-    let (subject, confirmation) = subject.ok_or(Error::malformed("assertion without Subject"))?;
-    let Conditions {
-        not_before_ms,
-        not_on_or_after_ms,
-        restrictions,
-    } = conditions.ok_or(Error::malformed("assertion without Conditions"))?;
-    Ok(Parts {
+    Parts::assemble(
         issuer,
         issue_instant_ms,
         subject,
-        confirmation,
-        not_before_ms,
-        not_on_or_after_ms,
-        restrictions,
+        conditions,
         authn,
         claims,
         actor,
-    })
+    )
 }
 
 /// SAML 1.1 `Subject` of a subject statement.
@@ -614,22 +639,13 @@ pub(super) fn read_v11(
     if statements == 0 {
         return Err(Error::malformed("assertion without statements"));
     }
-    let (subject, confirmation) = subject.ok_or(Error::malformed("assertion without Subject"))?;
-    let Conditions {
-        not_before_ms,
-        not_on_or_after_ms,
-        restrictions,
-    } = conditions.ok_or(Error::malformed("assertion without Conditions"))?;
-    Ok(Parts {
+    Parts::assemble(
         issuer,
         issue_instant_ms,
         subject,
-        confirmation,
-        not_before_ms,
-        not_on_or_after_ms,
-        restrictions,
+        conditions,
         authn,
         claims,
         actor,
-    })
+    )
 }
