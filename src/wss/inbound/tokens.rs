@@ -43,48 +43,36 @@ impl State<'_> {
         let unavailable = Error::TokenUnavailable {
             what: "certificate",
         };
-        match r {
+        // The trust store's name for it, unless the message carries it.
+        let by = match r {
             TokenReference::Reference { uri, .. } => {
                 let id = uri.strip_prefix('#').ok_or(Error::TokenUnavailable {
                     what: "non-local certificate reference",
                 })?;
-                match self.by_id.get(id) {
+                return match self.by_id.get(id) {
                     Some(Token::X509(c)) => Ok(c.clone()),
                     _ => Err(unavailable),
+                };
+            }
+            TokenReference::KeyIdentifier { value_type, value } => {
+                let bytes = || TokenReference::key_identifier_bytes(value);
+                match value_type.as_str() {
+                    vt::X509V3 => return Certificate::from_der(&bytes()?).map_err(|_| unavailable),
+                    vt::X509_SKI => CertificateRef::SubjectKeyId(bytes()?),
+                    vt::THUMBPRINT_SHA1 => CertificateRef::ThumbprintSha1(bytes()?),
+                    _ => {
+                        return Err(Error::UnsupportedToken {
+                            what: "key identifier type for a certificate",
+                        })
+                    }
                 }
             }
-            TokenReference::KeyIdentifier { value_type, value } => match value_type.as_str() {
-                vt::X509V3 => {
-                    let der = TokenReference::key_identifier_bytes(value)?;
-                    Certificate::from_der(&der).map_err(|_| unavailable)
-                }
-                vt::X509_SKI => self
-                    .env
-                    .keys
-                    .certificate(&CertificateRef::SubjectKeyId(
-                        TokenReference::key_identifier_bytes(value)?,
-                    ))
-                    .ok_or(unavailable),
-                vt::THUMBPRINT_SHA1 => self
-                    .env
-                    .keys
-                    .certificate(&CertificateRef::ThumbprintSha1(
-                        TokenReference::key_identifier_bytes(value)?,
-                    ))
-                    .ok_or(unavailable),
-                _ => Err(Error::UnsupportedToken {
-                    what: "key identifier type for a certificate",
-                }),
+            TokenReference::IssuerSerial { issuer, serial } => CertificateRef::IssuerSerial {
+                issuer: issuer.clone(),
+                serial: serial.clone(),
             },
-            TokenReference::IssuerSerial { issuer, serial } => self
-                .env
-                .keys
-                .certificate(&CertificateRef::IssuerSerial {
-                    issuer: issuer.clone(),
-                    serial: serial.clone(),
-                })
-                .ok_or(unavailable),
-        }
+        };
+        self.env.keys.certificate(&by).ok_or(unavailable)
     }
 
     /// The SecurityTokenReference inside a KeyInfo (`what` names the refusal otherwise).

@@ -103,6 +103,28 @@ fn expect_ds(
         .ok_or(Error::Malformed { what })
 }
 
+/// Reads each of `nodes` with `read`: every one must be a `ds:{local}` (else malformed,
+/// `what`), and there may be at most `max` (else refused, `what_many`).
+fn read_each_ds<T>(
+    doc: &Document,
+    nodes: impl IntoIterator<Item = NodeId>,
+    (local, what): (&str, &'static str),
+    (max, what_many): (usize, &'static str),
+    mut read: impl FnMut(NodeId) -> Result<T, Error>,
+) -> Result<Vec<T>, Error> {
+    let mut out = Vec::new();
+    for n in nodes {
+        if !doc.is(n, ns::DS, local) {
+            return Err(Error::Malformed { what });
+        }
+        if out.len() >= max {
+            return Err(Error::Refused { what: what_many });
+        }
+        out.push(read(n)?);
+    }
+    Ok(out)
+}
+
 /// The `Algorithm` attribute of `node`, trimmed; malformed (`what`) when absent.
 fn required_algorithm<'d>(
     doc: &'d Document,
@@ -226,20 +248,16 @@ impl Signature {
                 });
             }
         }
-        let mut references = Vec::new();
-        for r in si_it {
-            if !doc.is(r, ns::DS, "Reference") {
-                return Err(Error::Malformed {
-                    what: "signature: only References may follow SignatureMethod",
-                });
-            }
-            if references.len() >= policy.max_references {
-                return Err(Error::Refused {
-                    what: "too many references",
-                });
-            }
-            references.push(read_reference(doc, r, policy)?);
-        }
+        let references = read_each_ds(
+            doc,
+            si_it,
+            (
+                "Reference",
+                "signature: only References may follow SignatureMethod",
+            ),
+            (policy.max_references, "too many references"),
+            |r| read_reference(doc, r, policy),
+        )?;
         if references.is_empty() {
             return Err(Error::Malformed {
                 what: "signature: no Reference",
@@ -266,19 +284,13 @@ fn read_reference(doc: &Document, r: NodeId, policy: &Policy) -> Result<Referenc
     let mut transforms = Vec::new();
     if let Some(t) = kids.first().filter(|k| doc.is(**k, ns::DS, "Transforms")) {
         i = 1;
-        for tr in element_children(doc, *t)? {
-            if !doc.is(tr, ns::DS, "Transform") {
-                return Err(Error::Malformed {
-                    what: "signature: Transforms may hold only Transform",
-                });
-            }
-            if transforms.len() >= policy.max_transforms {
-                return Err(Error::Refused {
-                    what: "too many transforms",
-                });
-            }
-            transforms.push(read_transform(doc, tr)?);
-        }
+        transforms = read_each_ds(
+            doc,
+            element_children(doc, *t)?,
+            ("Transform", "signature: Transforms may hold only Transform"),
+            (policy.max_transforms, "too many transforms"),
+            |tr| read_transform(doc, tr),
+        )?;
     }
     let dm = expect_ds(
         doc,
