@@ -71,6 +71,66 @@ pub(super) struct Parts {
     pub(super) actor: Option<String>,
 }
 
+impl Parts {
+    /// The parts of an assertion read in either version; the Subject and the Conditions are
+    /// required.
+    fn assemble(
+        issuer: String,
+        issue_instant_ms: i64,
+        subject: Option<(NameId, Confirmation)>,
+        conditions: Option<Conditions>,
+        authn: Option<AuthnStatement>,
+        claims: Vec<Claim>,
+        actor: Option<String>,
+    ) -> Result<Self, Error> {
+        let (subject, confirmation) =
+            subject.ok_or(Error::malformed("assertion without Subject"))?;
+        let Conditions {
+            not_before_ms,
+            not_on_or_after_ms,
+            restrictions,
+        } = conditions.ok_or(Error::malformed("assertion without Conditions"))?;
+        Ok(Self {
+            issuer,
+            issue_instant_ms,
+            subject,
+            confirmation,
+            not_before_ms,
+            not_on_or_after_ms,
+            restrictions,
+            authn,
+            claims,
+            actor,
+        })
+    }
+}
+
+/// The local name of assertion child `k`, which must be in namespace `s` and come in schema
+/// order: the `leading` elements at most once each and in that order, then any number of
+/// statements. `stage` is where the previous child stood.
+fn in_schema_order<'d>(
+    doc: &'d Document,
+    k: NodeId,
+    s: &str,
+    leading: &[&str],
+    stage: &mut usize,
+) -> Result<&'d str, Error> {
+    let n = doc.name(k);
+    if n.ns != s {
+        return Err(Error::malformed("assertion content"));
+    }
+    let statements = leading.len() + 1;
+    let order = leading
+        .iter()
+        .position(|l| *l == n.local)
+        .map_or(statements, |p| p + 1);
+    if order < *stage || (order == *stage && order < statements) {
+        return Err(Error::malformed("assertion children out of schema order"));
+    }
+    *stage = order;
+    Ok(n.local)
+}
+
 /// What `Conditions` say: the time window and the audience restrictions.
 struct Conditions {
     not_before_ms: Option<i64>,
@@ -370,21 +430,7 @@ pub(super) fn read_v20(
     // Schema order: Subject?, Conditions?, Advice?, statements*.
     let mut stage = 0;
     for k in it {
-        let n = doc.name(k);
-        if n.ns != s {
-            return Err(Error::malformed("assertion content"));
-        }
-        let order = match n.local {
-            "Subject" => 1,
-            "Conditions" => 2,
-            "Advice" => 3,
-            _ => 4,
-        };
-        if order < stage || (order == stage && order < 4) {
-            return Err(Error::malformed("assertion children out of schema order"));
-        }
-        stage = order;
-        match n.local {
+        match in_schema_order(doc, k, s, &["Subject", "Conditions", "Advice"], &mut stage)? {
             "Subject" => subject = Some(read_subject_v20(doc, k, policy)?),
             "Conditions" => conditions = Some(read_conditions(doc, k, SamlVersion::V20)?),
             "Advice" => {}
@@ -430,24 +476,15 @@ pub(super) fn read_v20(
             _ => return Err(Error::unsupported("statement kind")),
         }
     }
-    let (subject, confirmation) = subject.ok_or(Error::malformed("assertion without Subject"))?;
-    let Conditions {
-        not_before_ms,
-        not_on_or_after_ms,
-        restrictions,
-    } = conditions.ok_or(Error::malformed("assertion without Conditions"))?;
-    Ok(Parts {
+    Parts::assemble(
         issuer,
         issue_instant_ms,
         subject,
-        confirmation,
-        not_before_ms,
-        not_on_or_after_ms,
-        restrictions,
+        conditions,
         authn,
         claims,
         actor,
-    })
+    )
 }
 
 /// SAML 1.1 `Subject` of a subject statement.
@@ -524,80 +561,70 @@ pub(super) fn read_v11(
     let mut statements = 0usize;
     let mut stage = 0;
     for k in body.iter().copied() {
-        let n = doc.name(k);
-        if n.ns != s {
-            return Err(Error::malformed("assertion content"));
-        }
-        let order = match n.local {
-            "Conditions" => 1,
-            "Advice" => 2,
-            _ => 3,
-        };
-        if order < stage || (order == stage && order < 3) {
-            return Err(Error::malformed("assertion children out of schema order"));
-        }
-        stage = order;
-        let statement_subject = match n.local {
-            "Conditions" => {
-                conditions = Some(read_conditions(doc, k, SamlVersion::V11)?);
-                None
-            }
-            "Advice" => None,
-            "AuthenticationStatement" => {
-                if authn.is_some() {
-                    return Err(Error::unsupported("several authentication statements"));
+        let statement_subject =
+            match in_schema_order(doc, k, s, &["Conditions", "Advice"], &mut stage)? {
+                "Conditions" => {
+                    conditions = Some(read_conditions(doc, k, SamlVersion::V11)?);
+                    None
                 }
-                let method = doc
-                    .attribute(k, "", "AuthenticationMethod")
-                    .map(str::trim)
-                    .ok_or(Error::malformed("AuthenticationStatement without method"))?;
-                let instant_ms = required_time(
-                    doc,
-                    k,
-                    "AuthenticationInstant",
-                    "AuthenticationStatement without instant",
-                )?;
-                authn = Some(AuthnStatement {
-                    method: AuthnMethod::from_uri(SamlVersion::V11, method),
-                    instant_ms,
-                });
-                let mut kids = element_children(doc, k)?.into_iter();
-                let subj = kids
-                    .next()
-                    .filter(|c| doc.is(*c, s, "Subject"))
-                    .ok_or(Error::malformed("AuthenticationStatement without Subject"))?;
-                for rest in kids {
-                    if !(doc.is(rest, s, "SubjectLocality") || doc.is(rest, s, "AuthorityBinding"))
-                    {
-                        return Err(Error::malformed("AuthenticationStatement content"));
+                "Advice" => None,
+                "AuthenticationStatement" => {
+                    if authn.is_some() {
+                        return Err(Error::unsupported("several authentication statements"));
                     }
-                }
-                Some(subj)
-            }
-            "AttributeStatement" => {
-                let mut kids = element_children(doc, k)?.into_iter();
-                let subj = kids
-                    .next()
-                    .filter(|c| doc.is(*c, s, "Subject"))
-                    .ok_or(Error::malformed("AttributeStatement without Subject"))?;
-                for at in kids {
-                    if !doc.is(at, s, "Attribute") {
-                        return Err(Error::malformed("AttributeStatement content"));
+                    let method = doc
+                        .attribute(k, "", "AuthenticationMethod")
+                        .map(str::trim)
+                        .ok_or(Error::malformed("AuthenticationStatement without method"))?;
+                    let instant_ms = required_time(
+                        doc,
+                        k,
+                        "AuthenticationInstant",
+                        "AuthenticationStatement without instant",
+                    )?;
+                    authn = Some(AuthnStatement {
+                        method: AuthnMethod::from_uri(SamlVersion::V11, method),
+                        instant_ms,
+                    });
+                    let mut kids = element_children(doc, k)?.into_iter();
+                    let subj = kids
+                        .next()
+                        .filter(|c| doc.is(*c, s, "Subject"))
+                        .ok_or(Error::malformed("AuthenticationStatement without Subject"))?;
+                    for rest in kids {
+                        if !(doc.is(rest, s, "SubjectLocality")
+                            || doc.is(rest, s, "AuthorityBinding"))
+                        {
+                            return Err(Error::malformed("AuthenticationStatement content"));
+                        }
                     }
-                    let part = |name: &str| {
-                        doc.attribute(at, "", name)
-                            .map(str::trim)
-                            .filter(|v| !v.is_empty())
-                            .ok_or(Error::malformed("Attribute without name or namespace"))
-                    };
-                    let full = join_claim_uri(part("AttributeNamespace")?, part("AttributeName")?);
-                    let values = read_attribute_values(doc, at, s)?;
-                    add_attribute(&mut claims, &mut actor, full, values)?;
+                    Some(subj)
                 }
-                Some(subj)
-            }
-            _ => return Err(Error::unsupported("statement kind")),
-        };
+                "AttributeStatement" => {
+                    let mut kids = element_children(doc, k)?.into_iter();
+                    let subj = kids
+                        .next()
+                        .filter(|c| doc.is(*c, s, "Subject"))
+                        .ok_or(Error::malformed("AttributeStatement without Subject"))?;
+                    for at in kids {
+                        if !doc.is(at, s, "Attribute") {
+                            return Err(Error::malformed("AttributeStatement content"));
+                        }
+                        let part = |name: &str| {
+                            doc.attribute(at, "", name)
+                                .map(str::trim)
+                                .filter(|v| !v.is_empty())
+                                .ok_or(Error::malformed("Attribute without name or namespace"))
+                        };
+                        let full =
+                            join_claim_uri(part("AttributeNamespace")?, part("AttributeName")?);
+                        let values = read_attribute_values(doc, at, s)?;
+                        add_attribute(&mut claims, &mut actor, full, values)?;
+                    }
+                    Some(subj)
+                }
+                _ => return Err(Error::unsupported("statement kind")),
+            };
         if let Some(subj) = statement_subject {
             statements += 1;
             let (name, confirmation) = read_subject_v11(doc, subj, policy)?;
@@ -614,22 +641,13 @@ pub(super) fn read_v11(
     if statements == 0 {
         return Err(Error::malformed("assertion without statements"));
     }
-    let (subject, confirmation) = subject.ok_or(Error::malformed("assertion without Subject"))?;
-    let Conditions {
-        not_before_ms,
-        not_on_or_after_ms,
-        restrictions,
-    } = conditions.ok_or(Error::malformed("assertion without Conditions"))?;
-    Ok(Parts {
+    Parts::assemble(
         issuer,
         issue_instant_ms,
         subject,
-        confirmation,
-        not_before_ms,
-        not_on_or_after_ms,
-        restrictions,
+        conditions,
         authn,
         claims,
         actor,
-    })
+    )
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::crypto::{self, BlockCipher, RsaPrivateKey, SecretBytes};
 use crate::pki::{Certificate, TrustError, TrustStore};
-use crate::soap::Envelope;
+use crate::soap::{Envelope, SoapVersion};
 use crate::store::{Space, TokenStore};
 use crate::trust::{
     FromElement, RequestSecurityTokenResponse, RequestedProofToken, TokenKind, TrustMessage,
@@ -310,24 +310,7 @@ impl Validator {
         let doc = Document::parse_with(body, &self.cfg.limits)?;
         let version = Envelope::read(&doc, None)?.version();
         let tokens = self.header_tokens(&doc, now)?;
-        let keys = ServiceKeys {
-            v: self,
-            tokens: &tokens,
-            now,
-        };
-        let replay = StoreReplay(&*self.store);
-        let env = Environment {
-            clock,
-            replay: &replay,
-            keys: &keys,
-        };
-        let msg = wss::process(doc, version, &self.cfg.inbound, env)?;
-        Requirements {
-            body_signed: true,
-            timestamp_signed: true,
-            ..Requirements::default()
-        }
-        .check(&msg)?;
+        let msg = self.process_signed(doc, version, clock, &tokens, now)?;
         let body = msg.envelope()?.body();
         let sig = msg.signature_over(body).ok_or(Error::Message {
             what: "body not signed",
@@ -353,6 +336,37 @@ impl Validator {
     }
 
     /// Validates the STS-signed tokens in the security header of `doc`.
+    /// Processes the security header of `doc` with the service's keys (and the `tokens` its
+    /// header carried) and requires a signed Body and Timestamp.
+    fn process_signed(
+        &self,
+        doc: Document,
+        version: SoapVersion,
+        clock: &dyn Clock,
+        tokens: &[ValidatedToken],
+        now: i64,
+    ) -> Result<SecuredMessage, Error> {
+        let keys = ServiceKeys {
+            v: self,
+            tokens,
+            now,
+        };
+        let replay = StoreReplay(&*self.store);
+        let env = Environment {
+            clock,
+            replay: &replay,
+            keys: &keys,
+        };
+        let msg = wss::process(doc, version, &self.cfg.inbound, env)?;
+        Requirements {
+            body_signed: true,
+            timestamp_signed: true,
+            ..Requirements::default()
+        }
+        .check(&msg)?;
+        Ok(msg)
+    }
+
     fn header_tokens(&self, doc: &Document, now: i64) -> Result<Vec<ValidatedToken>, Error> {
         let env = Envelope::read(doc, None)?;
         let mut out = Vec::new();
@@ -382,24 +396,7 @@ impl Validator {
         let now = clock.now_ms();
         let doc = Document::parse_with(body, &self.cfg.limits)?;
         let version = Envelope::read(&doc, None)?.version();
-        let keys = ServiceKeys {
-            v: self,
-            tokens: &[],
-            now,
-        };
-        let replay = StoreReplay(&*self.store);
-        let env = Environment {
-            clock,
-            replay: &replay,
-            keys: &keys,
-        };
-        let msg = wss::process(doc, version, &self.cfg.inbound, env)?;
-        Requirements {
-            body_signed: true,
-            timestamp_signed: true,
-            ..Requirements::default()
-        }
-        .check(&msg)?;
+        let msg = self.process_signed(doc, version, clock, &[], now)?;
         let envelope = msg.envelope()?;
         let body = envelope.body();
         let Some(SigningToken::X509(initiator)) = msg.signature_over(body).map(|s| &s.token) else {

@@ -108,6 +108,29 @@ impl ToXml for RequestSecurityToken {
     }
 }
 
+/// Reads collection element `el` (`collection`): its version, and its children, each an
+/// `item` of that version (anything else is unexpected, `what`), at least one.
+fn read_collection<T: FromElement>(
+    doc: &Document,
+    el: NodeId,
+    collection: &'static str,
+    item: &'static str,
+    what: &'static str,
+) -> Result<(TrustVersion, Vec<T>), Error> {
+    let version = message_version(doc, el, collection)?;
+    let mut items = Vec::new();
+    for c in doc.child_elements(el) {
+        if !doc.is(c, version.namespace(), item) {
+            return Err(Error::Unexpected { what });
+        }
+        items.push(T::read(doc, c)?);
+    }
+    if items.is_empty() {
+        return Err(Error::Missing { element: item });
+    }
+    Ok((version, items))
+}
+
 /// `wst:RequestSecurityTokenCollection` (RSTC): several requests answered together.
 #[derive(Clone, Debug, Default, Eq, PartialEq)]
 pub struct RequestSecurityTokenCollection {
@@ -119,21 +142,13 @@ pub struct RequestSecurityTokenCollection {
 
 impl FromElement for RequestSecurityTokenCollection {
     fn read(doc: &Document, el: NodeId) -> Result<Self, Error> {
-        let version = message_version(doc, el, "RequestSecurityTokenCollection")?;
-        let mut requests = Vec::new();
-        for c in doc.child_elements(el) {
-            if !doc.is(c, version.namespace(), "RequestSecurityToken") {
-                return Err(Error::Unexpected {
-                    what: "element in RequestSecurityTokenCollection",
-                });
-            }
-            requests.push(RequestSecurityToken::read(doc, c)?);
-        }
-        if requests.is_empty() {
-            return Err(Error::Missing {
-                element: "RequestSecurityToken",
-            });
-        }
+        let (version, requests) = read_collection(
+            doc,
+            el,
+            "RequestSecurityTokenCollection",
+            "RequestSecurityToken",
+            "element in RequestSecurityTokenCollection",
+        )?;
         Ok(Self { version, requests })
     }
 }
@@ -317,21 +332,13 @@ impl RequestSecurityTokenResponseCollection {
 
 impl FromElement for RequestSecurityTokenResponseCollection {
     fn read(doc: &Document, el: NodeId) -> Result<Self, Error> {
-        let version = message_version(doc, el, "RequestSecurityTokenResponseCollection")?;
-        let mut responses = Vec::new();
-        for c in doc.child_elements(el) {
-            if !doc.is(c, version.namespace(), "RequestSecurityTokenResponse") {
-                return Err(Error::Unexpected {
-                    what: "element in RequestSecurityTokenResponseCollection",
-                });
-            }
-            responses.push(RequestSecurityTokenResponse::read(doc, c)?);
-        }
-        if responses.is_empty() {
-            return Err(Error::Missing {
-                element: "RequestSecurityTokenResponse",
-            });
-        }
+        let (version, responses) = read_collection(
+            doc,
+            el,
+            "RequestSecurityTokenResponseCollection",
+            "RequestSecurityTokenResponse",
+            "element in RequestSecurityTokenResponseCollection",
+        )?;
         Ok(Self { version, responses })
     }
 }

@@ -227,106 +227,74 @@ impl KeyType {
     }
 }
 
-/// The `Type` of a `wst:BinarySecret`.
-#[derive(Clone, Debug, Eq, Hash, PartialEq)]
-pub enum BinarySecretType {
-    /// `.../AsymmetricKey`.
-    AsymmetricKey,
-    /// `.../SymmetricKey` (the default when the attribute is absent).
-    SymmetricKey,
-    /// `.../Nonce` (entropy).
-    Nonce,
-    /// Any other URI, trimmed.
-    Unknown(String),
-}
-
-impl BinarySecretType {
-    /// Reads a binary secret type URI of either version.
-    pub fn from_uri(uri: &str) -> Self {
-        let uri = trim_xml(uri);
-        match trust_suffix(uri) {
-            Some("AsymmetricKey") => Self::AsymmetricKey,
-            Some("SymmetricKey") => Self::SymmetricKey,
-            Some("Nonce") => Self::Nonce,
-            _ => Self::Unknown(uri.to_owned()),
+/// Defines an enumeration of trust URIs `{base}/{suffix}`: read with either version's base,
+/// written with the base of the message's version, any other URI kept as `Unknown`.
+macro_rules! suffix_uri_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident ($what:literal) {
+            $($(#[$vmeta:meta])* $variant:ident = $suffix:literal,)*
         }
-    }
-
-    /// The URI in `version`.
-    pub fn uri(&self, version: TrustVersion) -> String {
-        let suffix = match self {
-            Self::AsymmetricKey => "AsymmetricKey",
-            Self::SymmetricKey => "SymmetricKey",
-            Self::Nonce => "Nonce",
-            Self::Unknown(u) => return u.clone(),
-        };
-        format!("{}/{suffix}", trust_base(version))
-    }
-}
-
-/// A computed key algorithm (`wst:ComputedKeyAlgorithm`, `wst:ComputedKey`).
-#[derive(Clone, Debug, Eq, Hash, PartialEq)]
-pub enum ComputedKeyAlgorithm {
-    /// `.../CK/PSHA1`: key = P_SHA1(requestor entropy, issuer entropy).
-    PSha1,
-    /// `.../CK/HASH`.
-    Hash,
-    /// Any other URI, trimmed.
-    Unknown(String),
-}
-
-impl ComputedKeyAlgorithm {
-    /// Reads a computed key URI of either version.
-    pub fn from_uri(uri: &str) -> Self {
-        let uri = trim_xml(uri);
-        match trust_suffix(uri) {
-            Some("CK/PSHA1") => Self::PSha1,
-            Some("CK/HASH") => Self::Hash,
-            _ => Self::Unknown(uri.to_owned()),
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Eq, Hash, PartialEq)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// Any other URI, trimmed.
+            Unknown(String),
         }
-    }
 
-    /// The URI in `version`.
-    pub fn uri(&self, version: TrustVersion) -> String {
-        let suffix = match self {
-            Self::PSha1 => "CK/PSHA1",
-            Self::Hash => "CK/HASH",
-            Self::Unknown(u) => return u.clone(),
-        };
-        format!("{}/{suffix}", trust_base(version))
-    }
-}
+        impl $name {
+            #[doc = concat!("Reads a ", $what, " URI of either version.")]
+            pub fn from_uri(uri: &str) -> Self {
+                let uri = trim_xml(uri);
+                match trust_suffix(uri) {
+                    $(Some($suffix) => Self::$variant,)*
+                    _ => Self::Unknown(uri.to_owned()),
+                }
+            }
 
-/// The `wst:Code` of a validation `wst:Status`.
-#[derive(Clone, Debug, Eq, Hash, PartialEq)]
-pub enum StatusCode {
-    /// `.../status/valid`.
-    Valid,
-    /// `.../status/invalid`.
-    Invalid,
-    /// Any other URI, trimmed.
-    Unknown(String),
-}
-
-impl StatusCode {
-    /// Reads a status code URI of either version.
-    pub fn from_uri(uri: &str) -> Self {
-        let uri = trim_xml(uri);
-        match trust_suffix(uri) {
-            Some("status/valid") => Self::Valid,
-            Some("status/invalid") => Self::Invalid,
-            _ => Self::Unknown(uri.to_owned()),
+            /// The URI in `version`.
+            pub fn uri(&self, version: TrustVersion) -> String {
+                let suffix = match self {
+                    $(Self::$variant => $suffix,)*
+                    Self::Unknown(u) => return u.clone(),
+                };
+                format!("{}/{suffix}", trust_base(version))
+            }
         }
-    }
+    };
+}
 
-    /// The URI in `version`.
-    pub fn uri(&self, version: TrustVersion) -> String {
-        let suffix = match self {
-            Self::Valid => "status/valid",
-            Self::Invalid => "status/invalid",
-            Self::Unknown(u) => return u.clone(),
-        };
-        format!("{}/{suffix}", trust_base(version))
+suffix_uri_enum! {
+    /// The `Type` of a `wst:BinarySecret`.
+    BinarySecretType("binary secret type") {
+        /// `.../AsymmetricKey`.
+        AsymmetricKey = "AsymmetricKey",
+        /// `.../SymmetricKey` (the default when the attribute is absent).
+        SymmetricKey = "SymmetricKey",
+        /// `.../Nonce` (entropy).
+        Nonce = "Nonce",
+    }
+}
+
+suffix_uri_enum! {
+    /// A computed key algorithm (`wst:ComputedKeyAlgorithm`, `wst:ComputedKey`).
+    ComputedKeyAlgorithm("computed key") {
+        /// `.../CK/PSHA1`: key = P_SHA1(requestor entropy, issuer entropy).
+        PSha1 = "CK/PSHA1",
+        /// `.../CK/HASH`.
+        Hash = "CK/HASH",
+    }
+}
+
+suffix_uri_enum! {
+    /// The `wst:Code` of a validation `wst:Status`.
+    StatusCode("status code") {
+        /// `.../status/valid`.
+        Valid = "status/valid",
+        /// `.../status/invalid`.
+        Invalid = "status/invalid",
     }
 }
 

@@ -103,76 +103,69 @@ const fn oaep(d: DigestAlgorithm) -> Algorithm {
     A::KeyTransport(K::RsaOaep { digest: d, mgf1: d })
 }
 
-/// What `modern` admits.
-const MODERN: &[Algorithm] = &[
-    rsa(SignatureAlgorithm::RsaSha256),
-    rsa(SignatureAlgorithm::RsaSha384),
-    rsa(SignatureAlgorithm::RsaSha512),
-    hmac(HmacAlgorithm::Sha256),
-    hmac(HmacAlgorithm::Sha384),
-    hmac(HmacAlgorithm::Sha512),
-    A::Digest(D::Sha256),
-    A::Digest(D::Sha384),
-    A::Digest(D::Sha512),
-    A::Canonicalization(C::Exclusive),
-    oaep(D::Sha1),
-    oaep(D::Sha256),
-    oaep(D::Sha384),
-    oaep(D::Sha512),
-    A::KeyTransport(K::AesKeyWrap { bits: 128 }),
-    A::KeyTransport(K::AesKeyWrap { bits: 192 }),
-    A::KeyTransport(K::AesKeyWrap { bits: 256 }),
-    A::DataEncryption(BlockCipher::Aes128Gcm),
-    A::DataEncryption(BlockCipher::Aes192Gcm),
-    A::DataEncryption(BlockCipher::Aes256Gcm),
-];
+/// Which suites admit an algorithm.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tier {
+    /// Both suites.
+    Modern,
+    /// `compatible` only.
+    Legacy,
+    /// Neither (shown in the table, refused always).
+    Never,
+}
 
-/// What `compatible` admits besides `modern`.
-const LEGACY: &[Algorithm] = &[
-    rsa(SignatureAlgorithm::RsaSha1),
-    hmac(HmacAlgorithm::Sha1),
-    A::Digest(D::Sha1),
-    A::Canonicalization(C::ExclusiveWithComments),
-    A::Canonicalization(C::Inclusive),
-    A::Canonicalization(C::InclusiveWithComments),
-    A::DataEncryption(BlockCipher::Aes128Cbc),
-    A::DataEncryption(BlockCipher::Aes192Cbc),
-    A::DataEncryption(BlockCipher::Aes256Cbc),
-];
+/// Defines [`ALL`] and, index for index, the [`Tier`] of each algorithm in it, from one list
+/// in table order.
+macro_rules! algorithm_table {
+    ($($tier:ident: $alg:expr,)*) => {
+        /// Every algorithm the table shows: all the crate implements, and RSA-1_5 (refused
+        /// always).
+        pub const ALL: &[Algorithm] = &[$($alg),*];
+        /// The tier of `ALL[i]`.
+        const TIERS: &[Tier] = &[$(Tier::$tier),*];
+    };
+}
 
-/// Every algorithm the table shows: all the crate implements, and RSA-1_5 (refused always).
-pub const ALL: &[Algorithm] = &[
-    rsa(SignatureAlgorithm::RsaSha1),
-    rsa(SignatureAlgorithm::RsaSha256),
-    rsa(SignatureAlgorithm::RsaSha384),
-    rsa(SignatureAlgorithm::RsaSha512),
-    hmac(HmacAlgorithm::Sha1),
-    hmac(HmacAlgorithm::Sha256),
-    hmac(HmacAlgorithm::Sha384),
-    hmac(HmacAlgorithm::Sha512),
-    A::Digest(D::Sha1),
-    A::Digest(D::Sha256),
-    A::Digest(D::Sha384),
-    A::Digest(D::Sha512),
-    A::Canonicalization(C::Exclusive),
-    A::Canonicalization(C::ExclusiveWithComments),
-    A::Canonicalization(C::Inclusive),
-    A::Canonicalization(C::InclusiveWithComments),
-    oaep(D::Sha1),
-    oaep(D::Sha256),
-    oaep(D::Sha384),
-    oaep(D::Sha512),
-    A::KeyTransport(K::AesKeyWrap { bits: 128 }),
-    A::KeyTransport(K::AesKeyWrap { bits: 192 }),
-    A::KeyTransport(K::AesKeyWrap { bits: 256 }),
-    A::KeyTransport(K::Rsa15),
-    A::DataEncryption(BlockCipher::Aes128Gcm),
-    A::DataEncryption(BlockCipher::Aes192Gcm),
-    A::DataEncryption(BlockCipher::Aes256Gcm),
-    A::DataEncryption(BlockCipher::Aes128Cbc),
-    A::DataEncryption(BlockCipher::Aes192Cbc),
-    A::DataEncryption(BlockCipher::Aes256Cbc),
-];
+algorithm_table! {
+    Legacy: rsa(SignatureAlgorithm::RsaSha1),
+    Modern: rsa(SignatureAlgorithm::RsaSha256),
+    Modern: rsa(SignatureAlgorithm::RsaSha384),
+    Modern: rsa(SignatureAlgorithm::RsaSha512),
+    Legacy: hmac(HmacAlgorithm::Sha1),
+    Modern: hmac(HmacAlgorithm::Sha256),
+    Modern: hmac(HmacAlgorithm::Sha384),
+    Modern: hmac(HmacAlgorithm::Sha512),
+    Legacy: A::Digest(D::Sha1),
+    Modern: A::Digest(D::Sha256),
+    Modern: A::Digest(D::Sha384),
+    Modern: A::Digest(D::Sha512),
+    Modern: A::Canonicalization(C::Exclusive),
+    Legacy: A::Canonicalization(C::ExclusiveWithComments),
+    Legacy: A::Canonicalization(C::Inclusive),
+    Legacy: A::Canonicalization(C::InclusiveWithComments),
+    Modern: oaep(D::Sha1),
+    Modern: oaep(D::Sha256),
+    Modern: oaep(D::Sha384),
+    Modern: oaep(D::Sha512),
+    Modern: A::KeyTransport(K::AesKeyWrap { bits: 128 }),
+    Modern: A::KeyTransport(K::AesKeyWrap { bits: 192 }),
+    Modern: A::KeyTransport(K::AesKeyWrap { bits: 256 }),
+    Never: A::KeyTransport(K::Rsa15),
+    Modern: A::DataEncryption(BlockCipher::Aes128Gcm),
+    Modern: A::DataEncryption(BlockCipher::Aes192Gcm),
+    Modern: A::DataEncryption(BlockCipher::Aes256Gcm),
+    Legacy: A::DataEncryption(BlockCipher::Aes128Cbc),
+    Legacy: A::DataEncryption(BlockCipher::Aes192Cbc),
+    Legacy: A::DataEncryption(BlockCipher::Aes256Cbc),
+}
+
+/// The tier of `a`; an algorithm outside the table is admitted by no suite.
+fn tier(a: Algorithm) -> Tier {
+    ALL.iter()
+        .position(|x| *x == a)
+        .and_then(|i| TIERS.get(i).copied())
+        .unwrap_or(Tier::Never)
+}
 
 impl Suite {
     /// Every suite, strictest first.
@@ -193,7 +186,11 @@ impl Suite {
 
     /// True when the suite admits `a`.
     pub fn admits(self, a: Algorithm) -> bool {
-        MODERN.contains(&a) || (self == Self::Compatible && LEGACY.contains(&a))
+        match tier(a) {
+            Tier::Modern => true,
+            Tier::Legacy => self == Self::Compatible,
+            Tier::Never => false,
+        }
     }
 
     /// Everything the suite admits, in table order.

@@ -2,7 +2,7 @@
 //! requested tokens, references, and the signatures on issued tokens.
 
 use crate::trust::{
-    Entropy, Fragment, FromElement, RequestSecurityToken, RequestSecurityTokenResponse,
+    Entropy, Fragment, FromElement, Parameters, RequestSecurityToken, RequestSecurityTokenResponse,
     RequestedProofToken, RequestedReference, StrInfo, TokenHolder, TokenKind, TrustMessage,
     TrustVersion,
 };
@@ -252,21 +252,9 @@ fn explain_reference(r: &mut Report, i: usize, label: &str, rf: &RequestedRefere
     r.line(i, format!("{label}: {s}"));
 }
 
-fn explain_rst(r: &mut Report, m: &RequestSecurityToken, i: usize, keys: &InspectKeys) {
-    let p = &m.params;
-    let binding = p.request_type.as_ref().map_or_else(
-        || "no RequestType".to_owned(),
-        |t| short(&t.uri(m.version)).to_owned(),
-    );
-    r.line(
-        i,
-        format!(
-            "{} RequestSecurityToken ({binding})",
-            version_name(m.version)
-        ),
-    );
-    let i = i + 1;
-    if let Some(c) = &m.context {
+/// The lines a request and a response share: context, token type and AppliesTo.
+fn explain_scope(r: &mut Report, i: usize, context: Option<&str>, p: &Parameters) {
+    if let Some(c) = context {
         r.line(i, format!("context: {}", clean(c)));
     }
     if let Some(t) = &p.token_type {
@@ -281,6 +269,23 @@ fn explain_rst(r: &mut Report, m: &RequestSecurityToken, i: usize, keys: &Inspec
             ),
         );
     }
+}
+
+fn explain_rst(r: &mut Report, m: &RequestSecurityToken, i: usize, keys: &InspectKeys) {
+    let p = &m.params;
+    let binding = p.request_type.as_ref().map_or_else(
+        || "no RequestType".to_owned(),
+        |t| short(&t.uri(m.version)).to_owned(),
+    );
+    r.line(
+        i,
+        format!(
+            "{} RequestSecurityToken ({binding})",
+            version_name(m.version)
+        ),
+    );
+    let i = i + 1;
+    explain_scope(r, i, m.context.as_deref(), p);
     if let Some(k) = &p.key_type {
         r.line(i, format!("key type: {}", short(&k.uri(m.version))));
     }
@@ -344,21 +349,7 @@ fn explain_rstr(r: &mut Report, m: &RequestSecurityTokenResponse, i: usize, keys
         format!("{} RequestSecurityTokenResponse", version_name(m.version)),
     );
     let i = i + 1;
-    if let Some(c) = &m.context {
-        r.line(i, format!("context: {}", clean(c)));
-    }
-    if let Some(t) = &p.token_type {
-        r.line(i, format!("token type: {}", t.uri()));
-    }
-    if let Some(a) = &p.applies_to {
-        r.line(
-            i,
-            format!(
-                "applies to: {}",
-                a.target_address().unwrap_or("(not an address)")
-            ),
-        );
-    }
+    explain_scope(r, i, m.context.as_deref(), p);
     if let Some(l) = &p.lifetime {
         r.line(
             i,

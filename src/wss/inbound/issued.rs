@@ -8,7 +8,7 @@ use crate::saml::{Confirmation, PublicKeyInfo};
 use crate::xml::{ns, NodeId};
 use crate::xmlsec::{self, Signature, VerificationKey};
 
-use super::{node_at, vt, Error, SigningToken, State, StrResolver, TokenReference};
+use super::{node_at, vt, Error, SigningToken, State, TokenReference};
 
 /// The proof key of a holder-of-key assertion.
 enum IssuedKey {
@@ -121,12 +121,11 @@ impl State<'_> {
         sig: &Signature,
     ) -> Result<(), Error> {
         let (id, key) = self.issued_token_key(node)?;
-        let doc = self.doc();
         let key = match &key {
             IssuedKey::Public(k) => VerificationKey::Rsa(k),
             IssuedKey::Symmetric(k) => VerificationKey::Hmac(k.expose()),
         };
-        let v = xmlsec::verify(doc, sig, key, &self.cfg.xmlsec, &StrResolver)?;
+        let v = self.verify_with(sig, key)?;
         self.record_signature(item, SigningToken::IssuedToken { id }, &v)
     }
 }

@@ -92,6 +92,58 @@ fn element_children(doc: &Document, node: NodeId) -> Result<Vec<NodeId>, Error> 
     Ok(out)
 }
 
+/// `next` when it is the `ds:{local}` element, else malformed (`what`).
+fn expect_ds(
+    doc: &Document,
+    next: Option<NodeId>,
+    local: &str,
+    what: &'static str,
+) -> Result<NodeId, Error> {
+    next.filter(|c| doc.is(*c, ns::DS, local))
+        .ok_or(Error::Malformed { what })
+}
+
+/// Reads each of `nodes` with `read`: every one must be a `ds:{local}` (else malformed,
+/// `what`), and there may be at most `max` (else refused, `what_many`).
+fn read_each_ds<T>(
+    doc: &Document,
+    nodes: impl IntoIterator<Item = NodeId>,
+    (local, what): (&str, &'static str),
+    (max, what_many): (usize, &'static str),
+    mut read: impl FnMut(NodeId) -> Result<T, Error>,
+) -> Result<Vec<T>, Error> {
+    let mut out = Vec::new();
+    for n in nodes {
+        if !doc.is(n, ns::DS, local) {
+            return Err(Error::Malformed { what });
+        }
+        if out.len() >= max {
+            return Err(Error::Refused { what: what_many });
+        }
+        out.push(read(n)?);
+    }
+    Ok(out)
+}
+
+/// The `Algorithm` attribute of `node`, trimmed; malformed (`what`) when absent.
+fn required_algorithm<'d>(
+    doc: &'d Document,
+    node: NodeId,
+    what: &'static str,
+) -> Result<&'d str, Error> {
+    doc.attribute(node, "", "Algorithm")
+        .map(str::trim)
+        .ok_or(Error::Malformed { what })
+}
+
+/// The canonicalization `uri` names; an unknown one is unsupported.
+fn known_c14n(uri: &str) -> Result<C14nAlgorithm, Error> {
+    match C14nAlgorithm::from_uri(uri) {
+        C14nAlgorithm::Unknown(u) => Err(Error::unsupported(&u)),
+        c => Ok(c),
+    }
+}
+
 fn inclusive_prefixes(doc: &Document, method: NodeId) -> Result<Option<String>, Error> {
     let mut found = None;
     for c in doc.child_elements(method) {
@@ -121,18 +173,18 @@ impl Signature {
         }
         let children = element_children(doc, node)?;
         let mut it = children.iter().copied();
-        let signed_info = it
-            .next()
-            .filter(|c| doc.is(*c, ns::DS, "SignedInfo"))
-            .ok_or(Error::Malformed {
-                what: "signature: SignedInfo must come first",
-            })?;
-        let value_node = it
-            .next()
-            .filter(|c| doc.is(*c, ns::DS, "SignatureValue"))
-            .ok_or(Error::Malformed {
-                what: "signature: SignatureValue must follow SignedInfo",
-            })?;
+        let signed_info = expect_ds(
+            doc,
+            it.next(),
+            "SignedInfo",
+            "signature: SignedInfo must come first",
+        )?;
+        let value_node = expect_ds(
+            doc,
+            it.next(),
+            "SignatureValue",
+            "signature: SignatureValue must follow SignedInfo",
+        )?;
         let mut key_info = None;
         for rest in it {
             match doc.name(rest).local {
@@ -153,34 +205,30 @@ impl Signature {
 
         let si = element_children(doc, signed_info)?;
         let mut si_it = si.iter().copied();
-        let c14n_node = si_it
-            .next()
-            .filter(|c| doc.is(*c, ns::DS, "CanonicalizationMethod"))
-            .ok_or(Error::Malformed {
-                what: "signature: CanonicalizationMethod must come first",
-            })?;
-        let c14n_uri = doc
-            .attribute(c14n_node, "", "Algorithm")
-            .ok_or(Error::Malformed {
-                what: "signature: CanonicalizationMethod without Algorithm",
-            })?;
-        let c14n = C14nAlgorithm::from_uri(c14n_uri.trim());
-        if let C14nAlgorithm::Unknown(u) = &c14n {
-            return Err(Error::unsupported(u));
-        }
+        let c14n_node = expect_ds(
+            doc,
+            si_it.next(),
+            "CanonicalizationMethod",
+            "signature: CanonicalizationMethod must come first",
+        )?;
+        let c14n_uri = required_algorithm(
+            doc,
+            c14n_node,
+            "signature: CanonicalizationMethod without Algorithm",
+        )?;
+        let c14n = known_c14n(c14n_uri)?;
         let c14n_prefixes = inclusive_prefixes(doc, c14n_node)?;
-        let method_node = si_it
-            .next()
-            .filter(|c| doc.is(*c, ns::DS, "SignatureMethod"))
-            .ok_or(Error::Malformed {
-                what: "signature: SignatureMethod must follow",
-            })?;
-        let method_uri = doc
-            .attribute(method_node, "", "Algorithm")
-            .ok_or(Error::Malformed {
-                what: "signature: SignatureMethod without Algorithm",
-            })?
-            .trim();
+        let method_node = expect_ds(
+            doc,
+            si_it.next(),
+            "SignatureMethod",
+            "signature: SignatureMethod must follow",
+        )?;
+        let method_uri = required_algorithm(
+            doc,
+            method_node,
+            "signature: SignatureMethod without Algorithm",
+        )?;
         let method =
             SignatureMethod::from_uri(method_uri).ok_or_else(|| Error::unsupported(method_uri))?;
         let mut hmac_output_bits = None;
@@ -200,20 +248,16 @@ impl Signature {
                 });
             }
         }
-        let mut references = Vec::new();
-        for r in si_it {
-            if !doc.is(r, ns::DS, "Reference") {
-                return Err(Error::Malformed {
-                    what: "signature: only References may follow SignatureMethod",
-                });
-            }
-            if references.len() >= policy.max_references {
-                return Err(Error::Refused {
-                    what: "too many references",
-                });
-            }
-            references.push(read_reference(doc, r, policy)?);
-        }
+        let references = read_each_ds(
+            doc,
+            si_it,
+            (
+                "Reference",
+                "signature: only References may follow SignatureMethod",
+            ),
+            (policy.max_references, "too many references"),
+            |r| read_reference(doc, r, policy),
+        )?;
         if references.is_empty() {
             return Err(Error::Malformed {
                 what: "signature: no Reference",
@@ -240,41 +284,28 @@ fn read_reference(doc: &Document, r: NodeId, policy: &Policy) -> Result<Referenc
     let mut transforms = Vec::new();
     if let Some(t) = kids.first().filter(|k| doc.is(**k, ns::DS, "Transforms")) {
         i = 1;
-        for tr in element_children(doc, *t)? {
-            if !doc.is(tr, ns::DS, "Transform") {
-                return Err(Error::Malformed {
-                    what: "signature: Transforms may hold only Transform",
-                });
-            }
-            if transforms.len() >= policy.max_transforms {
-                return Err(Error::Refused {
-                    what: "too many transforms",
-                });
-            }
-            transforms.push(read_transform(doc, tr)?);
-        }
+        transforms = read_each_ds(
+            doc,
+            element_children(doc, *t)?,
+            ("Transform", "signature: Transforms may hold only Transform"),
+            (policy.max_transforms, "too many transforms"),
+            |tr| read_transform(doc, tr),
+        )?;
     }
-    let dm = kids
-        .get(i)
-        .copied()
-        .filter(|k| doc.is(*k, ns::DS, "DigestMethod"))
-        .ok_or(Error::Malformed {
-            what: "signature: DigestMethod",
-        })?;
-    let dm_uri = doc
-        .attribute(dm, "", "Algorithm")
-        .ok_or(Error::Malformed {
-            what: "signature: DigestMethod without Algorithm",
-        })?
-        .trim();
+    let dm = expect_ds(
+        doc,
+        kids.get(i).copied(),
+        "DigestMethod",
+        "signature: DigestMethod",
+    )?;
+    let dm_uri = required_algorithm(doc, dm, "signature: DigestMethod without Algorithm")?;
     let digest = algorithm::digest_from_uri(dm_uri).ok_or_else(|| Error::unsupported(dm_uri))?;
-    let dv = kids
-        .get(i + 1)
-        .copied()
-        .filter(|k| doc.is(*k, ns::DS, "DigestValue"))
-        .ok_or(Error::Malformed {
-            what: "signature: DigestValue",
-        })?;
+    let dv = expect_ds(
+        doc,
+        kids.get(i + 1).copied(),
+        "DigestValue",
+        "signature: DigestValue",
+    )?;
     if kids.len() != i + 2 {
         return Err(Error::Malformed {
             what: "signature: unexpected Reference child",
@@ -293,12 +324,7 @@ fn read_reference(doc: &Document, r: NodeId, policy: &Policy) -> Result<Referenc
 }
 
 fn read_transform(doc: &Document, tr: NodeId) -> Result<Transform, Error> {
-    let alg = doc
-        .attribute(tr, "", "Algorithm")
-        .ok_or(Error::Malformed {
-            what: "signature: Transform without Algorithm",
-        })?
-        .trim();
+    let alg = required_algorithm(doc, tr, "signature: Transform without Algorithm")?;
     match alg {
         uri::ENVELOPED => {
             if doc.child_elements(tr).next().is_some() {
@@ -320,18 +346,13 @@ fn read_transform(doc: &Document, tr: NodeId) -> Result<Transform, Error> {
                         what: "signature: STR-Transform without c14n",
                     })?;
             let a = doc.attribute(cm, "", "Algorithm").unwrap_or("").trim();
-            let algorithm = C14nAlgorithm::from_uri(a);
-            if let C14nAlgorithm::Unknown(u) = &algorithm {
-                return Err(Error::unsupported(u));
-            }
-            Ok(Transform::StrTransform { algorithm })
+            Ok(Transform::StrTransform {
+                algorithm: known_c14n(a)?,
+            })
         }
         other => {
-            let algorithm = C14nAlgorithm::from_uri(other);
-            if let C14nAlgorithm::Unknown(u) = &algorithm {
-                // XSLT, XPath, XPath-Filter2, base64 and the rest are refused by design.
-                return Err(Error::unsupported(u));
-            }
+            // XSLT, XPath, XPath-Filter2, base64 and the rest are refused by design.
+            let algorithm = known_c14n(other)?;
             let prefixes = inclusive_prefixes(doc, tr)?;
             Ok(Transform::C14n {
                 algorithm,
