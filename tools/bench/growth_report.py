@@ -126,6 +126,17 @@ def table(rows, by_id, m):
             "run (the largest prefill is 10⁵, not 10⁶). Read the ratios as a check that the "
             "section works, not as the figures of record."
         )
+    try:
+        load1 = float(m.get("loadavg_start", "").split()[0])
+    except (IndexError, ValueError):
+        load1 = None
+    if load1 is not None and load1 >= 1.0:
+        out.append("")
+        out.append(
+            f"> **Loaded machine**: the 1-minute load average was {load1:.2f} at the start "
+            f"(other jobs shared the {m.get('cores', '?')} cores), so the ratios carry their "
+            "noise; the figures of record come from a run on a quiet machine."
+        )
     note = os.environ.get("BENCH_GROWTH_NOTE")
     if note:
         out.append("")
