@@ -10,34 +10,22 @@ SVG plot (no package beyond the standard library). Every figure comes from the r
 
 import argparse
 import html
-import json
 import os
 import sys
+
+# The main report's helpers: the run's machine.txt, a JSON result, a generated section.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../benches/baseline"))
+from report import load_json, machine, replace_section  # noqa: E402
 
 BEGIN = "<!-- BEGIN GROWTH by scripts/bench: do not edit by hand -->"
 END = "<!-- END GROWTH -->"
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def load_json(path):
-    try:
-        with open(path) as f:
-            d = json.load(f)
-    except (OSError, ValueError):
-        return None
-    return None if d.get("failed") else d
-
-
-def read_machine(run):
-    m = {}
-    try:
-        with open(os.path.join(run, "machine.txt")) as f:
-            for line in f:
-                k, _, v = line.rstrip("\n").partition("=")
-                m[k] = v
-    except OSError:
-        pass
-    return m
+def load_result(path):
+    """A load tool result, or None when the run failed or left none."""
+    d = load_json(path)
+    return None if not d or d.get("failed") else d
 
 
 def count_text(n):
@@ -62,8 +50,8 @@ class Row:
         self.size = int(fields[7]) if len(fields) > 7 and fields[7].isdigit() else None
         self.stateful = stateful == "1"
         self.kib = float(kib)
-        self.closed = load_json(os.path.join(run, f"{self.id}-closed.json"))
-        self.half = load_json(os.path.join(run, f"{self.id}-half.json"))
+        self.closed = load_result(os.path.join(run, f"{self.id}-closed.json"))
+        self.half = load_result(os.path.join(run, f"{self.id}-half.json"))
 
     def prefill(self):
         """(kind, n) or None."""
@@ -250,7 +238,7 @@ def main():
     with open(os.path.join(a.run, "rows.txt")) as f:
         rows = [Row(a.run, line.split()) for line in f if line.strip()]
     by_id = {r.id: r for r in rows}
-    m = read_machine(a.run)
+    m = machine(a.run)
     text = table(rows, by_id, m)
     print(text)
     if a.svg:
@@ -258,17 +246,7 @@ def main():
             f.write(svg(rows, by_id, m))
         print(f"wrote {a.svg}", file=sys.stderr)
     if a.doc:
-        with open(a.doc) as f:
-            doc = f.read()
-        if BEGIN in doc and END in doc:
-            head, _, rest = doc.partition(BEGIN)
-            _, _, tail = rest.partition(END)
-            doc = head + text.rstrip("\n") + tail
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + text
-        with open(a.doc, "w") as f:
-            f.write(doc)
-        print(f"wrote {a.doc}", file=sys.stderr)
+        replace_section(a.doc, BEGIN, END, text)
     failed = [r.id for r in rows if r.status == "ok" and (r.tput() is None or r.p99_half() is None)]
     if failed:
         print(f"growth: runs failed: {' '.join(failed)}", file=sys.stderr)
