@@ -429,20 +429,26 @@ def main():
     text = build(a.run, os.environ.get("BENCH_NOTE", ""))
     sys.stdout.write(text)
     if a.doc:
-        try:
-            with open(a.doc) as f:
-                doc = f.read()
-        except OSError:
-            doc = "# Performance\n\n" + BEGIN + "\n" + END + "\n"
-        if BEGIN in doc and END in doc:
-            head, _, rest = doc.partition(BEGIN)
-            _, _, tail = rest.partition(END)
-            doc = head + text.rstrip("\n") + tail
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + text
-        with open(a.doc, "w") as f:
-            f.write(doc)
-        print(f"wrote {a.doc}", file=sys.stderr)
+        replace_section(a.doc, BEGIN, END, text)
+
+
+def replace_section(path, begin, end, text):
+    """Replaces the section of the Markdown file at `path` from `begin` to `end` (the markers
+    included; `text` carries them) with `text`, or appends `text` when the markers are missing."""
+    try:
+        with open(path) as f:
+            doc = f.read()
+    except OSError:
+        doc = "# Performance\n\n" + begin + "\n" + end + "\n"
+    if begin in doc and end in doc:
+        head, _, rest = doc.partition(begin)
+        _, _, tail = rest.partition(end)
+        doc = head + text.rstrip("\n") + tail
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + text
+    with open(path, "w") as f:
+        f.write(doc)
+    print(f"wrote {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 //! measured function (`profile_loop`), for `valgrind --tool=callgrind
 //! --toggle-collect='*profile_loop*'`.
 
+mod prefill;
 #[allow(dead_code)] // shared with the benches, which use more of it
 mod workloads;
 
@@ -87,6 +88,21 @@ struct Args {
     /// Run N iterations on one thread in `profile_loop` (for callgrind) and exit.
     #[arg(long)]
     profile: Option<usize>,
+    /// W-sct: pad each request's signed SOAP Body to about N KiB (an extension element in the
+    /// RST that the STS ignores). Default: no padding (about 0.5 KiB).
+    #[arg(long)]
+    body_kib: Option<f64>,
+    /// Fill the token store of the server configured in `--data-dir` (DIR/wstrust.toml) with
+    /// `replay=N` nonce records or `contexts=N` stateful security contexts, shaped as the
+    /// engine writes them, and exit. The server must not be running (redb is one process's).
+    #[arg(long, value_name = "KIND=N")]
+    prefill: Option<String>,
+    /// Lifetime of the prefilled entries in seconds (long enough to outlast the runs).
+    #[arg(long, default_value_t = 3600)]
+    prefill_ttl: i64,
+    /// Writer threads for `--prefill` (concurrent redb writes share one commit).
+    #[arg(long, default_value_t = 256)]
+    prefill_threads: usize,
 }
 
 /// What a run measured.
@@ -98,6 +114,8 @@ struct Outcome {
     latencies_us: Vec<u32>,
     measured_secs: f64,
     pool_exhausted: bool,
+    /// Mean size of the requests sent (0 for W-verify).
+    request_bytes: usize,
 }
 
 fn main() {
@@ -112,6 +130,22 @@ fn main() {
 }
 
 fn run(args: &Args) -> Result<i32, String> {
+    if let Some(spec) = &args.prefill {
+        let dir = args
+            .data_dir
+            .as_deref()
+            .ok_or("--prefill needs --data-dir (the server's, with its wstrust.toml)")?;
+        let creds = Credentials::from_data_dir(dir).unwrap_or_default();
+        let fill = prefill::Fill::parse(spec)?;
+        prefill::run(
+            &fill,
+            &dir.join("wstrust.toml"),
+            &creds,
+            args.prefill_ttl,
+            args.prefill_threads,
+        )?;
+        return Ok(0);
+    }
     let workload = Workload::parse(&args.workload)
         .ok_or_else(|| format!("unknown workload `{}`", args.workload))?;
     let (pki, creds) = match &args.data_dir {
@@ -148,11 +182,13 @@ fn run(args: &Args) -> Result<i32, String> {
         Workload::Verify => Vec::new(),
         _ => make_pool(args, workload, &target, &pki, &creds, gen_threads)?,
     };
-    let outcome = match (&target, workload) {
+    let request_bytes = mean_size(&pool);
+    let mut outcome = match (&target, workload) {
         (_, Workload::Verify) => drive_verify(args)?,
         (Target::InProcess(engine), _) => drive_in_process(args, engine, workload, pool),
         (Target::Http(ep), _) => drive_http(args, ep, pool)?,
     };
+    outcome.request_bytes = request_bytes;
     report(args, workload, &target, &argon2, &outcome, cores)
 }
 
@@ -214,7 +250,13 @@ fn default_pool(workload: Workload, args: &Args) -> usize {
         Workload::Verify | Workload::Idle => 0.0,
     };
     let by_rate = args.rate.map_or(per_sec, |r| r * 1.1);
-    ((secs * by_rate) as usize).max(args.connections * 4)
+    // Padded requests: at most about 512 MiB of pool (a 64 KiB Body is answered far slower).
+    let cap = args.body_kib.map_or(usize::MAX, |k| {
+        (512.0 * 1024.0 / (k.max(0.0) + 2.0)) as usize
+    });
+    ((secs * by_rate) as usize)
+        .min(cap)
+        .max(args.connections * 4)
 }
 
 fn make_pool(
@@ -228,6 +270,9 @@ fn make_pool(
     let n = args.pool.unwrap_or_else(|| default_pool(workload, args));
     let now = SystemClock.now_ms();
     let started = Instant::now();
+    if args.body_kib.is_some() && workload != Workload::Sct {
+        return Err("--body-kib pads W-sct requests only".into());
+    }
     let pool = match workload {
         Workload::X509 => {
             workloads::pool(n, threads, &|t| workloads::x509_request(pki, creds, t), now)?
@@ -236,6 +281,7 @@ fn make_pool(
             workloads::pool(n, threads, &|t| workloads::password_request(creds, t), now)?
         }
         Workload::Sct => {
+            let pad = args.body_kib.map_or(0, |k| (k.max(0.0) * 1024.0) as usize);
             let session = match target {
                 Target::InProcess(e) => workloads::sct_session_in_process(e, pki, creds, now)?,
                 Target::Http(ep) => sct_session_over_http(ep, pki, creds, now)?,
@@ -243,19 +289,25 @@ fn make_pool(
             workloads::pool(
                 n,
                 threads,
-                &|t| workloads::sct_request(&session, creds, t),
+                &|t| workloads::sct_request_padded(&session, creds, t, pad),
                 now,
             )?
         }
         Workload::Verify | Workload::Idle => Vec::new(),
     };
     eprintln!(
-        "pool: {} {} requests in {:.1} s",
+        "pool: {} {} requests ({} bytes each on average) in {:.1} s",
         pool.len(),
         workload.name(),
+        mean_size(&pool),
         started.elapsed().as_secs_f64()
     );
     Ok(pool)
+}
+
+/// The mean request size of a pool, in bytes.
+fn mean_size(pool: &[Request]) -> usize {
+    pool.iter().map(|r| r.body.len()).sum::<usize>() / pool.len().max(1)
 }
 
 /// Shared measurement state: a request counts if it completes inside the window.
@@ -342,6 +394,7 @@ impl Collector {
             latencies_us: self.latencies.into_inner().unwrap_or_default(),
             measured_secs: end.duration_since(w.measure_from).as_secs_f64(),
             pool_exhausted: self.exhausted.load(Ordering::Relaxed),
+            request_bytes: 0,
         }
     }
 }
@@ -772,7 +825,7 @@ fn report(
     }
     if let Some(p) = &args.json {
         let j = format!(
-            "{{\"workload\":\"{}\",\"mode\":\"{}\",\"connections\":{},\"cores\":{cores},\"rate\":{},\"completed\":{},\"seconds\":{:.3},\"throughput\":{rps:.2},\"p50_us\":{p50},\"p99_us\":{p99},\"p999_us\":{p999},\"errors\":0,\"pool_exhausted\":{},\"argon2\":\"m={} KiB t={} p={}\"}}\n",
+            "{{\"workload\":\"{}\",\"mode\":\"{}\",\"connections\":{},\"cores\":{cores},\"rate\":{},\"completed\":{},\"seconds\":{:.3},\"throughput\":{rps:.2},\"p50_us\":{p50},\"p99_us\":{p99},\"p999_us\":{p999},\"errors\":0,\"pool_exhausted\":{},\"request_bytes\":{},\"argon2\":\"m={} KiB t={} p={}\"}}\n",
             workload.name(),
             target.mode(),
             args.connections,
@@ -780,6 +833,7 @@ fn report(
             o.completed,
             o.measured_secs,
             o.pool_exhausted,
+            o.request_bytes,
             argon2.m_cost_kib,
             argon2.t_cost,
             argon2.p_cost

@@ -284,8 +284,21 @@ fn addressing(w: &mut Writer, message_id: &str, to: &str) {
     w.start(ns::WSA, "To").text(to).end();
 }
 
+/// The namespace of the padding extension element (`--body-kib`): the STS keeps unknown RST
+/// children as extensions and ignores them.
+const PAD_NS: &str = "urn:wstrust:bench:padding";
+/// One padding item's text (the items make parse, c14n and digest cost grow with the Body).
+const PAD_TEXT: &str = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore";
+
 /// The RST: Issue an SCT for `applies_to` with a 256-bit symmetric key.
 fn rst_body(w: &mut Writer, context: &str, applies_to: &str) {
+    rst_body_padded(w, context, applies_to, 0);
+}
+
+/// The RST, with an extension element of padding items after its parameters so that the RST
+/// takes about `target_bytes` as written (nothing is added when it is already that long).
+fn rst_body_padded(w: &mut Writer, context: &str, applies_to: &str, target_bytes: usize) {
+    let start = w.as_str().len();
     w.start(ns::WST13, "RequestSecurityToken")
         .attr("", "Context", context);
     w.element_text(ns::WST13, "TokenType", ScVersion::V13.sct_token_type());
@@ -297,6 +310,21 @@ fn rst_body(w: &mut Writer, context: &str, applies_to: &str) {
     w.end();
     w.element_text(ns::WST13, "KeyType", SYMMETRIC_KEY);
     w.element_text(ns::WST13, "KeySize", "256");
+    // The closing tags of the padding and of the RST, and the padding's start tag.
+    const CLOSING: usize = 120;
+    let used = w.as_str().len() - start + CLOSING;
+    if target_bytes > used {
+        w.start(PAD_NS, "Padding");
+        let mut n = 0usize;
+        while w.as_str().len() - start + CLOSING < target_bytes {
+            w.start(PAD_NS, "Item")
+                .attr("", "n", &n.to_string())
+                .text(PAD_TEXT)
+                .end();
+            n += 1;
+        }
+        w.end();
+    }
     w.end();
 }
 
@@ -417,6 +445,18 @@ pub(crate) fn sct_request(
     creds: &Credentials,
     now_ms: i64,
 ) -> Result<Request, String> {
+    sct_request_padded(session, creds, now_ms, 0)
+}
+
+/// A W-sct request whose signed RST is padded to about `body_bytes` (`--body-kib`): an
+/// extension element the STS ignores, inside the signed Body, so parse, exclusive c14n and
+/// the Body digest grow with it.
+pub(crate) fn sct_request_padded(
+    session: &SctSession,
+    creds: &Credentials,
+    now_ms: i64,
+    body_bytes: usize,
+) -> Result<Request, String> {
     let nonce = random_bytes(16).map_err(|e| e.to_string())?;
     let dk_id = format!("DK-{}", random_hex(8)?);
     let mut seed = DK_LABEL.to_vec();
@@ -435,7 +475,7 @@ pub(crate) fn sct_request(
     let mid = uuid()?;
     let ctx = uuid()?;
     let headers = |w: &mut Writer| addressing(w, &mid, STS_ADDRESS);
-    let body = |w: &mut Writer| rst_body(w, &ctx, &creds.applies_to);
+    let body = |w: &mut Writer| rst_body_padded(w, &ctx, &creds.applies_to, body_bytes);
     let dk_ref = format!("#{dk_id}");
     let ki = |w: &mut Writer| wss::write_reference(w, &dk_ref, Some(vt::DK_13));
     let p = Protection {
