@@ -23,7 +23,7 @@ pub(crate) struct Reloads {
     pub(crate) reloader: server::Reloader,
     pub(crate) path: PathBuf,
     pub(crate) listen: Option<SocketAddr>,
-    /// The listener settings at start (their `Debug` text, to name a change).
+    /// The listener settings at start ([`listener_text`], to name a change).
     pub(crate) server_then: String,
     pub(crate) store_then: config::StoreSetting,
     /// The audit trail file at start (the trail stays in it; a change applies at the next
@@ -33,6 +33,17 @@ pub(crate) struct Reloads {
     pub(crate) tracing_then: String,
     /// The open store (the successor key is agreed through it).
     pub(crate) store: Arc<dyn TokenStore>,
+}
+
+/// The listener settings that take a restart, as text to compare: all of them but the TLS
+/// file contents and paths (a reload reads those again), with whether TLS is on.
+pub(crate) fn listener_text(s: &server::ServerSettings) -> String {
+    let mut s = s.clone();
+    s.tls = s
+        .tls
+        .take()
+        .map(|_| server::TlsFiles::new(PathBuf::new(), PathBuf::new()));
+    format!("{s:?}")
 }
 
 /// The token-signing certificates an engine or a loaded file uses (signing one first).
@@ -70,10 +81,27 @@ impl Reloads {
 
     /// Makes `loaded` current.
     fn apply(&self, loaded: Loaded, why: &'static str) {
-        if format!("{:?}", loaded.server) != self.server_then {
+        if listener_text(&loaded.server) != self.server_then {
             tracing::warn!(
-                "the listener settings (listen, TLS, limits, endpoints) changed: they apply at the next start"
+                "the listener settings (listen, TLS on or off, limits, endpoints) changed: they apply at the next start"
             );
+        }
+        // A renewed HTTPS certificate: new handshakes use it, open connections keep theirs.
+        if let Some(files) = &loaded.server.tls {
+            match self.reloader.reload_tls(files) {
+                Ok(true) => {
+                    tracing::info!(cert = %files.cert.display(), "TLS certificate reloaded")
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    self.reloader.failed();
+                    tracing::error!(
+                        error = %e,
+                        "configuration reload failed: the previous configuration and TLS certificate stay in use"
+                    );
+                    return;
+                }
+            }
         }
         if loaded.store != self.store_then {
             tracing::warn!("the [store] setting changed: it applies at the next start");

@@ -186,7 +186,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             reloader: server.reloader(),
             path: config_path.clone(),
             listen: args.listen,
-            server_then: format!("{server_then:?}"),
+            server_then: super::reload::listener_text(&server_then),
             store_then,
             audit_then: audit_path.clone(),
             tracing_then,

@@ -78,6 +78,8 @@ const READ_BUFFER_MAX: usize = 64 * 1024;
 pub struct Server {
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    /// The certificate new TLS handshakes use (a reload replaces it).
+    certs: Option<Arc<tls::Certs>>,
     shared: Arc<Shared>,
     local: SocketAddr,
 }
@@ -105,12 +107,10 @@ impl Server {
                  passwords and keys cross the network unprotected unless a TLS proxy fronts us"
             );
         }
-        let tls = settings
-            .tls
-            .as_ref()
-            .map(tls::server_config)
-            .transpose()?
-            .map(tokio_rustls::TlsAcceptor::from);
+        let (tls, certs) = match settings.tls.as_ref().map(tls::server_config).transpose()? {
+            Some((cfg, certs)) => (Some(tokio_rustls::TlsAcceptor::from(cfg)), Some(certs)),
+            None => (None, None),
+        };
         let listener =
             TcpListener::bind(settings.listen)
                 .await
@@ -131,6 +131,7 @@ impl Server {
         Ok(Self {
             listener,
             tls,
+            certs,
             shared,
             local,
         })
@@ -150,6 +151,7 @@ impl Server {
     pub fn reloader(&self) -> Reloader {
         Reloader {
             shared: Arc::clone(&self.shared),
+            certs: self.certs.clone(),
         }
     }
 
@@ -166,6 +168,7 @@ impl Server {
             tls,
             shared,
             local,
+            ..
         } = self;
         let limits = shared.settings.limits;
         let graceful = GracefulShutdown::new();
@@ -364,6 +367,7 @@ pub async fn shutdown_signal() {
 #[derive(Clone)]
 pub struct Reloader {
     shared: Arc<Shared>,
+    certs: Option<Arc<tls::Certs>>,
 }
 
 impl std::fmt::Debug for Reloader {
@@ -393,6 +397,17 @@ impl Reloader {
         self.shared.replace(http::Generation { engine, metadata });
         self.shared.metrics.count_reload(true);
         Ok(())
+    }
+
+    /// Reads the TLS certificate and key of `files` again for new handshakes (a renewed
+    /// certificate); connections already open keep theirs. `Ok(false)`: the server does not
+    /// serve TLS (turning TLS on or off takes a restart). On an error the certificate in use
+    /// stays.
+    pub fn reload_tls(&self, files: &TlsFiles) -> Result<bool, ServerError> {
+        match &self.certs {
+            Some(c) => c.replace(files).map(|()| true),
+            None => Ok(false),
+        }
     }
 
     /// Counts a reload that failed before an engine could be made (the configuration did

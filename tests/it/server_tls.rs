@@ -151,3 +151,144 @@ fn plain_http_on_a_public_address_needs_the_explicit_setting() {
     let srv = wstrust::server::Running::start(s, engine).unwrap();
     srv.stop().unwrap();
 }
+
+/// A TLS connection to `addr` trusting `roots` only; `None` when the handshake fails.
+fn connect(
+    addr: std::net::SocketAddr,
+    cfg: Arc<rustls::ClientConfig>,
+) -> Option<rustls::StreamOwned<rustls::ClientConnection, TcpStream>> {
+    let name = ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(cfg, name).unwrap();
+    let sock = TcpStream::connect(addr).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, sock);
+    while tls.conn.is_handshaking() {
+        tls.conn.complete_io(&mut tls.sock).ok()?;
+    }
+    Some(tls)
+}
+
+/// One keep-alive `GET path` on `tls`: the status line and the body.
+fn get_on(
+    tls: &mut rustls::StreamOwned<rustls::ClientConnection, TcpStream>,
+    path: &str,
+) -> String {
+    write!(tls, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    tls.flush().unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tls.read(&mut buf).unwrap();
+        assert!(n > 0, "the connection closed");
+        raw.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&raw);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len: usize = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            if raw.len() >= end + 4 + len {
+                return text.into_owned();
+            }
+        }
+    }
+}
+
+fn peer_cert(tls: &rustls::StreamOwned<rustls::ClientConnection, TcpStream>) -> Vec<u8> {
+    tls.conn.peer_certificates().unwrap()[0].to_vec()
+}
+
+/// A renewed HTTPS certificate (the files overwritten, as certbot or an operator does) takes
+/// effect on SIGHUP for new handshakes; a connection opened before keeps working; an
+/// unreadable certificate leaves the one in use serving and counts a failed reload.
+#[test]
+fn sighup_replaces_the_tls_certificate() {
+    let dir = crate::server_support::TempDir::new("tls-reload");
+    wstrust::config::datadir::init(dir.path(), "127.0.0.1:0").unwrap();
+    let config = dir.path().join(wstrust::config::datadir::CONFIG_FILE);
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    let (pem, key) = (
+        dir.path().join("pki/tls.pem"),
+        dir.path().join("pki/tls.key"),
+    );
+    text.push_str(&format!(
+        "\n[tls]\ncert = \"{}\"\nkey = \"{}\"\n",
+        pem.display(),
+        key.display()
+    ));
+    std::fs::write(&config, text).unwrap();
+    let srv = crate::server_support::Binary::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let dev_ca = client(&dir.path().join("pki/ca.pem"), &[b"http/1.1"]);
+    let mut before = connect(srv.addr, Arc::clone(&dev_ca)).expect("the dev certificate");
+    let first = peer_cert(&before);
+    assert!(get_on(&mut before, "/livez").starts_with("HTTP/1.1 200"));
+
+    // The renewed certificate: a new key, self-signed for localhost.
+    let k = rcgen::KeyPair::generate().unwrap();
+    let renewed = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .self_signed(&k)
+        .unwrap();
+    std::fs::write(&pem, renewed.pem()).unwrap();
+    std::fs::write(&key, k.serialize_pem()).unwrap();
+    let renewed_ca = dir.path().join("renewed.pem");
+    std::fs::write(&renewed_ca, renewed.pem()).unwrap();
+    let trusts_renewed = client(&renewed_ca, &[b"http/1.1"]);
+    assert!(
+        connect(srv.addr, Arc::clone(&trusts_renewed)).is_none(),
+        "not used before the reload"
+    );
+    crate::admin_reload::hangup(&srv);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut after = loop {
+        if let Some(c) = connect(srv.addr, Arc::clone(&trusts_renewed)) {
+            break c;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the renewed certificate is never served"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(peer_cert(&after), renewed.der().to_vec());
+    assert_ne!(first, peer_cert(&after));
+    assert!(get_on(&mut after, "/livez").starts_with("HTTP/1.1 200"));
+    // The connection opened before the reload goes on, with the certificate it had.
+    assert!(get_on(&mut before, "/readyz").starts_with("HTTP/1.1 200"));
+    assert_eq!(peer_cert(&before), first);
+
+    // A broken certificate file: the renewed certificate stays, the reload counts as failed.
+    let failed = |tls: &mut rustls::StreamOwned<rustls::ClientConnection, TcpStream>| -> u64 {
+        let m = get_on(tls, "/metrics");
+        m.lines()
+            .find_map(|l| l.strip_prefix("wstrust_config_reloads_total{outcome=\"failed\"} "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(failed(&mut after), 0);
+    std::fs::write(&pem, "not a certificate\n").unwrap();
+    crate::admin_reload::hangup(&srv);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while failed(&mut after) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the failed reload is never counted"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut again = connect(srv.addr, trusts_renewed).expect("the renewed certificate stays");
+    assert!(get_on(&mut again, "/livez").starts_with("HTTP/1.1 200"));
+    assert!(srv.terminate());
+}
