@@ -22,7 +22,7 @@ use super::audit::{
 use super::jwt_lifecycle::jwt_target;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::saml_target;
-use super::sts::{Engine, Requester};
+use super::state::{Engine, Requester};
 use super::target::target_of;
 use super::tokens::RequestOptions;
 
@@ -121,7 +121,7 @@ impl Scope {
         };
         f.request_type = Some(match (&req.message, first) {
             (TrustMessage::Rstr(_), _) => "key-transfer",
-            (_, Some(rst)) if super::keyx::is_keyx_request(rst) => "keyx",
+            (_, Some(rst)) if super::target::is_keyx_request(rst) => "keyx",
             (_, Some(rst)) => request_type_name(rst.params.request_type.as_ref()),
             _ => "other",
         });
@@ -212,7 +212,7 @@ impl Scope {
             event,
             outcome,
             realm: req.suite.realm().map(|r| bounded(&r)),
-            token_type: if super::keyx::is_keyx_request(rst) {
+            token_type: if super::target::is_keyx_request(rst) {
                 Some("master-token")
             } else {
                 token_type

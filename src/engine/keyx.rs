@@ -14,7 +14,7 @@
 
 use serde_json::json;
 
-use crate::keyx::server::{Policy, Sts};
+use crate::keyx::server::Sts;
 use crate::keyx::{
     self, lifecycle, AuthData, ErrorCode, KeyRequest, KeyRequestData, KeyResponse, KeyxError,
     MasterToken, MasterTokenClaims, MasterTokenKeys, RenewOutcome, Renewal,
@@ -29,10 +29,10 @@ use crate::xml::{ns, Document, NodeId};
 
 use super::audit_scope::Scope;
 use super::request::ParsedRequest;
+pub use super::settings::KeyxSettings;
 use super::{Engine, Error, Response, Transport};
 
-/// The WS-Trust `TokenType` of a master token.
-pub const MASTER_TOKEN_TYPE: &str = "urn:wstrust:ext:2026:MasterToken";
+pub use super::target::MASTER_TOKEN_TYPE;
 
 /// `Content-Type` of every JSON answer.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
@@ -40,24 +40,6 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// The JSON error code sent when key exchange is not configured (HTTP 404). Every other code
 /// is a [`keyx::ErrorCode`].
 pub const DISABLED_CODE: &str = "KEYX_DISABLED";
-
-/// Key exchange settings of the engine ([`super::config::EngineConfig::keyx`]).
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct KeyxSettings {
-    /// The STS token keys that seal master tokens (shared with services that verify
-    /// session MACs).
-    pub keys: MasterTokenKeys,
-    /// Lifetimes and issuer of master tokens.
-    pub policy: Policy,
-}
-
-impl KeyxSettings {
-    /// Settings with `keys` and `policy`.
-    pub fn new(keys: MasterTokenKeys, policy: Policy) -> Self {
-        Self { keys, policy }
-    }
-}
 
 /// A refused JSON request: what the caller sees, and the precise reason for the log.
 struct Refusal {
@@ -83,24 +65,6 @@ pub fn http_status(code: ErrorCode) -> u16 {
         ErrorCode::Internal => 500,
         _ => 400,
     }
-}
-
-/// Whether `code` is an authentication failure (one generic fault over SOAP, one generic
-/// message in JSON).
-pub(super) fn is_authentication(code: ErrorCode) -> bool {
-    matches!(
-        code,
-        ErrorCode::UnknownAuthScheme
-            | ErrorCode::AuthFailed
-            | ErrorCode::MasterTokenTampered
-            | ErrorCode::MasterTokenSequenceStale
-            | ErrorCode::MasterTokenUnknownSerial
-            | ErrorCode::MasterTokenExpiredNeedsAuth
-            | ErrorCode::MasterTokenExpired
-            | ErrorCode::MasterTokenRenewalNeedsProof
-            | ErrorCode::MasterTokenIdentityMismatch
-            | ErrorCode::MessageMacInvalid
-    )
 }
 
 impl From<KeyxError> for Refusal {
@@ -369,24 +333,6 @@ impl Engine {
             }),
         }
     }
-}
-
-/// Whether `rst` is a key exchange request: it carries `wsx:KeyRequestData` or `wsx:Mac`,
-/// asks for [`MASTER_TOKEN_TYPE`], or renews a `wsx:MasterToken`.
-pub(super) fn is_keyx_request(rst: &RequestSecurityToken) -> bool {
-    let p = &rst.params;
-    p.token_type
-        .as_ref()
-        .is_some_and(|t| t.uri() == MASTER_TOKEN_TYPE)
-        || p.extensions.iter().any(|f| {
-            f.first_element()
-                .is_some_and(|(d, e)| d.is(e, ns::WSX, "KeyRequestData") || d.is(e, ns::WSX, "Mac"))
-        })
-        || p.renew_target.as_ref().is_some_and(|t| {
-            t.content
-                .first_element()
-                .is_some_and(|(d, e)| d.is(e, ns::WSX, "MasterToken"))
-        })
 }
 
 /// The one extension element `{wsx}local` of the RST, if present.

@@ -6,6 +6,7 @@ use crate::soap::{is_processed_header, Addressing, Envelope, SoapVersion};
 use crate::trust::{FromElement, TrustMessage};
 use crate::wss::{self, Environment, InboundConfig, SecuredMessage};
 use crate::xml::{ns, Document};
+use crate::xmlsec::Suite;
 
 /// An HTTP request as the server hands it over.
 #[derive(Clone, Copy, Debug)]
@@ -35,7 +36,7 @@ pub struct ParsedRequest {
     pub body_signed: bool,
     /// The strictest realm suite the request has been held to (see
     /// [`algorithms`](super::algorithms)).
-    pub(crate) suite: super::algorithms::SuiteCheck,
+    pub(crate) suite: SuiteCheck,
 }
 
 /// Parses and secures a request that came over a channel that is not confidential.
@@ -131,6 +132,35 @@ pub fn parse_request_over(
         message,
         body_signed,
         secured,
-        suite: super::algorithms::SuiteCheck::default(),
+        suite: SuiteCheck::default(),
     })
+}
+
+/// The strictest suite a request was checked against so far (`None`: not checked yet), and
+/// the realm it was last held to (for the audit trail).
+#[derive(Debug, Default)]
+pub(crate) struct SuiteCheck {
+    suite: std::cell::Cell<Option<Suite>>,
+    realm: std::cell::RefCell<Option<String>>,
+}
+
+impl SuiteCheck {
+    pub(super) fn narrow(&self, suite: Suite) {
+        self.suite
+            .set(Some(self.suite.get().map_or(suite, |s| s.narrower(suite))));
+    }
+
+    /// Notes that the request was held to the realm named `realm`.
+    pub(super) fn held_to(&self, realm: &str) {
+        self.realm.replace(Some(realm.to_owned()));
+    }
+
+    pub(crate) fn get(&self) -> Option<Suite> {
+        self.suite.get()
+    }
+
+    /// The name of the realm the request was last held to, if any.
+    pub(crate) fn realm(&self) -> Option<String> {
+        self.realm.borrow().clone()
+    }
 }

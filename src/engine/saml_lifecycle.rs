@@ -30,7 +30,7 @@ use crate::xml::{ns, Document, NodeId};
 
 use super::renewal::Renewable;
 use super::request::ParsedRequest;
-use super::sts::{Engine, Requester};
+use super::state::{Engine, Requester};
 use super::Error;
 
 /// Reason code of an expired token.

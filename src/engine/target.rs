@@ -2,7 +2,11 @@
 //! `wsse:SecurityTokenReference` to one (by identifier, or by `#Id` to an SCT in the security
 //! header).
 
-use crate::trust::{FromElement, SecurityContextToken, TokenHolder, TokenKind};
+use crate::trust::{
+    FromElement, RequestSecurityToken, SecurityContextToken, TokenHolder, TokenKind,
+};
+
+use crate::xml::ns;
 
 use super::request::ParsedRequest;
 use super::Error;
@@ -37,4 +41,25 @@ pub(crate) fn target_of(
         }
         _ => Err(bad),
     }
+}
+
+/// The WS-Trust `TokenType` of a master token.
+pub const MASTER_TOKEN_TYPE: &str = "urn:wstrust:ext:2026:MasterToken";
+
+/// Whether `rst` is a key exchange request: it carries `wsx:KeyRequestData` or `wsx:Mac`,
+/// asks for [`MASTER_TOKEN_TYPE`], or renews a `wsx:MasterToken`.
+pub(crate) fn is_keyx_request(rst: &RequestSecurityToken) -> bool {
+    let p = &rst.params;
+    p.token_type
+        .as_ref()
+        .is_some_and(|t| t.uri() == MASTER_TOKEN_TYPE)
+        || p.extensions.iter().any(|f| {
+            f.first_element()
+                .is_some_and(|(d, e)| d.is(e, ns::WSX, "KeyRequestData") || d.is(e, ns::WSX, "Mac"))
+        })
+        || p.renew_target.as_ref().is_some_and(|t| {
+            t.content
+                .first_element()
+                .is_some_and(|(d, e)| d.is(e, ns::WSX, "MasterToken"))
+        })
 }
