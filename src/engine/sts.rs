@@ -627,21 +627,12 @@ fn request_key(req: &ParsedRequest) -> Result<Option<ReplyKey>, Error> {
     if !sec.was_encrypted(content) {
         return Ok(None);
     }
-    let doc = sec.document();
-    for h in env.headers_named(ns::WSSE, "Security") {
-        for ek in doc.children_named(h.node, ns::XENC, "EncryptedKey") {
-            let Some(id) = doc.attribute(ek, "", "Id") else {
-                continue;
-            };
-            if let Some((key, wss::KeySource::EncryptedKey { sha1 })) = sec.symmetric_key(id) {
-                return Ok(Some(ReplyKey::RequestKey {
-                    key: key.clone(),
-                    sha1: sha1.clone(),
-                }));
-            }
-        }
-    }
-    Ok(None)
+    Ok(sec
+        .header_encrypted_key()?
+        .map(|(key, sha1)| ReplyKey::RequestKey {
+            key: key.clone(),
+            sha1: sha1.to_owned(),
+        }))
 }
 
 fn binding_of(rst: &RequestSecurityToken) -> Binding {
