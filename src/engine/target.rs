@@ -6,7 +6,7 @@ use crate::trust::{
     FromElement, RequestSecurityToken, SecurityContextToken, TokenHolder, TokenKind,
 };
 
-use crate::xml::ns;
+use crate::keyx::carried::is_wsx;
 
 use super::request::ParsedRequest;
 use super::Error;
@@ -55,11 +55,11 @@ pub(crate) fn is_keyx_request(rst: &RequestSecurityToken) -> bool {
         .is_some_and(|t| t.uri() == MASTER_TOKEN_TYPE)
         || p.extensions.iter().any(|f| {
             f.first_element()
-                .is_some_and(|(d, e)| d.is(e, ns::WSX, "KeyRequestData") || d.is(e, ns::WSX, "Mac"))
+                .is_some_and(|(d, e)| is_wsx(d, e, "KeyRequestData") || is_wsx(d, e, "Mac"))
         })
         || p.renew_target.as_ref().is_some_and(|t| {
             t.content
                 .first_element()
-                .is_some_and(|(d, e)| d.is(e, ns::WSX, "MasterToken"))
+                .is_some_and(|(d, e)| is_wsx(d, e, "MasterToken"))
         })
 }

@@ -471,8 +471,7 @@ const ENGINE_XML_EXCEPTIONS: &[(&str, &[&str], &str)] = &[
     ("issued_token.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId", ".is(", ".attribute("], "validates another STS's assertion by (doc, node) around saml::validate (element name, ID attribute); to move into saml"),
     ("saml_lifecycle.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId", ".root(", ".descendants_or_self(", ".attribute("], "finds the Renew/Validate target assertion by its ID in the message; to move into saml"),
     ("saml_token.rs", &[".text("], "reads the certificate of a wst:UseKey BinarySecurityToken (the KeyInfo forms go through xmlsec); trust may not use pki, so this belongs in a saml or wss reader"),
-    ("target.rs", &[".is(", ".element_by_id("], "the SCT a target names by #Id in the header, and the wsx element names of a key exchange request; to move into trust and keyx"),
-    ("keyx.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId", ".child_elements(", ".children_named(", ".text("], "reads the wsx extension elements of an RST (session Mac) and the RSTR of a key exchange (read_rstr_outcome, public); to move into crate::keyx::xml"),
+    ("target.rs", &[".element_by_id("], "the SCT a Renew/Cancel/Validate target names by #Id in the header; to move into trust"),
     ("delegation.rs", &[".children_named("], "counts the ds:Signature children of a delegation token; to move into the service layer's Delegation reader"),
 ];
 
