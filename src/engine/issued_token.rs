@@ -41,7 +41,7 @@
 use crate::crypto::{self, DigestAlgorithm};
 use crate::saml::{self, Confirmation, SamlVersion, ServiceKey, ValidatedAssertion};
 use crate::wss::{ReplayGuard, SigningToken};
-use crate::xml::{ns, Document, NodeId};
+use crate::xml::{Document, NodeId};
 
 use super::config::{EngineConfig, TrustedIssuer};
 use super::request::ParsedRequest;
@@ -79,7 +79,7 @@ pub(crate) fn validate_assertion<'c>(
             what: "no trusted issuers are configured",
         });
     }
-    if !(doc.is(node, ns::SAML2, "Assertion") || doc.is(node, ns::SAML1, "Assertion")) {
+    if !saml::is_assertion(doc, node) {
         return Err(saml::Error::Malformed {
             what: "issued token is not a SAML assertion",
         });
@@ -180,14 +180,8 @@ impl Engine {
             [one] => *one,
             _ => return Err(refuse("more than one assertion in the security header")),
         };
-        let id_attr = if doc.is(node, ns::SAML2, "Assertion") {
-            "ID"
-        } else {
-            "AssertionID"
-        };
-        let id = doc
-            .attribute(node, "", id_attr)
-            .ok_or_else(|| refuse("issued token without its Id"))?;
+        let id =
+            saml::assertion_id(doc, node).ok_or_else(|| refuse("issued token without its Id"))?;
         let body = sec.envelope()?.body();
         let timestamp = sec.timestamp_node();
         let keyed: Vec<_> = sec

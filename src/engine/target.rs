@@ -2,9 +2,7 @@
 //! `wsse:SecurityTokenReference` to one (by identifier, or by `#Id` to an SCT in the security
 //! header).
 
-use crate::trust::{
-    FromElement, RequestSecurityToken, SecurityContextToken, TokenHolder, TokenKind,
-};
+use crate::trust::{RequestSecurityToken, SecurityContextToken, TokenHolder, TokenKind};
 
 use crate::keyx::carried::is_wsx;
 
@@ -26,15 +24,11 @@ pub(crate) fn target_of(
             match uri.strip_prefix('#') {
                 None => Ok((uri, None)),
                 Some(id) => {
-                    let doc = req.secured.document();
-                    let el = doc
-                        .element_by_id(id)
-                        .ok()
-                        .flatten()
-                        .ok_or(Error::InvalidRequest {
+                    let sct = SecurityContextToken::read_by_id(req.secured.document(), id)?.ok_or(
+                        Error::InvalidRequest {
                             what: "target reference names no element",
-                        })?;
-                    let sct = SecurityContextToken::read(doc, el)?;
+                        },
+                    )?;
                     Ok((sct.identifier, sct.instance))
                 }
             }

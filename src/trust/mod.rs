@@ -18,6 +18,7 @@ mod fragment;
 mod messages;
 mod params;
 mod sc;
+mod sct_by_id;
 mod time;
 mod uris;
 mod version;

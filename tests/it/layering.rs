@@ -467,11 +467,10 @@ const ENGINE_XML_EXCEPTIONS: &[(&str, &[&str], &str)] = &[
     ("request.rs", &["xml::Document", "Document", ".is("], "parses the request bytes and tests mustUnderstand headers by name: the pipeline below the engine; to move into a `trust` function returning the parsed request"),
     ("audit_scope.rs", &["xml::Document", "Document"], "re-parses the body of a request refused before it was parsed, for the audit event's facts; goes with request.rs"),
     ("issue.rs", &["xml::Document", "Document", ".root("], "parses the token it just wrote, to sign it (our own output; xmlsec signs a Document)"),
-    ("resolve.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId"], "implements wss::KeyResolver, whose assertion method takes (Document, NodeId); it only passes them on to issued_token"),
-    ("issued_token.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId", ".is(", ".attribute("], "validates another STS's assertion by (doc, node) around saml::validate (element name, ID attribute); to move into saml"),
-    ("saml_lifecycle.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId", ".root(", ".descendants_or_self(", ".attribute("], "finds the Renew/Validate target assertion by its ID in the message; to move into saml"),
+    ("resolve.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId"], "implements wss::KeyResolver, whose assertion method takes (doc, node); it only passes them on to issued_token"),
+    ("issued_token.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId"], "validates another STS's assertion, which wss hands over as (doc, node), through saml (is_assertion, assertion_id, validate); no walking"),
+    ("saml_lifecycle.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId"], "hands the Renew/Validate target assertion (found by saml::assertion_by_id) to saml::validate as (doc, node), which is saml's API; no walking"),
     ("saml_token.rs", &[".text("], "reads the certificate of a wst:UseKey BinarySecurityToken (the KeyInfo forms go through xmlsec); trust may not use pki, so this belongs in a saml or wss reader"),
-    ("target.rs", &[".element_by_id("], "the SCT a Renew/Cancel/Validate target names by #Id in the header; to move into trust"),
     ("delegation.rs", &[".children_named("], "counts the ds:Signature children of a delegation token; to move into the service layer's Delegation reader"),
 ];
 
