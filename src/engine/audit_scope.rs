@@ -7,13 +7,13 @@ use std::net::IpAddr;
 
 use base64::Engine as _;
 
-use crate::soap::{Addressing, Envelope, Fault, FaultCode};
+use crate::soap::{Fault, FaultCode};
 use crate::trust::{
     RequestSecurityToken, RequestSecurityTokenResponse, RequestType, StatusCode, TokenHolder,
     TokenKind, TrustMessage,
 };
 use crate::wss::SigningToken;
-use crate::xml::{datetime, Document, Limits};
+use crate::xml::{datetime, Limits};
 
 use super::audit::{
     bounded, fault_name, sane_correlation_id, token_id_sha256, token_type_name, AuditEvent,
@@ -101,13 +101,7 @@ impl Scope {
         if self.facts.borrow().from_message {
             return;
         }
-        let Ok(doc) = Document::parse_with(body, limits) else {
-            return;
-        };
-        let id = Envelope::read(&doc, None)
-            .ok()
-            .and_then(|env| Addressing::read(&env).ok())
-            .and_then(|a| a.message_id);
+        let id = crate::trust::request::message_id_of(body, limits);
         self.message_id(id.as_deref());
     }
 

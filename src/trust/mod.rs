@@ -17,6 +17,7 @@ mod error;
 mod fragment;
 mod messages;
 mod params;
+pub mod request;
 mod sc;
 mod sct_by_id;
 mod time;
