@@ -3,31 +3,29 @@
 //! [`trust::request`](crate::trust::request), below the engine, which parses no XML itself.
 
 use super::Error;
-use crate::soap::{Addressing, SoapVersion};
 pub use crate::trust::request::Incoming;
-use crate::trust::request::{self as trust_request, RequestError};
-use crate::trust::TrustMessage;
-use crate::wss::{Environment, InboundConfig, SecuredMessage};
+use crate::trust::request::{self as trust_request, RequestError, SecuredRequest};
+use crate::wss::{Environment, InboundConfig};
 use crate::xmlsec::Suite;
 
-/// A request whose security header was processed and whose Body is a WS-Trust message.
+/// A request whose security header was processed and whose Body is a WS-Trust message (its
+/// parts, [`SecuredRequest`], read as fields: `req.secured`, `req.message`, ...), and the
+/// suite it has been held to.
 #[derive(Debug)]
 pub struct ParsedRequest {
-    /// The security record (and the decrypted document).
-    pub secured: SecuredMessage,
-    /// SOAP version.
-    pub version: SoapVersion,
-    /// WS-Addressing headers.
-    pub addressing: Addressing,
-    /// The action: `wsa:Action`, else the transport's action.
-    pub action: Option<String>,
-    /// The WS-Trust message.
-    pub message: TrustMessage,
-    /// The Body was covered by a verified signature.
-    pub body_signed: bool,
+    /// The request as read.
+    pub request: SecuredRequest,
     /// The strictest realm suite the request has been held to (see
     /// [`algorithms`](super::algorithms)).
     pub(crate) suite: SuiteCheck,
+}
+
+impl std::ops::Deref for ParsedRequest {
+    type Target = SecuredRequest;
+
+    fn deref(&self) -> &SecuredRequest {
+        &self.request
+    }
 }
 
 /// Parses and secures a request that came over a channel that is not confidential.
@@ -50,14 +48,8 @@ pub fn parse_request_over(
     env: Environment<'_>,
     confidential: bool,
 ) -> Result<ParsedRequest, Error> {
-    let r = trust_request::read_request(incoming, limits, cfg, env, confidential)?;
     Ok(ParsedRequest {
-        version: r.version,
-        addressing: r.addressing,
-        action: r.action,
-        message: r.message,
-        body_signed: r.body_signed,
-        secured: r.secured,
+        request: trust_request::read_request(incoming, limits, cfg, env, confidential)?,
         suite: SuiteCheck::default(),
     })
 }
