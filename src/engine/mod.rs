@@ -30,6 +30,13 @@
 //! [`keyx`] answers MSL-style key exchange: JSON ([`Engine::handle_keyx_json`]) and RSTs for
 //! master tokens (routed before the WS-Trust bindings).
 //!
+//! The modules form a DAG (`tests/it/layering.rs` fails on a cycle): [`Engine`] and the
+//! types every binding shares live in `state`, below the request pipeline (`sts`) and the
+//! bindings, which add `impl Engine` blocks; the configuration's parts live below `config`
+//! (`realm`, `token_types`, `settings`); `ids` makes fresh identifiers. The engine reads no
+//! XML itself: `trust::request` parses the request, and the layers that own an element read
+//! it (the few exceptions are listed in that test).
+//!
 //! May use: every layer below (crypto, pki, xml, xmlsec, soap, saml, wss, trust, store,
 //! service, keyx).
 
