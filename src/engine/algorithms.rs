@@ -20,40 +20,14 @@
 //! encrypted with AES-CBC only and the suite admits it (a WCF `Basic256` peer has no GCM).
 //! Never below the realm's suite.
 
-use std::cell::Cell;
-
 use crate::crypto::{BlockCipher, DigestAlgorithm, HmacAlgorithm, OaepParams, SignatureAlgorithm};
 use crate::xmlsec::suite::KeyTransportMethod;
 use crate::xmlsec::{Algorithm, SignatureMethod, Suite, UsedAlgorithms};
 
-use super::config::Realm;
+use super::realm::Realm;
 use super::request::ParsedRequest;
-use super::sts::Engine;
+use super::state::Engine;
 use super::Error;
-
-/// The strictest suite a request was checked against so far (`None`: not checked yet), and
-/// the realm it was last held to (for the audit trail).
-#[derive(Debug, Default)]
-pub(crate) struct SuiteCheck {
-    suite: Cell<Option<Suite>>,
-    realm: std::cell::RefCell<Option<String>>,
-}
-
-impl SuiteCheck {
-    fn narrow(&self, suite: Suite) {
-        self.suite
-            .set(Some(self.suite.get().map_or(suite, |s| s.narrower(suite))));
-    }
-
-    pub(crate) fn get(&self) -> Option<Suite> {
-        self.suite.get()
-    }
-
-    /// The name of the realm the request was last held to, if any.
-    pub(crate) fn realm(&self) -> Option<String> {
-        self.realm.borrow().clone()
-    }
-}
 
 /// One realm's suite, as the startup log reports it.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -132,7 +106,7 @@ impl Engine {
     /// in it. Call once the realm is known and before anything changes.
     pub(crate) fn enforce_suite(&self, req: &ParsedRequest, realm: &Realm) -> Result<(), Error> {
         let suite = self.suite_of(realm);
-        req.suite.realm.replace(Some(realm.name.clone()));
+        req.suite.held_to(&realm.name);
         if let Some(algorithm) = req.secured.algorithms().first_refused_by(suite) {
             return Err(Error::AlgorithmRefused {
                 algorithm,

@@ -7,13 +7,13 @@ use std::net::IpAddr;
 
 use base64::Engine as _;
 
-use crate::soap::{Addressing, Envelope, Fault, FaultCode};
+use crate::soap::{Fault, FaultCode};
 use crate::trust::{
     RequestSecurityToken, RequestSecurityTokenResponse, RequestType, StatusCode, TokenHolder,
     TokenKind, TrustMessage,
 };
 use crate::wss::SigningToken;
-use crate::xml::{datetime, Document, Limits};
+use crate::xml::{datetime, Limits};
 
 use super::audit::{
     bounded, fault_name, sane_correlation_id, token_id_sha256, token_type_name, AuditEvent,
@@ -22,7 +22,7 @@ use super::audit::{
 use super::jwt_lifecycle::jwt_target;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::saml_target;
-use super::sts::{Engine, Requester};
+use super::state::{Engine, Requester};
 use super::summary::Summary;
 use super::target::target_of;
 use super::tokens::RequestOptions;
@@ -102,13 +102,7 @@ impl Scope {
         if self.facts.borrow().from_message {
             return;
         }
-        let Ok(doc) = Document::parse_with(body, limits) else {
-            return;
-        };
-        let id = Envelope::read(&doc, None)
-            .ok()
-            .and_then(|env| Addressing::read(&env).ok())
-            .and_then(|a| a.message_id);
+        let id = crate::trust::request::message_id_of(body, limits);
         self.message_id(id.as_deref());
     }
 
@@ -122,7 +116,7 @@ impl Scope {
         };
         f.request_type = Some(match (&req.message, first) {
             (TrustMessage::Rstr(_), _) => "key-transfer",
-            (_, Some(rst)) if super::keyx::is_keyx_request(rst) => "keyx",
+            (_, Some(rst)) if super::target::is_keyx_request(rst) => "keyx",
             (_, Some(rst)) => request_type_name(rst.params.request_type.as_ref()),
             _ => "other",
         });
@@ -213,7 +207,7 @@ impl Scope {
             event,
             outcome,
             realm: req.suite.realm().map(|r| bounded(&r)),
-            token_type: if super::keyx::is_keyx_request(rst) {
+            token_type: if super::target::is_keyx_request(rst) {
                 Some("master-token")
             } else {
                 token_type

@@ -10,7 +10,7 @@ use crate::trust::{RequestSecurityToken, RequestSecurityTokenResponse};
 
 use super::context;
 use super::request::ParsedRequest;
-use super::sts::{Engine, Outcome, Requester};
+use super::state::{Engine, Outcome, Requester};
 use super::target::target_of;
 use super::Error;
 

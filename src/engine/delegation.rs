@@ -13,10 +13,10 @@ use crate::trust::{Parameters, TokenHolder};
 use crate::xml::ns;
 use crate::xmlsec::{self, NoResolver, Signature, VerificationKey};
 
-use super::config::Realm;
 use super::context;
+use super::realm::Realm;
 use super::request::ParsedRequest;
-use super::sts::{Engine, Requester};
+use super::state::{Engine, Requester};
 use super::Error;
 
 /// Claim marking a delegated context that may be delegated again.

@@ -12,9 +12,10 @@ use crate::trust::{Lifetime, RequestSecurityTokenResponse, RequestedReference};
 use crate::wss::{Requirements, SigningToken};
 
 use super::context;
+use super::ids::random8;
 use super::request::ParsedRequest;
 use super::sealed::ContextState;
-use super::sts::{random8, Engine, Outcome};
+use super::state::{Engine, Outcome};
 use super::Error;
 
 /// Lifetime of a propagated context whose RSTR names none, in ms.

@@ -48,9 +48,7 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
             crate::keyx::ErrorCode::StoreUnavailable | crate::keyx::ErrorCode::Internal => {
                 Fault::receiver()
             }
-            c if super::keyx::is_authentication(c) => {
-                Fault::sender(FaultSubcode::FailedAuthentication)
-            }
+            c if is_authentication(c) => Fault::sender(FaultSubcode::FailedAuthentication),
             _ => Fault::sender(FaultSubcode::InvalidRequest),
         },
     };
@@ -61,4 +59,22 @@ pub fn to_fault(e: &Error, trust_ns: &'static str) -> Fault {
 /// and positions, never from input, so this is safe to log as is.
 pub fn log_reason(e: &Error) -> String {
     e.to_string()
+}
+
+/// Whether `code` is an authentication failure (one generic fault over SOAP, one generic
+/// message in JSON).
+pub(super) fn is_authentication(code: crate::keyx::ErrorCode) -> bool {
+    matches!(
+        code,
+        crate::keyx::ErrorCode::UnknownAuthScheme
+            | crate::keyx::ErrorCode::AuthFailed
+            | crate::keyx::ErrorCode::MasterTokenTampered
+            | crate::keyx::ErrorCode::MasterTokenSequenceStale
+            | crate::keyx::ErrorCode::MasterTokenUnknownSerial
+            | crate::keyx::ErrorCode::MasterTokenExpiredNeedsAuth
+            | crate::keyx::ErrorCode::MasterTokenExpired
+            | crate::keyx::ErrorCode::MasterTokenRenewalNeedsProof
+            | crate::keyx::ErrorCode::MasterTokenIdentityMismatch
+            | crate::keyx::ErrorCode::MessageMacInvalid
+    )
 }

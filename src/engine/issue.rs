@@ -22,10 +22,11 @@ use crate::xmlsec::{self, SignReference, SignatureMethod, SignatureSpec, Signing
 
 use super::config::{Realm, SctProtection};
 use super::context;
+use super::ids::{random8, uuid};
 use super::keys::{self, KeyMaterial, ProofKey};
 use super::request::ParsedRequest;
 use super::sealed::ContextState;
-use super::sts::{random8, uuid, Engine, Outcome, ReplyKey, Requester, Transport};
+use super::state::{Engine, Outcome, ReplyKey, Requester, Transport};
 use super::tokens::{choose, RequestOptions, TokenKind};
 use super::Error;
 
@@ -329,9 +330,12 @@ impl Engine {
     ) -> Result<String, Error> {
         let ik = match realm.sct_protection {
             SctProtection::RsaSignature => None,
-            SctProtection::IssuerKey => {
-                Some(self.issuer_keys.current(self, realm, content.created_ms)?)
-            }
+            SctProtection::IssuerKey => Some(self.issuer_keys.current(
+                &self.cfg.issuer,
+                |xml| self.sign_document(xml),
+                realm,
+                content.created_ms,
+            )?),
         };
         // The token's signature goes before the issuer key, so that it is the first signature
         // in the token (where generic verifiers look); without one, it is the last child.

@@ -39,15 +39,13 @@
 //! stay as they are.
 
 use crate::crypto::{self, DigestAlgorithm};
-use crate::saml::{
-    self, AuthnMethod, Claim, Confirmation, SamlVersion, ServiceKey, ValidatedAssertion,
-};
+use crate::saml::{self, Confirmation, SamlVersion, ServiceKey, ValidatedAssertion};
 use crate::wss::{ReplayGuard, SigningToken};
-use crate::xml::{ns, Document, NodeId};
+use crate::xml::{Document, NodeId};
 
 use super::config::{EngineConfig, TrustedIssuer};
 use super::request::ParsedRequest;
-use super::sts::{Engine, Requester, Transport};
+use super::state::{Engine, IssuedIdentity, Requester, Transport};
 use super::tokens::IssuedTokenProof;
 use super::Error;
 
@@ -60,21 +58,6 @@ pub(crate) enum IssuedProof {
     HolderOfKeyPublic,
     /// A signature by the holder-of-key's symmetric key.
     HolderOfKeySymmetric,
-}
-
-/// What an issued token adds to the requester it authenticated (who it is is the
-/// requester's principal; the issuer, token and proof are in the log line).
-#[derive(Clone, Debug)]
-pub(crate) struct IssuedIdentity {
-    /// The token's attributes, when its issuer passes claims on (else empty).
-    pub(crate) claims: Vec<Claim>,
-    /// How the subject authenticated to the issuer, when the token says.
-    pub(crate) authn: Option<AuthnMethod>,
-    /// The configured name of the trusted issuer: the domain the subject's name is from.
-    /// Tokens and contexts issued on it carry it (SAML `NameQualifier`, JWT `idp`, the
-    /// sealed context state), so that a local user and a federated subject of the same name
-    /// are never taken for one another (owner renewal and cancellation compare both).
-    pub(crate) authority: String,
 }
 
 fn refuse(what: &'static str) -> Error {
@@ -96,7 +79,7 @@ pub(crate) fn validate_assertion<'c>(
             what: "no trusted issuers are configured",
         });
     }
-    if !(doc.is(node, ns::SAML2, "Assertion") || doc.is(node, ns::SAML1, "Assertion")) {
+    if !saml::is_assertion(doc, node) {
         return Err(saml::Error::Malformed {
             what: "issued token is not a SAML assertion",
         });
@@ -197,14 +180,8 @@ impl Engine {
             [one] => *one,
             _ => return Err(refuse("more than one assertion in the security header")),
         };
-        let id_attr = if doc.is(node, ns::SAML2, "Assertion") {
-            "ID"
-        } else {
-            "AssertionID"
-        };
-        let id = doc
-            .attribute(node, "", id_attr)
-            .ok_or_else(|| refuse("issued token without its Id"))?;
+        let id =
+            saml::assertion_id(doc, node).ok_or_else(|| refuse("issued token without its Id"))?;
         let body = sec.envelope()?.body();
         let timestamp = sec.timestamp_node();
         let keyed: Vec<_> = sec

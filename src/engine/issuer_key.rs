@@ -14,8 +14,8 @@ use crate::crypto::{self, hex, SecretBytes};
 use crate::service::sct::{self, IssuerKeyContent};
 use crate::xml::Writer;
 
-use super::config::Realm;
-use super::sts::{random8, Engine};
+use super::ids::random8;
+use super::realm::Realm;
 use super::Error;
 
 /// One signed issuer key, ready to be copied into tokens.
@@ -53,11 +53,12 @@ impl IssuerKeys {
         now >= k.created_ms && now < k.created_ms.saturating_add(self.period_ms)
     }
 
-    /// The issuer key of `realm` for a token created at `now`, made (and signed by `engine`)
-    /// when there is none for this period.
+    /// The issuer key of `realm` for a token created at `now`, made (for `issuer`, and signed
+    /// by `sign`: the STS's enveloped signature) when there is none for this period.
     pub(crate) fn current(
         &self,
-        engine: &Engine,
+        issuer: &str,
+        sign: impl FnOnce(String) -> Result<String, Error>,
         realm: &Realm,
         now: i64,
     ) -> Result<Arc<IssuerKey>, Error> {
@@ -78,18 +79,24 @@ impl IssuerKeys {
                 return Ok(k.clone());
             }
         }
-        let k = Arc::new(self.make(engine, realm, now)?);
+        let k = Arc::new(self.make(issuer, sign, realm, now)?);
         *w = Some(k.clone());
         Ok(k)
     }
 
-    fn make(&self, engine: &Engine, realm: &Realm, now: i64) -> Result<IssuerKey, Error> {
+    fn make(
+        &self,
+        issuer: &str,
+        sign: impl FnOnce(String) -> Result<String, Error>,
+        realm: &Realm,
+        now: i64,
+    ) -> Result<IssuerKey, Error> {
         let key = crypto::random_secret(32).map_err(|_| Error::Internal { what: "random" })?;
         let name = format!("ik-{}", hex(&random8()?));
         // A token made at the end of the period lives at most the realm's lifetime.
         let content = IssuerKeyContent {
             name: name.clone(),
-            issuer: engine.cfg.issuer.clone(),
+            issuer: issuer.to_owned(),
             audience: realm.name.clone(),
             created_ms: now,
             expires_ms: now
@@ -98,7 +105,7 @@ impl IssuerKeys {
         };
         let mut w = Writer::new();
         sct::write_issuer_key_unsigned(&mut w, &content, key.expose(), &realm.encryption_cert)?;
-        let xml = engine.sign_document(w.finish()?)?;
+        let xml = sign(w.finish()?)?;
         Ok(IssuerKey {
             name,
             key,

@@ -22,7 +22,7 @@ use crate::trust::{
 use super::renewal::Renewable;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::EXPIRED;
-use super::sts::{Engine, Requester};
+use super::state::{Engine, Requester};
 use super::Error;
 
 const UNKNOWN: &str = "urn:wstrust:status:unknown-token";

@@ -13,9 +13,8 @@ use crate::saml::SamlVersion;
 use crate::service::jwt::{self, JwtConfirmation, JwtContent};
 use crate::trust::{Fragment, KeyType, RequestedReference, TokenType, JWT_TOKEN_TYPE};
 
-use super::provider::{IssueContext, IssuedToken, KeyBinding, TokenProvider};
-use super::saml_token::key_of;
-use super::sts::{random8, uuid};
+use super::ids::{random8, uuid};
+use super::provider::{key_of, IssueContext, IssuedToken, KeyBinding, TokenProvider};
 use super::Error;
 
 /// Issues JWTs.

@@ -14,10 +14,10 @@
 
 use serde_json::json;
 
-use crate::keyx::server::{Policy, Sts};
+use crate::keyx::server::Sts;
 use crate::keyx::{
-    self, lifecycle, AuthData, ErrorCode, KeyRequest, KeyRequestData, KeyResponse, KeyxError,
-    MasterToken, MasterTokenClaims, MasterTokenKeys, RenewOutcome, Renewal,
+    self, lifecycle, AuthData, ErrorCode, KeyRequest, KeyRequestData, KeyxError, MasterToken,
+    MasterTokenClaims, MasterTokenKeys, RenewOutcome, Renewal,
 };
 use crate::store::TokenStore;
 use crate::trust::{
@@ -25,15 +25,15 @@ use crate::trust::{
     TokenHolder, TokenType,
 };
 use crate::wss::{Clock, UsernameTokenInfo};
-use crate::xml::{ns, Document, NodeId};
 
 use super::audit_scope::Scope;
 use super::request::ParsedRequest;
+pub use super::settings::KeyxSettings;
 use super::summary::Summary;
 use super::{Engine, Error, Response, Transport};
+pub use crate::keyx::carried::read_rstr_outcome;
 
-/// The WS-Trust `TokenType` of a master token.
-pub const MASTER_TOKEN_TYPE: &str = "urn:wstrust:ext:2026:MasterToken";
+pub use super::target::MASTER_TOKEN_TYPE;
 
 /// `Content-Type` of every JSON answer.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
@@ -41,24 +41,6 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// The JSON error code sent when key exchange is not configured (HTTP 404). Every other code
 /// is a [`keyx::ErrorCode`].
 pub const DISABLED_CODE: &str = "KEYX_DISABLED";
-
-/// Key exchange settings of the engine ([`super::config::EngineConfig::keyx`]).
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct KeyxSettings {
-    /// The STS token keys that seal master tokens (shared with services that verify
-    /// session MACs).
-    pub keys: MasterTokenKeys,
-    /// Lifetimes and issuer of master tokens.
-    pub policy: Policy,
-}
-
-impl KeyxSettings {
-    /// Settings with `keys` and `policy`.
-    pub fn new(keys: MasterTokenKeys, policy: Policy) -> Self {
-        Self { keys, policy }
-    }
-}
 
 /// A refused JSON request: what the caller sees, and the precise reason for the log.
 struct Refusal {
@@ -84,24 +66,6 @@ pub fn http_status(code: ErrorCode) -> u16 {
         ErrorCode::Internal => 500,
         _ => 400,
     }
-}
-
-/// Whether `code` is an authentication failure (one generic fault over SOAP, one generic
-/// message in JSON).
-pub(super) fn is_authentication(code: ErrorCode) -> bool {
-    matches!(
-        code,
-        ErrorCode::UnknownAuthScheme
-            | ErrorCode::AuthFailed
-            | ErrorCode::MasterTokenTampered
-            | ErrorCode::MasterTokenSequenceStale
-            | ErrorCode::MasterTokenUnknownSerial
-            | ErrorCode::MasterTokenExpiredNeedsAuth
-            | ErrorCode::MasterTokenExpired
-            | ErrorCode::MasterTokenRenewalNeedsProof
-            | ErrorCode::MasterTokenIdentityMismatch
-            | ErrorCode::MessageMacInvalid
-    )
 }
 
 impl From<KeyxError> for Refusal {
@@ -377,35 +341,15 @@ impl Engine {
     }
 }
 
-/// Whether `rst` is a key exchange request: it carries `wsx:KeyRequestData` or `wsx:Mac`,
-/// asks for [`MASTER_TOKEN_TYPE`], or renews a `wsx:MasterToken`.
-pub(super) fn is_keyx_request(rst: &RequestSecurityToken) -> bool {
-    let p = &rst.params;
-    p.token_type
-        .as_ref()
-        .is_some_and(|t| t.uri() == MASTER_TOKEN_TYPE)
-        || p.extensions.iter().any(|f| {
-            f.first_element()
-                .is_some_and(|(d, e)| d.is(e, ns::WSX, "KeyRequestData") || d.is(e, ns::WSX, "Mac"))
-        })
-        || p.renew_target.as_ref().is_some_and(|t| {
-            t.content
-                .first_element()
-                .is_some_and(|(d, e)| d.is(e, ns::WSX, "MasterToken"))
-        })
-}
-
 /// The one extension element `{wsx}local` of the RST, if present.
 fn extension<'a>(
     rst: &'a RequestSecurityToken,
     local: &str,
-) -> Result<Option<(&'a Document, NodeId)>, Error> {
-    let mut found = rst
-        .params
-        .extensions
-        .iter()
-        .filter_map(Fragment::first_element)
-        .filter(|(d, e)| d.is(*e, ns::WSX, local));
+) -> Result<Option<&'a Fragment>, Error> {
+    let mut found = rst.params.extensions.iter().filter(|f| {
+        f.first_element()
+            .is_some_and(|(d, e)| keyx::carried::is_wsx(d, e, local))
+    });
     match (found.next(), found.next()) {
         (one, None) => Ok(one),
         _ => Err(Error::InvalidRequest {
@@ -415,24 +359,21 @@ fn extension<'a>(
 }
 
 fn request_data(rst: &RequestSecurityToken) -> Result<KeyRequestData, Error> {
-    let (doc, node) = extension(rst, "KeyRequestData")?.ok_or(Error::InvalidRequest {
-        what: "key exchange request without wsx:KeyRequestData",
-    })?;
+    let (doc, node) = extension(rst, "KeyRequestData")?
+        .and_then(Fragment::first_element)
+        .ok_or(Error::InvalidRequest {
+            what: "key exchange request without wsx:KeyRequestData",
+        })?;
     Ok(keyx::xml::read_key_request_data(doc, node)?)
 }
 
 /// `wsx:Mac`: base64 HMAC-SHA256 of [`KeyRequest::signing_input`] under the session HMAC key.
 fn session_mac(rst: &RequestSecurityToken) -> Result<Option<Vec<u8>>, Error> {
-    let Some((doc, node)) = extension(rst, "Mac")? else {
+    let Some((doc, node)) = extension(rst, "Mac")?.and_then(Fragment::first_element) else {
         return Ok(None);
     };
-    let text: String = doc
-        .text(node)
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r'))
-        .collect();
-    match crate::xmlsec::base64_decode(&text) {
-        Some(mac) if !mac.is_empty() && doc.child_elements(node).next().is_none() => Ok(Some(mac)),
+    match keyx::carried::mac_text(doc, node).and_then(|t| crate::xmlsec::base64_decode(&t)) {
+        Some(mac) if !mac.is_empty() => Ok(Some(mac)),
         _ => Err(KeyxError::new(ErrorCode::MalformedRequest, "wsx:Mac is not base64").into()),
     }
 }
@@ -476,34 +417,6 @@ fn key_rstr(
         })?);
     }
     Ok(rstr)
-}
-
-/// Reads the key exchange answer out of an RSTR element (`wst:RequestSecurityTokenResponse`
-/// of any WS-Trust version), for requesters: the `wsx:MasterToken` in
-/// `wst:RequestedSecurityToken` and, unless the renewal returned the token unchanged, the
-/// `wsx:KeyResponseData` child.
-pub fn read_rstr_outcome(doc: &Document, rstr: NodeId) -> Result<RenewOutcome, KeyxError> {
-    let malformed = |detail| KeyxError::new(ErrorCode::MalformedResponse, detail);
-    let holder = doc
-        .child_elements(rstr)
-        .find(|c| doc.name(*c).local == "RequestedSecurityToken")
-        .ok_or_else(|| malformed("no RequestedSecurityToken"))?;
-    let mut tokens = doc.children_named(holder, ns::WSX, "MasterToken");
-    let (Some(node), None) = (tokens.next(), tokens.next()) else {
-        return Err(malformed(
-            "RequestedSecurityToken holds no single wsx:MasterToken",
-        ));
-    };
-    let master_token = keyx::xml::read_master_token(doc, node)?;
-    let mut data = doc.children_named(rstr, ns::WSX, "KeyResponseData");
-    match (data.next(), data.next()) {
-        (None, _) => Ok(RenewOutcome::Unchanged(master_token)),
-        (Some(d), None) => Ok(RenewOutcome::Renewed(KeyResponse {
-            master_token,
-            data: keyx::xml::read_key_response_data(doc, d)?,
-        })),
-        _ => Err(malformed("more than one wsx:KeyResponseData")),
-    }
 }
 
 /// What a service sharing the STS token keys does with a message MAC'd under a master

@@ -29,7 +29,7 @@
 //! counted too ([`AuthCounters::failures`]).
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use crate::crypto::{self, DigestAlgorithm};
 use crate::store::{Space, TokenStore};
@@ -37,72 +37,10 @@ use crate::wss::UsernameTokenInfo;
 
 use super::audit::LockoutNote;
 use super::audit_scope::Scope;
+pub use super::settings::LockoutSettings;
+pub use super::state::AuthCounters;
 use super::users::Principal;
 use super::{Engine, Error};
-
-/// Smart lockout thresholds and windows (`[lockout]` in `wstrust.toml`).
-#[derive(Clone, Copy, Debug, Eq, PartialEq)]
-#[non_exhaustive]
-pub struct LockoutSettings {
-    /// Failed password checks from unfamiliar sources, within one observation window, after
-    /// which the user is refused from unfamiliar sources. Default: 10.
-    pub threshold: u32,
-    /// The same for familiar sources (at least `threshold`). Default: 20.
-    pub familiar_threshold: u32,
-    /// The observation window, in seconds: a failure counter lives this long from its first
-    /// failure, so a lockout ends at most this long after it began. Default: 900.
-    pub window_secs: i64,
-    /// How long a source stays familiar after a successful authentication from it, in
-    /// seconds. Default: 1209600 (14 days).
-    pub familiar_secs: i64,
-}
-
-impl Default for LockoutSettings {
-    fn default() -> Self {
-        Self {
-            threshold: 10,
-            familiar_threshold: 20,
-            window_secs: 900,
-            familiar_secs: 14 * 86_400,
-        }
-    }
-}
-
-impl LockoutSettings {
-    /// Checks the settings make sense: thresholds of at least 1, the familiar one at least
-    /// the unfamiliar one, positive windows.
-    pub fn check(&self) -> Result<(), &'static str> {
-        if self.threshold == 0 {
-            return Err("lockout threshold must be at least 1");
-        }
-        if self.familiar_threshold < self.threshold {
-            return Err("lockout familiar_threshold must be at least threshold");
-        }
-        if self.window_secs <= 0 || self.familiar_secs <= 0 {
-            return Err("lockout windows must be positive");
-        }
-        Ok(())
-    }
-}
-
-/// Counts of password checks, for the server's metrics.
-#[derive(Debug, Default)]
-pub struct AuthCounters {
-    failures: AtomicU64,
-    lockouts: AtomicU64,
-}
-
-impl AuthCounters {
-    /// Failed password checks (wrong password, unknown user, or refused while locked out).
-    pub fn failures(&self) -> u64 {
-        self.failures.load(Ordering::Relaxed)
-    }
-
-    /// Times a user's failure counter reached its lockout threshold.
-    pub fn lockouts(&self) -> u64 {
-        self.lockouts.load(Ordering::Relaxed)
-    }
-}
 
 /// Which failure counter a request counts against.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]

@@ -30,6 +30,13 @@
 //! [`keyx`] answers MSL-style key exchange: JSON ([`Engine::handle_keyx_json`]) and RSTs for
 //! master tokens (routed before the WS-Trust bindings).
 //!
+//! The modules form a DAG (`tests/it/layering.rs` fails on a cycle): [`Engine`] and the
+//! types every binding shares live in `state`, below the request pipeline (`sts`) and the
+//! bindings, which add `impl Engine` blocks; the configuration's parts live below `config`
+//! (`realm`, `token_types`, `settings`); `ids` makes fresh identifiers. The engine reads no
+//! XML itself: `trust::request` parses the request, and the layers that own an element read
+//! it (the few exceptions are listed in that test).
+//!
 //! May use: every layer below (crypto, pki, xml, xmlsec, soap, saml, wss, trust, store,
 //! service, keyx).
 
@@ -44,6 +51,7 @@ pub mod delegation;
 pub mod direct;
 mod error;
 pub mod fault;
+mod ids;
 mod issue;
 pub mod issued_token;
 mod issuer_key;
@@ -55,6 +63,7 @@ pub mod lockout;
 mod owner;
 pub mod provider;
 pub mod readiness;
+mod realm;
 pub mod registry;
 mod renew;
 mod renewal;
@@ -64,14 +73,17 @@ mod saml_lifecycle;
 mod saml_provider;
 mod saml_token;
 pub mod sealed;
+mod settings;
+mod state;
 mod sts;
 pub mod summary;
 mod target;
+mod token_types;
 pub mod tokens;
 pub mod users;
 mod validate;
 
 pub use error::Error;
-pub use sts::{Engine, Response, Transport};
+pub use state::{Engine, Response, Transport};
 pub use summary::Summary;
 pub use tokens::{IssuedTokenProof, RequestOptions, TokenTypes};

@@ -37,7 +37,7 @@
 
 use super::context::{self, Refusal};
 use super::sealed::ContextState;
-use super::sts::{Engine, Requester};
+use super::state::{Engine, Requester};
 use super::Error;
 
 /// How the requester was found entitled to act on a context.

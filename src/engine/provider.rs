@@ -26,7 +26,7 @@ use crate::pki::Certificate;
 use crate::saml::{AuthnMethod, Claim, PublicKeyInfo};
 use crate::trust::{Fragment, KeyType, RequestSecurityToken, RequestedReference, TokenType};
 
-use super::config::Realm;
+use super::realm::Realm;
 use super::Error;
 
 /// The key a token binds, as the engine decided it.
@@ -129,4 +129,12 @@ pub trait TokenProvider: Send + Sync {
     }
     /// Makes the token.
     fn issue(&self, ctx: &IssueContext<'_>) -> Result<IssuedToken, Error>;
+}
+
+/// The public key of `k`.
+pub(super) fn key_of(k: &PublicKeyInfo) -> &crate::crypto::RsaPublicKey {
+    match k {
+        PublicKeyInfo::Certificate(c) => c.public_key(),
+        PublicKeyInfo::RsaKeyValue(k) => k,
+    }
 }

@@ -17,8 +17,7 @@ use super::jwt_provider::JwtProvider;
 use super::provider::TokenProvider;
 use super::saml_provider::SamlProvider;
 
-/// The name of the security context token kind.
-pub const SCT: &str = "sct";
+pub use super::token_types::SCT;
 
 static SAML11: SamlProvider = SamlProvider(SamlVersion::V11);
 static SAML20: SamlProvider = SamlProvider(SamlVersion::V20);

@@ -21,7 +21,7 @@ use super::jwt_lifecycle::jwt_target;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::saml_target;
 use super::sealed::ContextState;
-use super::sts::{Engine, Outcome, ReplyKey, Requester};
+use super::state::{Engine, Outcome, ReplyKey, Requester};
 use super::target::target_of;
 use super::Error;
 

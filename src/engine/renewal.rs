@@ -14,10 +14,9 @@ use crate::trust::{
     AppliesTo, KeyType, RequestSecurityToken, RequestSecurityTokenResponse, TokenType,
 };
 
-use super::issued_token::IssuedIdentity;
 use super::provider::TokenProvider;
 use super::request::ParsedRequest;
-use super::sts::{Engine, Requester, Transport};
+use super::state::{Engine, IssuedIdentity, Requester, Transport};
 use super::Error;
 
 /// Reason code of a token renewed already (Validate's answer for the old one).

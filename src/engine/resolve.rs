@@ -19,15 +19,7 @@ use crate::xml::{Document, NodeId};
 
 use super::config::EngineConfig;
 use super::context;
-use super::sealed::ContextState;
-
-/// A context the message used.
-#[derive(Clone, Debug)]
-pub(crate) struct UsedContext {
-    pub(crate) identifier: String,
-    pub(crate) instance: Option<String>,
-    pub(crate) state: ContextState,
-}
+use super::state::UsedContext;
 
 /// Keys known to the engine at one instant.
 pub(crate) struct EngineKeys<'a> {

@@ -26,11 +26,11 @@ use crate::saml::{
 use crate::trust::{
     KeyType, RequestSecurityToken, RequestSecurityTokenResponse, TokenHolder, TokenKind, TokenType,
 };
-use crate::xml::{ns, Document, NodeId};
+use crate::xml::{Document, NodeId};
 
 use super::renewal::Renewable;
 use super::request::ParsedRequest;
-use super::sts::{Engine, Requester};
+use super::state::{Engine, Requester};
 use super::Error;
 
 /// Reason code of an expired token.
@@ -67,14 +67,11 @@ pub(super) fn saml_target<'r>(
                 _ => return Ok(None),
             };
             let doc = req.secured.document();
-            let found = doc.descendants_or_self(doc.root()).find(|n| {
-                (doc.is(*n, ns::SAML2, "Assertion") && doc.attribute(*n, "", "ID") == Some(&id))
-                    || (doc.is(*n, ns::SAML1, "Assertion")
-                        && doc.attribute(*n, "", "AssertionID") == Some(&id))
-            });
-            found.map(|n| Some((doc, n))).ok_or(Error::InvalidRequest {
-                what: "target reference names no assertion in the request",
-            })
+            saml::assertion_by_id(doc, &id)
+                .map(|n| Some((doc, n)))
+                .ok_or(Error::InvalidRequest {
+                    what: "target reference names no assertion in the request",
+                })
         }
         _ => Ok(None),
     }

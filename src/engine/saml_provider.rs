@@ -14,8 +14,8 @@ use crate::saml::{
 };
 use crate::trust::{Fragment, RequestedReference, TokenType};
 
-use super::config::Realm;
 use super::provider::{IssueContext, IssuedToken, KeyBinding, TokenProvider};
+use super::realm::Realm;
 use super::Error;
 
 /// Issues SAML assertions of one version.

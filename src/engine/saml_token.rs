@@ -33,12 +33,12 @@ use crate::trust::{
 use crate::wss::{self, SigningToken};
 use crate::xmlsec;
 
-use super::config::{AppliesToMatch, Realm};
 use super::issue::write_proof;
 use super::keys;
-use super::provider::{IssueContext, KeyBinding, TokenProvider};
+use super::provider::{key_of, IssueContext, KeyBinding, TokenProvider};
+use super::realm::{AppliesToMatch, Realm};
 use super::request::ParsedRequest;
-use super::sts::Requester;
+use super::state::Requester;
 use super::{Engine, Error, Transport};
 
 /// The key binding asked for.
@@ -218,13 +218,6 @@ fn public_key(use_key: Option<&UseKey>, who: &Requester) -> Result<PublicKeyInfo
         }
     }
     Ok(key)
-}
-
-pub(super) fn key_of(k: &PublicKeyInfo) -> &RsaPublicKey {
-    match k {
-        PublicKeyInfo::Certificate(c) => c.public_key(),
-        PublicKeyInfo::RsaKeyValue(k) => k,
-    }
 }
 
 fn same_key(a: &RsaPublicKey, b: &RsaPublicKey) -> bool {

@@ -17,11 +17,9 @@
 //! Body arrived encrypted with a key sent as an EncryptedKey (pattern 4), the reply Body is
 //! encrypted with that same key.
 
-use crate::crypto::{self, SecretBytes};
-use crate::pki::Certificate;
+use crate::crypto;
 use crate::service::validator::context_of;
 use crate::soap::{self, SoapVersion};
-use crate::store::TokenStore;
 use crate::trust::{
     Action, Binding, DerivedKeyToken, RequestSecurityToken, RequestSecurityTokenResponse,
     RequestSecurityTokenResponseCollection, RequestType, ScVersion, ToXml, TrustMessage,
@@ -32,16 +30,13 @@ use crate::xml::{ns, Writer};
 use crate::xmlsec::SigningKey;
 
 use super::algorithms::{asymmetric_reply, reply_cipher, symmetric_reply};
-use super::audit::AuditSink;
 use super::audit_scope::Scope;
-use super::summary::Summary;
 
-use super::config::EngineConfig;
 use super::fault::{log_reason, to_fault};
-use super::issued_token::IssuedIdentity;
-use super::issuer_key::IssuerKeys;
+use super::ids::{random8, uuid};
 use super::request::{parse_request_over, Incoming, ParsedRequest};
-use super::resolve::{EngineKeys, RollbackReplay, UsedContext};
+use super::resolve::{EngineKeys, RollbackReplay};
+use super::state::{Engine, Outcome, RandomKey, Reply, ReplyKey, Requester, Response, Transport};
 use super::target::target_of;
 use super::tokens::RequestOptions;
 use super::Error;
@@ -52,77 +47,6 @@ type KeyInfoWriter<'a> = Box<dyn Fn(&mut Writer) + 'a>;
 /// Most requests in one `RequestSecurityTokenCollection`.
 const MAX_BATCH: usize = 16;
 
-/// Properties of the transport the request came over.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Transport {
-    /// The channel keeps the body confidential (TLS, or loopback in development): only then
-    /// may a proof key travel as a plain BinarySecret, or a password as text.
-    pub confidential: bool,
-    /// The client's address, when known (the server passes the TCP peer): what password
-    /// lockout calls a source (see [`super::lockout`]). Default: none (an unfamiliar source).
-    pub peer: Option<std::net::IpAddr>,
-}
-
-/// The HTTP response to send.
-#[derive(Clone, Debug)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
-    /// `Content-Type`.
-    pub content_type: &'static str,
-    /// The envelope.
-    pub body: String,
-    /// For the log: why a fault was sent (never sent to the caller).
-    pub log: Option<String>,
-    /// The request's correlation id (see [`audit`](super::audit)): for the log and the
-    /// `X-Correlation-Id` response header.
-    pub correlation_id: String,
-    /// What the request was and how it ended, for metrics and traces.
-    pub summary: Summary,
-}
-
-/// Who asked, as established from the security record.
-#[derive(Clone, Debug)]
-pub(crate) struct Requester {
-    /// The authenticated principal.
-    pub(crate) principal: String,
-    /// The certificate that signed the Body, if one did.
-    pub(crate) cert: Option<Certificate>,
-    /// The security context whose key (or a key derived from it) signed the Body.
-    pub(crate) context: Option<UsedContext>,
-    /// The random key (an EncryptedKey for us) that signed the Body, when the identity came
-    /// from a UsernameToken under that signature (the symmetric binding).
-    pub(crate) random_key: Option<RandomKey>,
-    /// The issued token (another STS's assertion) that authenticated the requester.
-    pub(crate) issued: Option<IssuedIdentity>,
-}
-
-impl Requester {
-    /// The domain the principal's name is from: `None` for our own users and certificates,
-    /// the trusted issuer's name for a subject another STS authenticated.
-    pub(crate) fn authority(&self) -> Option<&str> {
-        self.issued.as_ref().map(|i| i.authority.as_str())
-    }
-
-    /// True when `principal` of `authority` names this requester (constant time on the
-    /// principal): the same name from the same domain.
-    pub(crate) fn is(&self, principal: &str, authority: Option<&str>) -> bool {
-        let same_name = crypto::ct_eq(self.principal.as_bytes(), principal.as_bytes());
-        same_name & (self.authority() == authority)
-    }
-}
-
-/// A request's random key: sent as an `xenc:EncryptedKey` for our certificate, it signed the
-/// Body (itself, or through a DerivedKeyToken); the reply is signed (and encrypted) with it.
-#[derive(Clone, Debug)]
-pub(crate) struct RandomKey {
-    pub(crate) key: SecretBytes,
-    /// base64 SHA-1 of the wrapped key (the reply names the key by it).
-    pub(crate) sha1: String,
-    /// The request signed with a key derived from it: so does the reply.
-    pub(crate) derived: bool,
-}
-
 /// The EncryptedKeySHA1 under a key source, and whether a derivation came in between.
 fn encrypted_key_source(source: &wss::KeySource) -> Option<(&str, bool)> {
     match source {
@@ -132,107 +56,7 @@ fn encrypted_key_source(source: &wss::KeySource) -> Option<(&str, bool)> {
     }
 }
 
-/// A key the reply Body is encrypted with, and how the reply names it.
-pub(crate) enum ReplyKey {
-    /// The key of the request's EncryptedKey, named by EncryptedKeySHA1.
-    RequestKey {
-        /// The key.
-        key: SecretBytes,
-        /// base64 SHA-1 of the wrapped key.
-        sha1: String,
-    },
-    /// A security context's key, named by a reference to its identifier.
-    Context {
-        /// The key.
-        key: SecretBytes,
-        /// `wsc:Identifier`.
-        identifier: String,
-        /// Its SecureConversation version.
-        sc: ScVersion,
-    },
-}
-
-/// How to answer: one RSTR or a collection, encrypted with which key, signed under which
-/// security context (none: by the STS's RSA key).
-pub(crate) struct Reply<'a> {
-    pub(crate) single: bool,
-    pub(crate) key: Option<ReplyKey>,
-    pub(crate) context: Option<&'a UsedContext>,
-    /// The request's random key, when it signed the request: the reply is signed with it.
-    pub(crate) random: Option<&'a RandomKey>,
-}
-
-/// What one binding answers.
-pub(crate) struct Outcome {
-    pub(crate) rstr: RequestSecurityTokenResponse,
-    /// Encrypt the reply with this key (the binding needs confidentiality it cannot otherwise
-    /// have).
-    pub(crate) reply_key: Option<ReplyKey>,
-}
-
-/// The security token service.
-pub struct Engine {
-    pub(crate) cfg: EngineConfig,
-    pub(crate) store: std::sync::Arc<dyn TokenStore>,
-    pub(crate) issuer_keys: IssuerKeys,
-    pub(crate) auth_counters: std::sync::Arc<super::lockout::AuthCounters>,
-    /// Where audit events go (none: not recorded).
-    pub(crate) audit: Option<std::sync::Arc<dyn AuditSink>>,
-}
-
 impl Engine {
-    /// An engine with `cfg`, keeping replay memory, contexts and revocations in `store`.
-    pub fn new(mut cfg: EngineConfig, store: std::sync::Arc<dyn TokenStore>) -> Self {
-        cfg.add_sts_realm();
-        // The security header is verified before the realm is known: with every suite a
-        // realm keeps to; each request is then held to its realm's (`algorithms`).
-        let default = cfg.algorithms;
-        cfg.inbound.xmlsec.suites = crate::xmlsec::Suite::ALL
-            .into_iter()
-            .filter(|s| {
-                cfg.realms
-                    .iter()
-                    .any(|r| r.algorithms.unwrap_or(default) == *s)
-            })
-            .collect();
-        let issuer_keys = IssuerKeys::new(&cfg.realms, cfg.issuer_key_period_secs);
-        Self {
-            cfg,
-            store,
-            issuer_keys,
-            auth_counters: std::sync::Arc::default(),
-            audit: None,
-        }
-    }
-
-    /// An engine with the new configuration `cfg` that takes over from `previous` (a
-    /// configuration reload): the same store (replay memory, contexts, lockout counters),
-    /// the same authentication counters and the same audit sink; issuer keys are made afresh
-    /// (tokens already issued carry theirs).
-    pub fn succeeding(cfg: EngineConfig, previous: &Self) -> Self {
-        let mut next = Self::new(cfg, std::sync::Arc::clone(&previous.store));
-        next.auth_counters = std::sync::Arc::clone(&previous.auth_counters);
-        next.audit.clone_from(&previous.audit);
-        next
-    }
-
-    /// This engine recording an audit event for every request it answers into `sink` (see
-    /// [`audit`](super::audit)).
-    pub fn with_audit(mut self, sink: std::sync::Arc<dyn AuditSink>) -> Self {
-        self.audit = Some(sink);
-        self
-    }
-
-    /// The token store.
-    pub fn store(&self) -> &dyn TokenStore {
-        &*self.store
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &EngineConfig {
-        &self.cfg
-    }
-
     /// Handles one request at the time `clock` tells.
     pub fn handle(
         &self,
@@ -339,7 +163,7 @@ impl Engine {
             TrustMessage::Rst(rst) => {
                 let single = !matches!(rst.params.request_type, Some(RequestType::Issue))
                     || rst.version.is_feb2005();
-                if super::keyx::is_keyx_request(rst) {
+                if super::target::is_keyx_request(rst) {
                     self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
                     let auth = || authenticate().map(|r| r.principal);
                     self.enforce_sts_suite(req)?;
@@ -805,21 +629,12 @@ fn request_key(req: &ParsedRequest) -> Result<Option<ReplyKey>, Error> {
     if !sec.was_encrypted(content) {
         return Ok(None);
     }
-    let doc = sec.document();
-    for h in env.headers_named(ns::WSSE, "Security") {
-        for ek in doc.children_named(h.node, ns::XENC, "EncryptedKey") {
-            let Some(id) = doc.attribute(ek, "", "Id") else {
-                continue;
-            };
-            if let Some((key, wss::KeySource::EncryptedKey { sha1 })) = sec.symmetric_key(id) {
-                return Ok(Some(ReplyKey::RequestKey {
-                    key: key.clone(),
-                    sha1: sha1.clone(),
-                }));
-            }
-        }
-    }
-    Ok(None)
+    Ok(sec
+        .header_encrypted_key()?
+        .map(|(key, sha1)| ReplyKey::RequestKey {
+            key: key.clone(),
+            sha1: sha1.to_owned(),
+        }))
 }
 
 fn binding_of(rst: &RequestSecurityToken) -> Binding {
@@ -829,12 +644,4 @@ fn binding_of(rst: &RequestSecurityToken) -> Binding {
         Some(RequestType::Validate) => Binding::Validate,
         _ => Binding::Issue,
     }
-}
-
-pub(crate) fn random8() -> Result<[u8; 8], Error> {
-    crypto::random_array().map_err(|_| Error::Internal { what: "random" })
-}
-
-pub(crate) fn uuid() -> Result<String, Error> {
-    crypto::random_uuid().map_err(|_| Error::Internal { what: "random" })
 }

@@ -2,7 +2,9 @@
 //! `wsse:SecurityTokenReference` to one (by identifier, or by `#Id` to an SCT in the security
 //! header).
 
-use crate::trust::{FromElement, SecurityContextToken, TokenHolder, TokenKind};
+use crate::trust::{RequestSecurityToken, SecurityContextToken, TokenHolder, TokenKind};
+
+use crate::keyx::carried::is_wsx;
 
 use super::request::ParsedRequest;
 use super::Error;
@@ -22,19 +24,36 @@ pub(crate) fn target_of(
             match uri.strip_prefix('#') {
                 None => Ok((uri, None)),
                 Some(id) => {
-                    let doc = req.secured.document();
-                    let el = doc
-                        .element_by_id(id)
-                        .ok()
-                        .flatten()
-                        .ok_or(Error::InvalidRequest {
+                    let sct = SecurityContextToken::read_by_id(req.secured.document(), id)?.ok_or(
+                        Error::InvalidRequest {
                             what: "target reference names no element",
-                        })?;
-                    let sct = SecurityContextToken::read(doc, el)?;
+                        },
+                    )?;
                     Ok((sct.identifier, sct.instance))
                 }
             }
         }
         _ => Err(bad),
     }
+}
+
+/// The WS-Trust `TokenType` of a master token.
+pub const MASTER_TOKEN_TYPE: &str = "urn:wstrust:ext:2026:MasterToken";
+
+/// Whether `rst` is a key exchange request: it carries `wsx:KeyRequestData` or `wsx:Mac`,
+/// asks for [`MASTER_TOKEN_TYPE`], or renews a `wsx:MasterToken`.
+pub(crate) fn is_keyx_request(rst: &RequestSecurityToken) -> bool {
+    let p = &rst.params;
+    p.token_type
+        .as_ref()
+        .is_some_and(|t| t.uri() == MASTER_TOKEN_TYPE)
+        || p.extensions.iter().any(|f| {
+            f.first_element()
+                .is_some_and(|(d, e)| is_wsx(d, e, "KeyRequestData") || is_wsx(d, e, "Mac"))
+        })
+        || p.renew_target.as_ref().is_some_and(|t| {
+            t.content
+                .first_element()
+                .is_some_and(|(d, e)| is_wsx(d, e, "MasterToken"))
+        })
 }

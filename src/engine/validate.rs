@@ -17,7 +17,7 @@ use super::issue::NewContext;
 use super::jwt_lifecycle::jwt_target;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::{saml_target, EXPIRED};
-use super::sts::{Engine, Outcome, Requester};
+use super::state::{Engine, Outcome, Requester};
 use super::target::target_of;
 use super::Error;
 

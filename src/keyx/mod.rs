@@ -24,6 +24,7 @@
 //!
 //! May use: `crypto`, `pki`, `xml`, `store`.
 
+pub mod carried;
 pub mod client;
 pub mod dh;
 mod error;

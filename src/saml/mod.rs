@@ -20,6 +20,7 @@
 
 pub mod claims;
 mod error;
+mod find;
 mod model;
 mod read;
 mod reference;
@@ -29,6 +30,7 @@ mod write;
 
 pub use claims::{ClaimRequest, RequestedClaim};
 pub use error::Error;
+pub use find::{assertion_by_id, assertion_id, is_assertion};
 pub use model::{
     AssertionSpec, AuthnMethod, AuthnStatement, Claim, ConfirmationSpec, NameId, PublicKeyInfo,
     RecipientReference, SamlVersion, SigningCredentials,

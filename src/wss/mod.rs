@@ -9,6 +9,7 @@
 
 mod context;
 mod error;
+mod header_keys;
 mod inbound;
 mod outbound;
 mod policy;
