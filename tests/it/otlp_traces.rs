@@ -216,6 +216,19 @@ pub(crate) fn collect(
     (spans, raw)
 }
 
+/// POSTs the SOAP 1.1 SCT request `xml` to `/sts`, with `traceparent` when given.
+fn issue(addr: SocketAddr, xml: &str, traceparent: Option<&str>) -> crate::server_support::Http {
+    let action = format!("\"{ISSUE_SCT}\"");
+    let mut headers = vec![
+        ("Content-Type", "text/xml; charset=utf-8"),
+        ("SOAPAction", action.as_str()),
+    ];
+    if let Some(t) = traceparent {
+        headers.push(("traceparent", t));
+    }
+    request(addr, "POST", "/sts", &headers, xml.as_bytes())
+}
+
 fn with_tracing(dir: &TempDir, collector: SocketAddr, extra: &str) -> String {
     let path = dir.path().join(datadir::CONFIG_FILE);
     let mut text = std::fs::read_to_string(&path).unwrap();
@@ -256,31 +269,12 @@ fn request_spans_reach_an_otlp_protobuf_receiver() {
     // An Issue that continues the caller's trace.
     let traceparent = format!("00-{TRACE_ID}-{PARENT_ID}-01");
     let xml = rst_username(&user, &password, &applies_to);
-    let ok = request(
-        srv.addr,
-        "POST",
-        "/sts",
-        &[
-            ("Content-Type", "text/xml; charset=utf-8"),
-            ("SOAPAction", &format!("\"{ISSUE_SCT}\"")),
-            ("traceparent", &traceparent),
-        ],
-        xml.as_bytes(),
-    );
+    let ok = issue(srv.addr, &xml, Some(&traceparent));
     assert_eq!(ok.status, 200, "{}", ok.text());
     let correlation = ok.header("x-correlation-id").unwrap().to_owned();
     // A wrong password: a fault, in a trace of its own.
     let bad = rst_username(&user, "not-the-password", &applies_to);
-    let refused = request(
-        srv.addr,
-        "POST",
-        "/sts",
-        &[
-            ("Content-Type", "text/xml; charset=utf-8"),
-            ("SOAPAction", &format!("\"{ISSUE_SCT}\"")),
-        ],
-        bad.as_bytes(),
-    );
+    let refused = issue(srv.addr, &bad, None);
     assert_eq!(refused.status, 500);
     assert_eq!(get(srv.addr, "/livez").status, 200);
 
@@ -336,16 +330,7 @@ fn json_exports_and_spans_queued_at_shutdown_are_sent() {
     );
     let srv = Binary::start(&["--config", &config, "--listen", "127.0.0.1:0"]);
     let xml = rst_username(&user, &password, &applies_to);
-    let ok = request(
-        srv.addr,
-        "POST",
-        "/sts",
-        &[
-            ("Content-Type", "text/xml; charset=utf-8"),
-            ("SOAPAction", &format!("\"{ISSUE_SCT}\"")),
-        ],
-        xml.as_bytes(),
-    );
+    let ok = issue(srv.addr, &xml, None);
     assert_eq!(ok.status, 200, "{}", ok.text());
     std::thread::sleep(Duration::from_millis(500));
     assert!(

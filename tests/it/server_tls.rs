@@ -35,12 +35,7 @@ fn tls_request(
     cfg: Arc<rustls::ClientConfig>,
     raw: &[u8],
 ) -> (Option<Vec<u8>>, Vec<u8>) {
-    let name = ServerName::try_from("localhost").unwrap();
-    let conn = rustls::ClientConnection::new(cfg, name).unwrap();
-    let sock = TcpStream::connect(addr).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let mut tls = rustls::StreamOwned::new(conn, sock);
+    let mut tls = connect(addr, cfg).expect("the TLS handshake");
     tls.write_all(raw).unwrap();
     let alpn = tls.conn.alpn_protocol().map(<[u8]>::to_vec);
     let mut out = Vec::new();
