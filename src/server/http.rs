@@ -7,23 +7,29 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming as HyperBody;
-use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use hyper::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Method, Request, Response, StatusCode};
 use tracing::Instrument as _;
 
 use super::metadata::Metadata;
 use super::metrics::{Action, Metrics, Outcome};
-use super::ratelimit::{retry_after_secs, RateLimiter};
+use super::ratelimit::RateLimiter;
 use super::settings::{Endpoint, ServerSettings};
 use super::trace;
+
+mod probes;
+mod refuse;
+
 use crate::engine::audit::correlation_hint;
 use crate::engine::request::Incoming;
 use crate::engine::{Engine, RequestOptions, Response as EngineResponse, Summary, Transport};
-use crate::soap::{self, Fault, FaultCode, FaultSubcode, SoapVersion};
+use crate::soap::SoapVersion;
 use crate::wss::SystemClock;
-use crate::xml::Writer;
+use probes::{metrics_text, ready};
+pub(super) use refuse::{keyx_max_body, too_large};
+use refuse::{read_body, task_failed, throttle};
 
 /// The engine and the metadata made from its configuration: replaced whole on a reload
 /// ([`Shared::replace`]); a request keeps the generation it started with to its end.
@@ -620,172 +626,4 @@ pub(super) fn keyx_answer(shared: &Shared, r: EngineResponse) -> Answer {
         correlation_id: Some(r.correlation_id),
         summary: r.summary,
     }
-}
-
-/// The stable code of a rate-limited `/keyx` request.
-const KEYX_RATE_LIMITED: &str = "KEYX_RATE_LIMITED";
-
-/// The refusal of a request over its source's rate limit (see [`super::ratelimit`]), if it
-/// is: HTTP 429 with `Retry-After`, as a SOAP fault in the request's SOAP version when
-/// `soap_content_type` is given, else as a key exchange JSON refusal. Sources of unknown
-/// address (none over a socket) are not limited.
-fn throttle(
-    shared: &Shared,
-    peer: Option<std::net::IpAddr>,
-    action: Action,
-    soap_content_type: Option<&str>,
-) -> Option<Answer> {
-    let (limiter, peer) = (shared.limiter.as_ref()?, peer?);
-    let wait = limiter.check(peer, Instant::now()).err()?;
-    shared.metrics.rate_limited();
-    let (content_type, body) = match soap_content_type {
-        Some(ct) => {
-            let version = SoapVersion::from_content_type(ct).unwrap_or(SoapVersion::V11);
-            let fault = Fault {
-                code: FaultCode::Receiver,
-                subcode: Some(FaultSubcode::RequestFailed),
-                trust_ns: crate::xml::ns::WST13,
-                reason: "Too many requests from this address; retry later",
-            };
-            let mut w = Writer::new();
-            soap::write_envelope(&mut w, version, |_| {}, |w| fault.write(w, version));
-            (
-                version.content_type(),
-                Bytes::from(w.finish().unwrap_or_default()),
-            )
-        }
-        None => (
-            "application/json",
-            Bytes::from(format!(
-                "{{\"error\":{{\"code\":\"{KEYX_RATE_LIMITED}\",\"message\":\"too many \
-                 requests from this address; retry later\"}}}}"
-            )),
-        ),
-    };
-    Some(Answer {
-        status: StatusCode::TOO_MANY_REQUESTS,
-        content_type,
-        body,
-        action,
-        outcome: Outcome::Rejected,
-        reason: Some("rate limited: too many requests from this source".into()),
-        retry_after: Some(retry_after_secs(wait)),
-        correlation_id: None,
-        summary: Summary::default(),
-    })
-}
-
-fn task_failed(action: Action) -> Answer {
-    Answer {
-        reason: Some("the engine task failed".into()),
-        ..Answer::plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            action,
-            Outcome::Error,
-            "internal error\n",
-        )
-    }
-}
-
-/// The refusal of a body over the size limit.
-pub(super) fn too_large(action: Action) -> Answer {
-    Answer {
-        reason: Some("body over the size limit".into()),
-        ..Answer::plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            action,
-            Outcome::Rejected,
-            "request body too large\n",
-        )
-    }
-}
-
-/// Reads the body within `max` bytes; a refusal is the answer to send.
-async fn read_body(req: Request<HyperBody>, max: usize, action: Action) -> Result<Bytes, Answer> {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large(action));
-    }
-    match Limited::new(req.into_body(), max).collect().await {
-        Ok(b) => Ok(b.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(action)),
-        Err(_) => Err(Answer {
-            reason: Some("request body could not be read".into()),
-            ..Answer::plain(
-                StatusCode::BAD_REQUEST,
-                action,
-                Outcome::Rejected,
-                "request body could not be read\n",
-            )
-        }),
-    }
-}
-
-/// The largest `POST /keyx` body read: the configured limit, at most the key exchange's own
-/// document limit (the engine refuses more than 64 KiB).
-pub(super) fn keyx_max_body(shared: &Shared) -> usize {
-    shared.settings.limits.max_body_bytes.min(KEYX_MAX_BODY)
-}
-
-/// The largest `POST /keyx` body read (the key exchange's own document limit).
-const KEYX_MAX_BODY: usize = 64 * 1024;
-
-/// `GET /readyz`: 200 when the engine is ready ([`Engine::readiness`]) and the server is not
-/// draining, else 503; the body is a small JSON report of each check (fixed texts only).
-fn ready(shared: &Shared) -> Answer {
-    let r = shared
-        .engine()
-        .readiness(crate::wss::Clock::now_ms(&SystemClock));
-    let draining = shared.draining.load(Ordering::Relaxed);
-    let mut body = String::from("{\"checks\":{");
-    for (i, c) in r.checks.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        body.push_str(&format!(
-            "\"{}\":{{\"ok\":{},\"detail\":\"{}\"}}",
-            c.name, c.ok, c.detail
-        ));
-    }
-    body.push_str(&format!(
-        ",\"draining\":{{\"ok\":{},\"detail\":\"{}\"}}}},",
-        !draining,
-        if draining { "shutting down" } else { "serving" }
-    ));
-    let ok = r.ready() && !draining;
-    body.push_str(&format!("\"ready\":{ok}}}\n"));
-    let status = if ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    Answer {
-        content_type: "application/json",
-        body: Bytes::from(body),
-        ..Answer::plain(
-            status,
-            Action::Health,
-            if ok { Outcome::Ok } else { Outcome::Error },
-            "",
-        )
-    }
-}
-
-/// `GET /metrics`: the counters and the gauges read from the engine now.
-fn metrics_text(shared: &Shared) -> String {
-    let mut text = shared.metrics.render_with(shared.engine().auth_counters());
-    let readiness = shared
-        .engine()
-        .readiness(crate::wss::Clock::now_ms(&SystemClock));
-    super::metrics::write_readiness(
-        &mut text,
-        &readiness,
-        shared.draining.load(Ordering::Relaxed),
-        shared.engine().config().signing_cert.not_after(),
-    );
-    text
 }
