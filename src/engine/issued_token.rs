@@ -249,7 +249,7 @@ impl Engine {
             .not_on_or_after_ms
             .saturating_add(self.cfg.inbound.clock_skew_secs.saturating_mul(1000));
         if !replay.check_and_insert(&bearer_key(issuer, &v.id), horizon) {
-            return Err(refuse("bearer assertion used before (replay)"));
+            return Err(refuse(super::summary::BEARER_REPLAY));
         }
         Ok(Some(requester(&v, issuer, IssuedProof::Bearer)))
     }

@@ -6,6 +6,10 @@ use crate::soap::{Fault, FaultCode};
 
 use super::Error;
 
+/// Why issued-token authentication refuses a bearer assertion seen before: counted as a
+/// replay.
+pub(crate) const BEARER_REPLAY: &str = "bearer assertion used before (replay)";
+
 /// The outcome of one request, for metrics and traces.
 #[derive(Clone, Debug, Default, Eq, PartialEq)]
 #[non_exhaustive]
@@ -52,8 +56,8 @@ pub fn fault_local_name(fault: &Fault) -> &'static str {
 fn is_replay(e: &Error) -> bool {
     match e {
         Error::Security(crate::wss::Error::Replay) => true,
-        // The bearer-assertion replay of issued-token authentication (engine/issued_token.rs).
-        Error::Authentication { what } => what.contains("replay"),
+        // The bearer-assertion replay of issued-token authentication.
+        Error::Authentication { what } => *what == BEARER_REPLAY,
         _ => false,
     }
 }
@@ -86,6 +90,10 @@ mod tests {
             .refused(&f, &Error::Security(crate::wss::Error::Replay));
         assert!(s.replay);
         assert_eq!(s.fault, Some("InvalidSecurity"));
+        let bearer = Error::Authentication {
+            what: BEARER_REPLAY,
+        };
+        assert!(base.clone().refused(&f, &bearer).replay);
         let s = base.refused(
             &f,
             &Error::Authentication {

@@ -546,13 +546,7 @@ pub(super) fn soap_work(
                 .metadata
                 .adfs_soap(body, Some(content_type), soap_action)
         };
-        let outcome = match a.fault {
-            None => Outcome::Ok,
-            Some(code) => {
-                shared.metrics.fault(code);
-                Outcome::Fault
-            }
-        };
+        let outcome = counted(shared, a.fault);
         return SoapWork::Done(Answer {
             status: StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             content_type: a.content_type,
@@ -579,6 +573,17 @@ pub(super) fn soap_work(
     SoapWork::Engine { action, options }
 }
 
+/// The outcome of a SOAP answer that sent `fault` (if any), the fault counted.
+fn counted(shared: &Shared, fault: Option<&str>) -> Outcome {
+    match fault {
+        None => Outcome::Ok,
+        Some(code) => {
+            shared.metrics.fault(code);
+            Outcome::Fault
+        }
+    }
+}
+
 /// The answer to an engine response, counted.
 pub(super) fn engine_answer(shared: &Shared, action: Action, r: EngineResponse) -> Answer {
     let s = &r.summary;
@@ -586,13 +591,7 @@ pub(super) fn engine_answer(shared: &Shared, action: Action, r: EngineResponse) 
     if s.replay {
         shared.metrics.replay();
     }
-    let outcome = match s.fault {
-        None => Outcome::Ok,
-        Some(code) => {
-            shared.metrics.fault(code);
-            Outcome::Fault
-        }
-    };
+    let outcome = counted(shared, s.fault);
     let action = Action::of_request_type(s.request_type).unwrap_or(action);
     Answer {
         status: StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
