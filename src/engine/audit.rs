@@ -26,6 +26,8 @@ use crate::crypto::{self, DigestAlgorithm};
 use crate::soap::{Fault, FaultCode};
 use crate::trust::TokenType;
 
+use super::summary::RequestKind;
+
 /// What happened.
 #[derive(Clone, Copy, Debug, Eq, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -75,10 +77,10 @@ pub struct AuditEvent {
     /// token not valid), `refused` (a sender fault) or `error` (a receiver fault: our side
     /// failed, such as the token store).
     pub outcome: &'static str,
-    /// What was asked: `issue`, `renew`, `cancel`, `validate`, `keyx`, `key-transfer`,
-    /// `other`; absent when the request could not be read that far.
+    /// What was asked (written as `issue`, `renew`, `cancel`, `validate`, `keyx`,
+    /// `key-transfer`, `other`); absent when the request could not be read that far.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_type: Option<&'static str>,
+    pub request_type: Option<RequestKind>,
     /// The authenticated principal (bounded, escaped); absent when none was established.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal: Option<String>,

@@ -23,7 +23,7 @@ use super::jwt_lifecycle::jwt_target;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::saml_target;
 use super::state::{Engine, Requester};
-use super::summary::Summary;
+use super::summary::{RequestKind, Summary};
 use super::target::target_of;
 use super::tokens::RequestOptions;
 
@@ -43,7 +43,7 @@ struct Facts {
     correlation_id: String,
     /// The correlation id is the request's `wsa:MessageID`.
     from_message: bool,
-    request_type: Option<&'static str>,
+    request_type: Option<RequestKind>,
     authn: Option<&'static str>,
     principal: Option<String>,
     authority: Option<String>,
@@ -115,10 +115,10 @@ impl Scope {
             _ => None,
         };
         f.request_type = Some(match (&req.message, first) {
-            (TrustMessage::Rstr(_), _) => "key-transfer",
-            (_, Some(rst)) if super::target::is_keyx_request(rst) => "keyx",
-            (_, Some(rst)) => request_type_name(rst.params.request_type.as_ref()),
-            _ => "other",
+            (TrustMessage::Rstr(_), _) => RequestKind::KeyTransfer,
+            (_, Some(rst)) if super::target::is_keyx_request(rst) => RequestKind::KeyExchange,
+            (_, Some(rst)) => RequestKind::of(rst.params.request_type.as_ref()),
+            _ => RequestKind::Other,
         });
         f.authn = authn_of(req, options);
         f.claimed = req
@@ -138,8 +138,8 @@ impl Scope {
     }
 
     /// Sets what the request asks, for requests that are not WS-Trust messages.
-    pub(crate) fn request_type(&self, name: &'static str) {
-        self.facts.borrow_mut().request_type = Some(name);
+    pub(crate) fn request_type(&self, kind: RequestKind) {
+        self.facts.borrow_mut().request_type = Some(kind);
     }
 
     /// How the requester authenticates, for requests that are not WS-Trust messages.
@@ -348,16 +348,6 @@ fn bounded_reason(why: &str) -> String {
         .collect::<String>()
         .escape_debug()
         .to_string()
-}
-
-fn request_type_name(t: Option<&RequestType>) -> &'static str {
-    match t {
-        Some(RequestType::Issue) => "issue",
-        Some(RequestType::Renew) => "renew",
-        Some(RequestType::Cancel | RequestType::StsCancel) => "cancel",
-        Some(RequestType::Validate) => "validate",
-        _ => "other",
-    }
 }
 
 /// How `req` authenticates, as [`Engine::authenticate`] decides it (on a refusal: how it

@@ -12,9 +12,9 @@ use crate::crypto::{hex, HmacAlgorithm, OaepParams};
 use crate::pki::Certificate;
 use crate::service::sct::{self, SctContent};
 use crate::trust::{
-    BinarySecret, BinarySecretType, ComputedKeyAlgorithm, Entropy, Fragment, KeyType, Lifetime,
-    Parameters, RequestSecurityToken, RequestSecurityTokenResponse, RequestedProofToken,
-    RequestedReference, TokenHolder, TokenType,
+    BinarySecret, BinarySecretType, ComputedKeyAlgorithm, Entropy, Fragment, Lifetime, Parameters,
+    RequestSecurityToken, RequestSecurityTokenResponse, RequestedProofToken, RequestedReference,
+    TokenHolder, TokenType,
 };
 use crate::wss;
 use crate::xml::{ns, Document, Writer};
@@ -24,6 +24,7 @@ use super::config::{Realm, SctProtection};
 use super::context;
 use super::ids::{random8, uuid};
 use super::keys::{self, KeyMaterial, ProofKey};
+use super::policy::{self, Delivery, Holder, KeyRequest, ProofChoice, Symmetric};
 use super::request::ParsedRequest;
 use super::sealed::ContextState;
 use super::state::{Engine, Outcome, ReplyKey, Requester, Transport};
@@ -122,15 +123,12 @@ impl Engine {
                 reply_key: None,
             });
         }
-        let key_type = params.key_type.clone().unwrap_or(KeyType::SymmetricKey);
-        match key_type {
-            KeyType::SymmetricKey => {}
-            _ => {
-                return Err(Error::InvalidRequest {
-                    what: "a security context needs a symmetric key",
-                })
-            }
-        }
+        let holder = Holder {
+            cert: who.cert.is_some(),
+            confidential,
+            context_key: who.context.is_some(),
+        };
+        let sym = self.sct_proof(params, realm, holder)?;
         let nc = NewContext {
             principal: who.principal.clone(),
             authority: who.authority().map(str::to_owned),
@@ -140,17 +138,33 @@ impl Engine {
         };
         // A requester who authenticated with a context key gets the reply encrypted with it
         // when nothing else keeps the proof key confidential.
-        let reply_key = match (&who.context, &who.cert, confidential) {
-            (Some(c), None, false) => Some(ReplyKey::Context {
+        let reply_key = match (sym.delivery, &who.context) {
+            (Delivery::UnderContextKey, Some(c)) => Some(ReplyKey::Context {
                 key: c.state.key.clone(),
                 identifier: c.identifier.clone(),
                 sc: rst.version.secure_conversation(),
             }),
             _ => None,
         };
-        let confidential = confidential || reply_key.is_some();
-        let rstr = self.new_context(rst, &nc, who.cert.as_ref(), confidential, now)?;
+        let rstr = self.new_context(rst, &nc, who.cert.as_ref(), &sym, now)?;
         Ok(Outcome { rstr, reply_key })
+    }
+
+    /// The proof key of a new security context for `params` in `realm` ([`policy::decide`]).
+    pub(crate) fn sct_proof(
+        &self,
+        params: &Parameters,
+        realm: &Realm,
+        holder: Holder,
+    ) -> Result<Symmetric, Error> {
+        let req = KeyRequest::of(params);
+        let policy = &self.cfg.key_policy;
+        match policy::decide(&req, TokenKind::Sct, holder, policy, realm.key_size_bits)? {
+            ProofChoice::Symmetric(sym) => Ok(sym),
+            ProofChoice::Bearer | ProofChoice::PublicKey(_) => Err(Error::Internal {
+                what: "a security context without a symmetric key",
+            }),
+        }
     }
 
     /// The realm of an Issue request and the kind of token it gets ([`choose`]), decided once.
@@ -188,12 +202,12 @@ impl Engine {
         rst: &RequestSecurityToken,
         nc: &NewContext<'_>,
         proof_cert: Option<&Certificate>,
-        confidential: bool,
+        sym: &Symmetric,
         now: i64,
     ) -> Result<RequestSecurityTokenResponse, Error> {
         let params = &rst.params;
         let realm = nc.realm;
-        let proof = self.proof(params, realm.key_size_bits)?;
+        let proof = proof(params, sym.material, sym.bits)?;
         let expires = lifetime_end(params, realm, now);
         let renew_until = match params.renewing {
             Some(r) if r.allow == Some(false) => 0,
@@ -225,33 +239,8 @@ impl Engine {
             stateful_id.as_deref(),
         )?;
         let mut rstr = self.token_rstr(rst, &identifier, None, &state, realm)?;
-        self.deliver_proof(&mut rstr, &proof, proof_cert, confidential)?;
+        deliver_proof(&mut rstr, &proof, proof_cert)?;
         Ok(rstr)
-    }
-
-    /// Decides the proof key of a request: requested entropy and key size against the policy.
-    pub(crate) fn proof(&self, params: &Parameters, default_bits: u32) -> Result<Proof, Error> {
-        keys::check_computed_key_algorithm(params.computed_key_algorithm.as_ref())?;
-        let requester_entropy = match &params.entropy {
-            None => None,
-            Some(e) => Some(
-                e.binary_secret()
-                    .ok_or(Error::InvalidRequest {
-                        what: "encrypted requester entropy is not supported",
-                    })?
-                    .value
-                    .expose()
-                    .to_vec(),
-            ),
-        };
-        let material = keys::decide(requester_entropy.as_deref(), &self.cfg.key_policy)?;
-        let bits = keys::key_size_bits(params.key_size, default_bits)?;
-        let key = keys::make_proof_key(material, requester_entropy.as_deref(), bits)?;
-        Ok(Proof {
-            key,
-            material,
-            bits,
-        })
     }
 
     /// The RSTR for context `identifier` in `state`: token type, the SCT the STS vouches for,
@@ -298,23 +287,6 @@ impl Engine {
             None,
         )?);
         Ok(rstr)
-    }
-
-    /// Puts the proof token (and server entropy) into `rstr`.
-    pub(crate) fn deliver_proof(
-        &self,
-        rstr: &mut RequestSecurityTokenResponse,
-        proof: &Proof,
-        cert: Option<&Certificate>,
-        confidential: bool,
-    ) -> Result<(), Error> {
-        if cert.is_none() && !confidential && proof.material != KeyMaterial::Requester {
-            return Err(Error::InvalidRequest {
-                what: "no way to deliver the proof key confidentially",
-            });
-        }
-        rstr.params.key_size = Some(proof.bits);
-        write_proof(rstr, proof.material, &proof.key, cert)
     }
 
     /// The SCT with the key encrypted for the service and the STS's enveloped signature (an
@@ -433,6 +405,28 @@ impl Engine {
         out.insert_str(close, &sig);
         Ok(out)
     }
+}
+
+/// Makes the proof key decided for `params` ([`policy::decide`], [`policy::symmetric`]).
+pub(crate) fn proof(params: &Parameters, material: KeyMaterial, bits: u32) -> Result<Proof, Error> {
+    let entropy = KeyRequest::of(params).entropy()?;
+    let key = keys::make_proof_key(material, entropy, bits)?;
+    Ok(Proof {
+        key,
+        material,
+        bits,
+    })
+}
+
+/// Puts the proof token (and server entropy) and the key size into `rstr`: encrypted for
+/// `cert` when given, else as the decided [`Delivery`] allows.
+pub(crate) fn deliver_proof(
+    rstr: &mut RequestSecurityTokenResponse,
+    proof: &Proof,
+    cert: Option<&Certificate>,
+) -> Result<(), Error> {
+    rstr.params.key_size = Some(proof.bits);
+    write_proof(rstr, proof.material, &proof.key, cert)
 }
 
 /// The end of a new token's lifetime: the realm's lifetime, or an earlier requested

@@ -157,6 +157,37 @@ fn check_bits(bits: u32) -> Result<usize, Error> {
     }
 }
 
+/// Checks the requester's entropy for a key of `material` and `bits` bits: none is needed for
+/// [`KeyMaterial::Server`]; [`KeyMaterial::Requester`] entropy must be exactly `bits / 8`
+/// bytes; [`KeyMaterial::Computed`] entropy 16 to 512 bytes.
+pub fn check_entropy(
+    material: KeyMaterial,
+    requester_entropy: Option<&[u8]>,
+    bits: u32,
+) -> Result<(), Error> {
+    let len = check_bits(bits)?;
+    let Some(entropy) = requester_entropy else {
+        return match material {
+            KeyMaterial::Server => Ok(()),
+            KeyMaterial::Requester | KeyMaterial::Computed => Err(Error::BadEntropy("missing")),
+        };
+    };
+    match material {
+        KeyMaterial::Server => Ok(()),
+        KeyMaterial::Requester if entropy.len() != len => {
+            Err(Error::BadEntropy("length differs from the key size"))
+        }
+        KeyMaterial::Requester => Ok(()),
+        KeyMaterial::Computed if entropy.len() < MIN_COMPUTED_ENTROPY => {
+            Err(Error::BadEntropy("shorter than 128 bits"))
+        }
+        KeyMaterial::Computed if entropy.len() > MAX_COMPUTED_ENTROPY => {
+            Err(Error::BadEntropy("longer than 512 bytes"))
+        }
+        KeyMaterial::Computed => Ok(()),
+    }
+}
+
 /// A symmetric proof key and what the RSTR needs to convey it.
 #[derive(Debug, Clone)]
 pub struct ProofKey {
@@ -190,10 +221,8 @@ pub fn make_proof_key(
             computed: false,
         }),
         KeyMaterial::Requester => {
+            check_entropy(material, requester_entropy, bits)?;
             let entropy = requester_entropy.ok_or(Error::BadEntropy("missing"))?;
-            if entropy.len() != len {
-                return Err(Error::BadEntropy("length differs from the key size"));
-            }
             Ok(ProofKey {
                 key: SecretBytes::from_slice(entropy),
                 server_entropy: None,
@@ -201,13 +230,8 @@ pub fn make_proof_key(
             })
         }
         KeyMaterial::Computed => {
+            check_entropy(material, requester_entropy, bits)?;
             let entropy = requester_entropy.ok_or(Error::BadEntropy("missing"))?;
-            if entropy.len() < MIN_COMPUTED_ENTROPY {
-                return Err(Error::BadEntropy("shorter than 128 bits"));
-            }
-            if entropy.len() > MAX_COMPUTED_ENTROPY {
-                return Err(Error::BadEntropy("longer than 512 bytes"));
-            }
             let server = crypto::random_secret(len)?;
             let key = computed_key(entropy, server.expose(), len)?;
             Ok(ProofKey {

@@ -139,7 +139,7 @@ impl Engine {
         correlation_hint: Option<&str>,
     ) -> Response {
         let scope = Scope::new(clock.now_ms(), transport.peer, correlation_hint);
-        scope.request_type("keyx");
+        scope.request_type(super::RequestKind::KeyExchange);
         match self.keyx_json(body, transport, seconds(clock), &scope) {
             Ok(body) => {
                 self.audit_answered(&scope);

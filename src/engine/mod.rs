@@ -61,6 +61,7 @@ pub mod keys;
 pub mod keyx;
 pub mod lockout;
 mod owner;
+mod policy;
 pub mod provider;
 pub mod readiness;
 mod realm;
@@ -85,5 +86,5 @@ mod validate;
 
 pub use error::Error;
 pub use state::{Engine, Response, Transport};
-pub use summary::Summary;
+pub use summary::{RequestKind, Summary};
 pub use tokens::{IssuedTokenProof, RequestOptions, TokenTypes};

@@ -18,6 +18,7 @@ use crate::trust::{RequestSecurityToken, TokenType};
 
 use super::context;
 use super::jwt_lifecycle::jwt_target;
+use super::policy::{self, KeyRequest};
 use super::request::ParsedRequest;
 use super::saml_lifecycle::saml_target;
 use super::sealed::ContextState;
@@ -81,7 +82,9 @@ impl Engine {
         self.enforce_suite(req, realm)?;
         let default_bits = u32::try_from(old.key.len() * 8).unwrap_or(realm.key_size_bits);
         let proof = if realm.rekey_on_renew {
-            Some(self.proof(params, default_bits)?)
+            let req = KeyRequest::of(params);
+            let (material, bits) = policy::symmetric(&req, &self.cfg.key_policy, default_bits)?;
+            Some(super::issue::proof(params, material, bits)?)
         } else {
             None
         };
@@ -132,7 +135,7 @@ impl Engine {
         if let Some(p) = &proof {
             // Confidential either way: the owner's certificate, TLS, or the reply encrypted
             // with the old key.
-            self.deliver_proof(&mut rstr, p, owner_cert, true)?;
+            super::issue::deliver_proof(&mut rstr, p, owner_cert)?;
         }
         Ok(Outcome { rstr, reply_key })
     }

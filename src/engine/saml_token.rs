@@ -33,20 +33,14 @@ use crate::trust::{
 use crate::wss::{self, SigningToken};
 use crate::xmlsec;
 
-use super::issue::write_proof;
-use super::keys;
+use super::issue::deliver_proof;
+use super::policy::{self, Holder, KeyRequest, ProofChoice, PublicKeySource};
 use super::provider::{key_of, IssueContext, KeyBinding, TokenProvider};
 use super::realm::{AppliesToMatch, Realm};
 use super::request::ParsedRequest;
 use super::state::Requester;
+use super::tokens::TokenKind;
 use super::{Engine, Error, Transport};
-
-/// The key binding asked for.
-enum Binding {
-    Bearer,
-    Public(PublicKeyInfo),
-    Symmetric,
-}
 
 impl Engine {
     /// Issues the token of `provider` for `rst`, answering with `token_type` as the
@@ -67,21 +61,25 @@ impl Engine {
         let address = params.applies_to.as_ref().and_then(|a| a.target_address());
         provider.admits(realm)?;
         let key_type = params.key_type.clone().unwrap_or(KeyType::SymmetricKey);
-        let binding = match &key_type {
-            KeyType::SymmetricKey => Binding::Symmetric,
-            KeyType::Bearer => Binding::Bearer,
-            KeyType::PublicKey => Binding::Public(public_key(params.use_key.as_ref(), who)?),
-            KeyType::Unknown(_) => {
-                return Err(Error::InvalidRequest {
-                    what: "unknown key type",
-                })
-            }
+        let holder = Holder {
+            cert: who.cert.is_some(),
+            confidential: transport.confidential,
+            context_key: who.context.is_some(),
         };
-        if !provider.supports(&key_type) {
-            return Err(Error::InvalidRequest {
-                what: "key type not supported for this token type",
-            });
-        }
+        let req_keys = KeyRequest::of(params);
+        let choice = policy::decide(
+            &req_keys,
+            TokenKind::Provider(provider),
+            holder,
+            &cfg.key_policy,
+            realm.key_size_bits,
+        )?;
+        let public = match choice {
+            ProofChoice::PublicKey(source) => {
+                Some(public_key(source, params.use_key.as_ref(), who)?)
+            }
+            ProofChoice::Bearer | ProofChoice::Symmetric(_) => None,
+        };
         let brought = who.issued.as_ref().map(|i| i.claims.as_slice());
         let claims = super::claims::select(cfg, &who.principal, brought, params.claims.as_ref())?;
         let method = match &who.issued {
@@ -89,45 +87,16 @@ impl Engine {
             Some(i) => i.authn.clone().unwrap_or(AuthnMethod::Unspecified),
             None => authn_method(req, transport)?,
         };
-
-        // The proof key, for a symmetric binding.
-        let mut proof = None;
-        let mut bits = None;
-        if let Binding::Symmetric = binding {
-            if who.cert.is_none() && !transport.confidential {
-                return Err(Error::InvalidRequest {
-                    what: "no way to deliver the proof key confidentially",
-                });
+        let proof = match choice {
+            ProofChoice::Symmetric(sym) => {
+                Some(super::issue::proof(params, sym.material, sym.bits)?)
             }
-            keys::check_computed_key_algorithm(params.computed_key_algorithm.as_ref())?;
-            let requester_entropy = match &params.entropy {
-                None => None,
-                Some(e) => Some(
-                    e.binary_secret()
-                        .ok_or(Error::InvalidRequest {
-                            what: "encrypted requester entropy is not supported yet",
-                        })?
-                        .value
-                        .expose()
-                        .to_vec(),
-                ),
-            };
-            let material = keys::decide(requester_entropy.as_deref(), &cfg.key_policy)?;
-            let size = keys::key_size_bits(params.key_size, realm.key_size_bits)?;
-            let key = keys::make_proof_key(material, requester_entropy.as_deref(), size)?;
-            proof = Some((material, key));
-            bits = Some(size);
-        }
-
-        let key_binding = match (&binding, &proof) {
-            (Binding::Bearer, _) => KeyBinding::Bearer,
-            (Binding::Public(k), _) => KeyBinding::PublicKey(k),
-            (Binding::Symmetric, Some((_, p))) => KeyBinding::Symmetric(&p.key),
-            (Binding::Symmetric, None) => {
-                return Err(Error::Internal {
-                    what: "symmetric binding without a proof key",
-                })
-            }
+            ProofChoice::Bearer | ProofChoice::PublicKey(_) => None,
+        };
+        let key_binding = match (&public, &proof) {
+            (Some(k), _) => KeyBinding::PublicKey(k),
+            (None, Some(p)) => KeyBinding::Symmetric(&p.key.key),
+            (None, None) => KeyBinding::Bearer,
         };
         let expires = now.saturating_add(realm.lifetime_secs.saturating_mul(1000));
         let audience = audience(address, realm);
@@ -163,9 +132,8 @@ impl Engine {
         rstr.params.token_type = Some(token_type);
         rstr.params.request_type = Some(RequestType::Issue);
         rstr.params.key_type = Some(key_type);
-        rstr.params.key_size = bits;
-        if let Some((material, key)) = &proof {
-            write_proof(&mut rstr, *material, key, who.cert.as_ref())?;
+        if let Some(p) = &proof {
+            deliver_proof(&mut rstr, p, who.cert.as_ref())?;
         }
         Ok(rstr)
     }
@@ -193,17 +161,23 @@ fn authn_method(req: &ParsedRequest, transport: Transport) -> Result<AuthnMethod
     })
 }
 
-/// The public key a `PublicKey` request binds the assertion to.
-fn public_key(use_key: Option<&UseKey>, who: &Requester) -> Result<PublicKeyInfo, Error> {
-    let Some(u) = use_key else {
-        return who
-            .cert
-            .clone()
-            .map(PublicKeyInfo::Certificate)
-            .ok_or(Error::InvalidRequest {
-                what: "a public key token needs UseKey or an X.509 signature",
-            });
-    };
+/// The public key a `PublicKey` request binds the assertion to, from where the policy chose.
+fn public_key(
+    source: PublicKeySource,
+    use_key: Option<&UseKey>,
+    who: &Requester,
+) -> Result<PublicKeyInfo, Error> {
+    let u =
+        match (source, use_key) {
+            (PublicKeySource::UseKey, Some(u)) => u,
+            (PublicKeySource::SigningCertificate, _) | (PublicKeySource::UseKey, None) => {
+                return who.cert.clone().map(PublicKeyInfo::Certificate).ok_or(
+                    Error::InvalidRequest {
+                        what: "a public key token needs UseKey or an X.509 signature",
+                    },
+                );
+            }
+        };
     let key = use_key_content(u)?;
     if u.sig.is_some() {
         // The requester claims to have proven the key with a signature: it must be the one

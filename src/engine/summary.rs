@@ -3,6 +3,7 @@
 //! response text again.
 
 use crate::soap::{Fault, FaultCode};
+use crate::trust::RequestType;
 
 use super::Error;
 
@@ -14,9 +15,8 @@ pub(crate) const BEARER_REPLAY: &str = "bearer assertion used before (replay)";
 #[derive(Clone, Debug, Default, Eq, PartialEq)]
 #[non_exhaustive]
 pub struct Summary {
-    /// What the request asked (`issue`, `renew`, `cancel`, `validate`, `key-transfer`,
-    /// `keyx`, `other`), once the engine got as far as reading it.
-    pub request_type: Option<&'static str>,
+    /// What the request asked, once the engine got as far as reading it.
+    pub request_type: Option<RequestKind>,
     /// The realm the request was held to, if it got that far.
     pub realm: Option<String>,
     /// The type of the (first) token answered for, such as `saml2`, `sct` or `jwt`.
@@ -28,6 +28,59 @@ pub struct Summary {
     pub fault: Option<&'static str>,
     /// The request was refused as a replay (of a message, a nonce or a bearer token).
     pub replay: bool,
+}
+
+/// What a request asks: one value shared by the audit trail, the metrics and the traces.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash)]
+#[non_exhaustive]
+pub enum RequestKind {
+    /// A WS-Trust Issue (a security context, a SAML assertion, a JWT).
+    Issue,
+    /// A WS-Trust Renew.
+    Renew,
+    /// A WS-Trust Cancel (or STSCancel).
+    Cancel,
+    /// A WS-Trust Validate.
+    Validate,
+    /// An unsolicited RSTR carrying a security context (direct key transfer).
+    KeyTransfer,
+    /// An MSL-style key exchange.
+    KeyExchange,
+    /// Any other request type.
+    Other,
+}
+
+impl RequestKind {
+    /// The kind of a WS-Trust request of `request_type`.
+    pub(crate) fn of(request_type: Option<&RequestType>) -> Self {
+        match request_type {
+            Some(RequestType::Issue) => Self::Issue,
+            Some(RequestType::Renew) => Self::Renew,
+            Some(RequestType::Cancel | RequestType::StsCancel) => Self::Cancel,
+            Some(RequestType::Validate) => Self::Validate,
+            _ => Self::Other,
+        }
+    }
+
+    /// Its name in the audit trail and traces: `issue`, `renew`, `cancel`, `validate`,
+    /// `key-transfer`, `keyx`, `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Issue => "issue",
+            Self::Renew => "renew",
+            Self::Cancel => "cancel",
+            Self::Validate => "validate",
+            Self::KeyTransfer => "key-transfer",
+            Self::KeyExchange => "keyx",
+            Self::Other => "other",
+        }
+    }
+}
+
+impl serde::Serialize for RequestKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 impl Summary {

@@ -15,6 +15,7 @@ use crate::trust::{
 use super::context;
 use super::issue::NewContext;
 use super::jwt_lifecycle::jwt_target;
+use super::policy::Holder;
 use super::request::ParsedRequest;
 use super::saml_lifecycle::{saml_target, EXPIRED};
 use super::state::{Engine, Outcome, Requester};
@@ -151,7 +152,13 @@ impl Engine {
                     claims: state.claims,
                     realm,
                 };
-                self.new_context(rst, &nc, who.cert.as_ref(), confidential, now)?
+                let holder = Holder {
+                    cert: who.cert.is_some(),
+                    confidential,
+                    context_key: false,
+                };
+                let sym = self.sct_proof(params, realm, holder)?;
+                self.new_context(rst, &nc, who.cert.as_ref(), &sym, now)?
             }
         };
         rstr.status = Some(status);

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::engine::lockout::AuthCounters;
+use crate::engine::RequestKind;
 
 /// What a request asked for.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
@@ -80,12 +81,12 @@ impl Action {
     /// (`None`: the engine did not get as far as reading it, or it is none of ours).
     ///
     /// [`Summary::request_type`]: crate::engine::Summary::request_type
-    pub fn of_request_type(request_type: Option<&str>) -> Option<Self> {
+    pub fn of_request_type(request_type: Option<RequestKind>) -> Option<Self> {
         Some(match request_type? {
-            "issue" | "keyx" | "key-transfer" => Self::Issue,
-            "renew" => Self::Renew,
-            "cancel" => Self::Cancel,
-            "validate" => Self::Validate,
+            RequestKind::Issue | RequestKind::KeyExchange | RequestKind::KeyTransfer => Self::Issue,
+            RequestKind::Renew => Self::Renew,
+            RequestKind::Cancel => Self::Cancel,
+            RequestKind::Validate => Self::Validate,
             _ => return None,
         })
     }
@@ -433,9 +434,15 @@ mod tests {
         assert_eq!(Action::of_soap_action(Some(sct)), Action::Cancel);
         assert_eq!(Action::of_soap_action(Some("urn:x")), Action::Other);
         assert_eq!(Action::of_soap_action(None), Action::Other);
-        assert_eq!(Action::of_request_type(Some("renew")), Some(Action::Renew));
-        assert_eq!(Action::of_request_type(Some("keyx")), Some(Action::Issue));
-        assert_eq!(Action::of_request_type(Some("other")), None);
+        assert_eq!(
+            Action::of_request_type(Some(RequestKind::Renew)),
+            Some(Action::Renew)
+        );
+        assert_eq!(
+            Action::of_request_type(Some(RequestKind::KeyExchange)),
+            Some(Action::Issue)
+        );
+        assert_eq!(Action::of_request_type(Some(RequestKind::Other)), None);
         assert_eq!(Action::of_request_type(None), None);
     }
 

@@ -66,7 +66,7 @@ pub(super) fn finish(span: &Span, facts: &Facts<'_>) {
     span.record("wstrust.outcome", facts.outcome.label());
     let s = facts.summary;
     if let Some(t) = s.request_type {
-        span.record("wstrust.request_type", t);
+        span.record("wstrust.request_type", t.as_str());
     }
     if let Some(r) = &s.realm {
         span.record("wstrust.realm", r.as_str());
