@@ -545,13 +545,13 @@ fn verify_all(
                 0,
                 "verification (at the message's own time; trust in the keys not judged):",
             );
-            if msg.signatures.is_empty() {
+            if msg.signatures().is_empty() {
                 r.line(1, "no signatures");
             }
             let env = msg.envelope().ok()?;
             let d = msg.document();
-            for (i, s) in msg.signatures.iter().enumerate() {
-                let who = match &s.token {
+            for (i, s) in msg.signatures().iter().enumerate() {
+                let who = match s.token() {
                     SigningToken::X509(c) => format!("certificate {}", c.subject()),
                     SigningToken::Symmetric { source } => describe_source(source),
                     SigningToken::KeyValue => "a bare public key".into(),
@@ -584,7 +584,7 @@ fn verify_all(
                     ),
                 );
             }
-            if let Some(u) = &msg.username_token {
+            if let Some(u) = &msg.username_token() {
                 r.line(1, format!("username token for {}", clean(&u.username)));
             }
             drop(env);

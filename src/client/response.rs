@@ -398,7 +398,7 @@ fn verify(
     let sig = msg
         .signature_over(envelope.body())
         .ok_or_else(|| fail("the Body is not signed".into()))?;
-    match &sig.token {
+    match sig.token() {
         SigningToken::X509(c) if c.der() == sts.der() => {}
         SigningToken::Symmetric { source } if from_context(source, keys.context) => {}
         _ => return Err(fail("the Body is not signed by the STS certificate".into())),
@@ -406,7 +406,7 @@ fn verify(
     check_relates_to(&msg, &envelope, sig, expected.message_id).map_err(fail)?;
     if let Some(ours) = expected.our_signature {
         let confirmed = msg
-            .signature_confirmations
+            .signature_confirmations()
             .iter()
             .any(|v| crypto::ct_eq(v, ours));
         if !confirmed {

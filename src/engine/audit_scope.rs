@@ -123,7 +123,7 @@ impl Scope {
         f.authn = authn_of(req, options);
         f.claimed = req
             .secured
-            .username_token
+            .username_token()
             .as_ref()
             .map(|u| bounded(&u.username));
         f.target = first.and_then(|rst| {
@@ -150,7 +150,7 @@ impl Scope {
     /// The requester authenticated as `who`.
     pub(crate) fn authenticated(&self, who: &Requester) {
         let mut f = self.facts.borrow_mut();
-        f.principal = Some(bounded(&who.principal));
+        f.principal = Some(bounded(who.principal()));
         f.authority = who.authority().map(bounded);
     }
 
@@ -357,7 +357,7 @@ fn authn_of(req: &ParsedRequest, options: &RequestOptions) -> Option<&'static st
         return Some("issued-token");
     }
     let sec = &req.secured;
-    let password = sec.username_token.as_ref().map(|u| {
+    let password = sec.username_token().as_ref().map(|u| {
         if u.digest {
             "password-digest"
         } else {
@@ -367,7 +367,7 @@ fn authn_of(req: &ParsedRequest, options: &RequestOptions) -> Option<&'static st
     let signature = sec
         .envelope()
         .ok()
-        .and_then(|env| sec.signature_over(env.body()).map(|s| s.token.clone()));
+        .and_then(|env| sec.signature_over(env.body()).map(|s| s.token().clone()));
     match signature {
         Some(SigningToken::X509(_)) => Some("x509"),
         Some(SigningToken::IssuedToken { .. }) => Some("issued-token"),

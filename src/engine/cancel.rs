@@ -32,7 +32,7 @@ impl Engine {
         let (identifier, instance) = target_of(req, holder)?;
         // The key holder cancels the whole context whichever instance it names (as before
         // owner authentication existed); an owner must name the current one.
-        let instance = instance.filter(|_| who.context.is_none());
+        let instance = instance.filter(|_| who.context().is_none());
         let entitled = self.entitled(who, &identifier, instance)?;
         let state = &entitled.state;
         if entitled.by_owner && now >= state.expires_ms.max(state.renew_until_ms) {

@@ -106,7 +106,7 @@ impl Engine {
         if now >= d.expires_ms {
             return Err(refuse("delegation expired"));
         }
-        if d.delegate != who.principal {
+        if d.delegate != who.principal() {
             return Err(refuse("requester is not the delegate"));
         }
         let held: Vec<&str> = state

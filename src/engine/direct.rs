@@ -38,7 +38,8 @@ impl Engine {
         }
         .check(sec)?;
         let body = sec.envelope()?.body();
-        let Some(SigningToken::X509(initiator)) = sec.signature_over(body).map(|s| &s.token) else {
+        let Some(SigningToken::X509(initiator)) = sec.signature_over(body).map(|s| s.token())
+        else {
             return Err(Error::Authentication {
                 what: "propagation not signed by a certificate",
             });

@@ -124,13 +124,13 @@ impl Engine {
             });
         }
         let holder = Holder {
-            cert: who.cert.is_some(),
+            cert: who.cert().is_some(),
             confidential,
-            context_key: who.context.is_some(),
+            context_key: who.context().is_some(),
         };
         let sym = self.sct_proof(params, realm, holder)?;
         let nc = NewContext {
-            principal: who.principal.clone(),
+            principal: who.principal().to_owned(),
             authority: who.authority().map(str::to_owned),
             act_as,
             claims,
@@ -138,7 +138,7 @@ impl Engine {
         };
         // A requester who authenticated with a context key gets the reply encrypted with it
         // when nothing else keeps the proof key confidential.
-        let reply_key = match (sym.delivery, &who.context) {
+        let reply_key = match (sym.delivery, who.context()) {
             (Delivery::UnderContextKey, Some(c)) => Some(ReplyKey::Context {
                 key: c.state.key.clone(),
                 identifier: c.identifier.clone(),
@@ -146,7 +146,7 @@ impl Engine {
             }),
             _ => None,
         };
-        let rstr = self.new_context(rst, &nc, who.cert.as_ref(), &sym, now)?;
+        let rstr = self.new_context(rst, &nc, who.cert(), &sym, now)?;
         Ok(Outcome { rstr, reply_key })
     }
 

@@ -143,21 +143,16 @@ fn requester(v: &ValidatedAssertion, issuer: &TrustedIssuer, proof: IssuedProof)
         proof = ?proof,
         "issued-token authentication"
     );
-    Requester {
-        principal: v.subject.value.clone(),
-        cert: None,
-        context: None,
-        random_key: None,
-        issued: Some(IssuedIdentity {
-            claims: if issuer.pass_claims {
-                v.claims.clone()
-            } else {
-                Vec::new()
-            },
-            authn: v.authn.as_ref().map(|a| a.method.clone()),
-            authority: issuer.name.clone(),
-        }),
-    }
+    let identity = IssuedIdentity {
+        claims: if issuer.pass_claims {
+            v.claims.clone()
+        } else {
+            Vec::new()
+        },
+        authn: v.authn.as_ref().map(|a| a.method.clone()),
+        authority: issuer.name.clone(),
+    };
+    Requester::by_issued_token(v.subject.value.clone(), identity)
 }
 
 impl Engine {
@@ -185,9 +180,9 @@ impl Engine {
         let body = sec.envelope()?.body();
         let timestamp = sec.timestamp_node();
         let keyed: Vec<_> = sec
-            .signatures
+            .signatures()
             .iter()
-            .filter(|s| matches!(&s.token, SigningToken::IssuedToken { id: i } if i == id))
+            .filter(|s| matches!(s.token(), SigningToken::IssuedToken { id: i } if i == id))
             .collect();
         let proves = keyed.iter().any(|s| {
             sec.signed_by(s, body)

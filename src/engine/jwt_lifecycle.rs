@@ -94,7 +94,7 @@ impl Engine {
             .map_err(|_| Error::UnableToRenew {
                 what: "not a JWT this STS issued, or outside every renewal window",
             })?;
-        let key_holder = match (&old.proof, &who.cert) {
+        let key_holder = match (&old.proof, who.cert()) {
             (JwtProof::PublicKey(k), Some(c)) => k == c.public_key(),
             _ => false,
         };

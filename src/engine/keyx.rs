@@ -256,7 +256,7 @@ impl Engine {
                         Error::Authentication { what } => auth_failed(what),
                         _ => auth_failed("unknown user or wrong password"),
                     })?;
-                Ok(principal.name)
+                Ok(principal.into_name())
             }
             AuthData::X509 { .. } => {
                 let cert = keyx::verify_x509_authdata(request)?;
@@ -316,7 +316,7 @@ impl Engine {
                 })?;
                 let master_token = renew_target_token(target)?;
                 let has_credentials =
-                    req.secured.username_token.is_some() || !req.secured.signatures.is_empty();
+                    req.secured.username_token().is_some() || !req.secured.signatures().is_empty();
                 let identity = if has_credentials {
                     Some(authenticate()?)
                 } else {

@@ -60,7 +60,7 @@ impl Engine {
         identifier: &str,
         instance: Option<String>,
     ) -> Result<Entitled, Error> {
-        if let Some(used) = &who.context {
+        if let Some(used) = who.context() {
             if used.identifier != identifier {
                 return Err(Error::Authentication {
                     what: "signed with another context's key than the target's",

@@ -89,7 +89,7 @@ impl Engine {
             None
         };
         // How the new key reaches the requester, decided before anything changes.
-        let owner_cert = who.cert.as_ref().filter(|_| entitled.by_owner);
+        let owner_cert = who.cert().filter(|_| entitled.by_owner);
         if entitled.by_owner && proof.is_some() && owner_cert.is_none() && !confidential {
             return Err(Error::InvalidRequest {
                 what: "no way to deliver the renewed key to the owner confidentially",

@@ -137,7 +137,7 @@ impl Engine {
         let token_type = rst.params.token_type.clone().unwrap_or(old.token_type);
         // The new token names the old one's subject in the old one's domain: a key holder
         // of another domain renews it as it was (without claims its own issuer passed on).
-        let issued = match (old.authority, &who.issued) {
+        let issued = match (old.authority, who.issued()) {
             (None, _) => None,
             (Some(a), Some(i)) if i.authority == a => Some(i.clone()),
             (Some(authority), _) => Some(IssuedIdentity {
@@ -146,11 +146,7 @@ impl Engine {
                 authority,
             }),
         };
-        let renewer = Requester {
-            principal: old.subject,
-            issued,
-            ..who.clone()
-        };
+        let renewer = who.renewing_as(old.subject, issued);
         let transport = Transport {
             confidential,
             peer: None,

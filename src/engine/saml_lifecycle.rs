@@ -141,7 +141,7 @@ impl Engine {
             .map_err(|_| Error::UnableToRenew {
                 what: "not an assertion this STS issued, or outside every renewal window",
             })?;
-        let key_holder = match (&old.confirmation, &who.cert) {
+        let key_holder = match (&old.confirmation, who.cert()) {
             (Confirmation::HolderOfKeyPublic(PublicKeyInfo::Certificate(k)), Some(c)) => {
                 k.public_key() == c.public_key()
             }

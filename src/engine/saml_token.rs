@@ -62,9 +62,9 @@ impl Engine {
         provider.admits(realm)?;
         let key_type = params.key_type.clone().unwrap_or(KeyType::SymmetricKey);
         let holder = Holder {
-            cert: who.cert.is_some(),
+            cert: who.cert().is_some(),
             confidential: transport.confidential,
-            context_key: who.context.is_some(),
+            context_key: who.context().is_some(),
         };
         let req_keys = KeyRequest::of(params);
         let choice = policy::decide(
@@ -80,9 +80,9 @@ impl Engine {
             }
             ProofChoice::Bearer | ProofChoice::Symmetric(_) => None,
         };
-        let brought = who.issued.as_ref().map(|i| i.claims.as_slice());
-        let claims = super::claims::select(cfg, &who.principal, brought, params.claims.as_ref())?;
-        let method = match &who.issued {
+        let brought = who.issued().map(|i| i.claims.as_slice());
+        let claims = super::claims::select(cfg, who.principal(), brought, params.claims.as_ref())?;
+        let method = match who.issued() {
             // Authenticated by another STS's token: how the subject authenticated there.
             Some(i) => i.authn.clone().unwrap_or(AuthnMethod::Unspecified),
             None => authn_method(req, transport)?,
@@ -106,9 +106,9 @@ impl Engine {
             issuer: &cfg.issuer,
             token_type: &token_type,
             audience: &audience,
-            principal: &who.principal,
+            principal: who.principal(),
             authority: who.authority(),
-            requester_cert: who.cert.as_ref(),
+            requester_cert: who.cert(),
             authn: &method,
             act_as: act_as.as_deref(),
             claims: &claims,
@@ -133,7 +133,7 @@ impl Engine {
         rstr.params.request_type = Some(RequestType::Issue);
         rstr.params.key_type = Some(key_type);
         if let Some(p) = &proof {
-            deliver_proof(&mut rstr, p, who.cert.as_ref())?;
+            deliver_proof(&mut rstr, p, who.cert())?;
         }
         Ok(rstr)
     }
@@ -153,7 +153,7 @@ fn audience(address: Option<&str>, realm: &Realm) -> String {
 fn authn_method(req: &ParsedRequest, transport: Transport) -> Result<AuthnMethod, Error> {
     let sec = &req.secured;
     let body = sec.envelope()?.body();
-    Ok(match sec.signature_over(body).map(|s| &s.token) {
+    Ok(match sec.signature_over(body).map(|s| s.token()) {
         Some(SigningToken::X509(_)) => AuthnMethod::X509,
         Some(_) => AuthnMethod::Unspecified,
         None if transport.confidential => AuthnMethod::PasswordProtectedTransport,
@@ -167,22 +167,21 @@ fn public_key(
     use_key: Option<&UseKey>,
     who: &Requester,
 ) -> Result<PublicKeyInfo, Error> {
-    let u =
-        match (source, use_key) {
-            (PublicKeySource::UseKey, Some(u)) => u,
-            (PublicKeySource::SigningCertificate, _) | (PublicKeySource::UseKey, None) => {
-                return who.cert.clone().map(PublicKeyInfo::Certificate).ok_or(
-                    Error::InvalidRequest {
-                        what: "a public key token needs UseKey or an X.509 signature",
-                    },
-                );
-            }
-        };
+    let u = match (source, use_key) {
+        (PublicKeySource::UseKey, Some(u)) => u,
+        (PublicKeySource::SigningCertificate, _) | (PublicKeySource::UseKey, None) => {
+            return who.cert().cloned().map(PublicKeyInfo::Certificate).ok_or(
+                Error::InvalidRequest {
+                    what: "a public key token needs UseKey or an X.509 signature",
+                },
+            );
+        }
+    };
     let key = use_key_content(u)?;
     if u.sig.is_some() {
         // The requester claims to have proven the key with a signature: it must be the one
         // that authenticated it.
-        let signed = who.cert.as_ref().ok_or(Error::Authentication {
+        let signed = who.cert().ok_or(Error::Authentication {
             what: "UseKey names a signature but the request has no X.509 signature",
         })?;
         if !same_key(signed.public_key(), key_of(&key)) {

@@ -10,6 +10,7 @@ use crate::pki::Certificate;
 use crate::saml::{AuthnMethod, Claim};
 use crate::store::TokenStore;
 use crate::trust::{RequestSecurityTokenResponse, ScVersion};
+use crate::wss;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::audit::AuditSink;
@@ -17,6 +18,7 @@ use super::config::EngineConfig;
 use super::issuer_key::IssuerKeys;
 use super::sealed::ContextState;
 use super::summary::Summary;
+use super::users::Principal;
 
 /// Properties of the transport the request came over.
 #[derive(Clone, Copy, Debug, Default)]
@@ -47,23 +49,115 @@ pub struct Response {
     pub summary: Summary,
 }
 
-/// Who asked, as established from the security record.
+/// Who asked, as established from the security record: the engine's proof of
+/// authentication. Its fields are private to this module and each constructor takes what a
+/// verifier produced (a [`wss::SignatureRecord`] only `wss` makes, a [`Principal`] only the
+/// user store makes, a [`UsedContext`] only the context resolver makes), so a `Requester`
+/// cannot be made up from request text elsewhere in the engine.
 #[derive(Clone, Debug)]
 pub(crate) struct Requester {
     /// The authenticated principal.
-    pub(crate) principal: String,
+    principal: String,
     /// The certificate that signed the Body, if one did.
-    pub(crate) cert: Option<Certificate>,
+    cert: Option<Certificate>,
     /// The security context whose key (or a key derived from it) signed the Body.
-    pub(crate) context: Option<UsedContext>,
+    context: Option<UsedContext>,
     /// The random key (an EncryptedKey for us) that signed the Body, when the identity came
     /// from a UsernameToken under that signature (the symmetric binding).
-    pub(crate) random_key: Option<RandomKey>,
+    random_key: Option<RandomKey>,
     /// The issued token (another STS's assertion) that authenticated the requester.
-    pub(crate) issued: Option<IssuedIdentity>,
+    issued: Option<IssuedIdentity>,
 }
 
 impl Requester {
+    fn named(principal: String) -> Self {
+        Self {
+            principal,
+            cert: None,
+            context: None,
+            random_key: None,
+            issued: None,
+        }
+    }
+
+    /// The signer of `sig`, when it is an X.509 signature (the certificate as `wss` validated
+    /// it against the trust anchors).
+    pub(crate) fn by_certificate(sig: &wss::SignatureRecord) -> Option<Self> {
+        match sig.token() {
+            wss::SigningToken::X509(cert) => Some(Self {
+                cert: Some(cert.clone()),
+                ..Self::named(cert.subject().to_owned())
+            }),
+            _ => None,
+        }
+    }
+
+    /// A user whose password the user store checked.
+    pub(crate) fn by_password(user: Principal) -> Self {
+        Self::named(user.into_name())
+    }
+
+    /// A user whose password the user store checked, in a UsernameToken signed by the
+    /// request's random key `key`.
+    pub(crate) fn by_random_key(user: Principal, key: RandomKey) -> Self {
+        Self {
+            random_key: Some(key),
+            ..Self::named(user.into_name())
+        }
+    }
+
+    /// The principal of the security context whose key signed the Body.
+    pub(crate) fn by_context(used: UsedContext) -> Self {
+        Self {
+            principal: used.state.principal.clone(),
+            context: Some(used),
+            ..Self::named(String::new())
+        }
+    }
+
+    /// The subject of an assertion validated against a trusted issuer (`identity`).
+    pub(crate) fn by_issued_token(subject: String, identity: IssuedIdentity) -> Self {
+        Self {
+            issued: Some(identity),
+            ..Self::named(subject)
+        }
+    }
+
+    /// This requester renewing a token of `subject` (of the domain in `issued`): the same
+    /// credentials, named as the token's subject.
+    pub(crate) fn renewing_as(&self, subject: String, issued: Option<IssuedIdentity>) -> Self {
+        Self {
+            principal: subject,
+            issued,
+            ..self.clone()
+        }
+    }
+
+    /// The authenticated principal.
+    pub(crate) fn principal(&self) -> &str {
+        &self.principal
+    }
+
+    /// The certificate that signed the Body, if one did.
+    pub(crate) fn cert(&self) -> Option<&Certificate> {
+        self.cert.as_ref()
+    }
+
+    /// The security context whose key (or a key derived from it) signed the Body.
+    pub(crate) fn context(&self) -> Option<&UsedContext> {
+        self.context.as_ref()
+    }
+
+    /// The random key that signed the Body (the symmetric binding).
+    pub(crate) fn random_key(&self) -> Option<&RandomKey> {
+        self.random_key.as_ref()
+    }
+
+    /// The issued token that authenticated the requester.
+    pub(crate) fn issued(&self) -> Option<&IssuedIdentity> {
+        self.issued.as_ref()
+    }
+
     /// The domain the principal's name is from: `None` for our own users and certificates,
     /// the trusted issuer's name for a subject another STS authenticated.
     pub(crate) fn authority(&self) -> Option<&str> {

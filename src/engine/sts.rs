@@ -165,7 +165,7 @@ impl Engine {
                     || rst.version.is_feb2005();
                 if super::target::is_keyx_request(rst) {
                     self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
-                    let auth = || authenticate().map(|r| r.principal);
+                    let auth = || authenticate().map(|r| r.principal().to_owned());
                     self.enforce_sts_suite(req)?;
                     let rstr = self.keyx_soap(req, rst, &auth, now)?;
                     scope.answered(req, rst, &rstr);
@@ -187,8 +187,8 @@ impl Engine {
                 let reply = Reply {
                     single,
                     key: request_key.or(out.reply_key),
-                    context: who.context.as_ref(),
-                    random: who.random_key.as_ref(),
+                    context: who.context(),
+                    random: who.random_key(),
                 };
                 self.respond(
                     req,
@@ -228,8 +228,8 @@ impl Engine {
                 let reply = Reply {
                     single: false,
                     key: reply_key,
-                    context: who.context.as_ref(),
-                    random: who.random_key.as_ref(),
+                    context: who.context(),
+                    random: who.random_key(),
                 };
                 self.respond(req, batch.version, binding, rstrs, reply, now)
             }
@@ -304,14 +304,12 @@ impl Engine {
         let sec = &req.secured;
         let body = sec.envelope()?.body();
         if let Some(sig) = sec.signature_over(body) {
-            return match &sig.token {
-                wss::SigningToken::X509(cert) => Ok(Requester {
-                    principal: cert.subject().to_owned(),
-                    cert: Some(cert.clone()),
-                    context: None,
-                    random_key: None,
-                    issued: None,
-                }),
+            return match sig.token() {
+                wss::SigningToken::X509(_) => {
+                    Requester::by_certificate(sig).ok_or(Error::Internal {
+                        what: "an X.509 signature without its certificate",
+                    })
+                }
                 wss::SigningToken::IssuedToken { .. } => self
                     .authenticate_issued(req, transport, replay, now, None)?
                     .ok_or(Error::Authentication {
@@ -332,33 +330,21 @@ impl Engine {
                         .ok_or(Error::Authentication {
                             what: "signing context not resolved",
                         })?;
-                    Ok(Requester {
-                        principal: used.state.principal.clone(),
-                        cert: None,
-                        context: Some(used),
-                        random_key: None,
-                        issued: None,
-                    })
+                    Ok(Requester::by_context(used))
                 }
                 _ => Err(Error::Authentication {
                     what: "signature key binds no identity",
                 }),
             };
         }
-        if let Some(ut) = &sec.username_token {
+        if let Some(ut) = sec.username_token() {
             if !ut.digest && !transport.confidential {
                 return Err(Error::Authentication {
                     what: "clear-text password over a channel that is not confidential",
                 });
             }
             let p = self.check_password(ut, transport.peer, now, scope)?;
-            return Ok(Requester {
-                principal: p.name,
-                cert: None,
-                context: None,
-                random_key: None,
-                issued: None,
-            });
+            return Ok(Requester::by_password(p));
         }
         self.authenticate_issued(req, transport, replay, now, None)?
             .ok_or(Error::Authentication {
@@ -387,7 +373,7 @@ impl Engine {
         let key = sec.encrypted_key(sha1).ok_or(Error::Authentication {
             what: "signing key not resolved",
         })?;
-        let (Some(ut), Some(node)) = (&sec.username_token, sec.username_token_node()) else {
+        let (Some(ut), Some(node)) = (sec.username_token(), sec.username_token_node()) else {
             return Err(Error::Authentication {
                 what: "a random-key signature without a username token binds no identity",
             });
@@ -403,17 +389,12 @@ impl Engine {
             });
         }
         let p = self.cfg.users.authenticate(ut)?;
-        Ok(Requester {
-            principal: p.name,
-            cert: None,
-            context: None,
-            random_key: Some(RandomKey {
-                key: key.clone(),
-                sha1: sha1.to_owned(),
-                derived,
-            }),
-            issued: None,
-        })
+        let key = RandomKey {
+            key: key.clone(),
+            sha1: sha1.to_owned(),
+            derived,
+        };
+        Ok(Requester::by_random_key(p, key))
     }
 
     /// An expired context may only be used to renew itself.
@@ -493,9 +474,9 @@ impl Engine {
         let body = |w: &mut Writer| body_element.write(w);
         let confirmations: Vec<Vec<u8>> = req
             .secured
-            .signatures
+            .signatures()
             .iter()
-            .map(|s| s.value.clone())
+            .map(|s| s.value().to_vec())
             .collect();
         let mut signed_ids = Vec::new();
         if req.addressing.present {
@@ -610,7 +591,7 @@ impl Engine {
 /// The reply key of a request signed by a random key over a channel that is not
 /// confidential: that key (whatever the Body was), so the proof key can travel.
 fn random_reply_key(who: &Requester, transport: Transport) -> Option<ReplyKey> {
-    match (&who.random_key, transport.confidential) {
+    match (who.random_key(), transport.confidential) {
         (Some(r), false) => Some(ReplyKey::RequestKey {
             key: r.key.clone(),
             sha1: r.sha1.clone(),

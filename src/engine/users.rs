@@ -97,13 +97,29 @@ pub enum AuthMethod {
     PasswordDigest,
 }
 
-/// An authenticated requester.
+/// An authenticated user: only [`UserStore::authenticate`] makes one (private fields), so the
+/// engine can hold it as proof that the password was checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    name: String,
+    method: AuthMethod,
+}
+
+impl Principal {
     /// The user name, exactly as configured.
-    pub name: String,
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// How the requester authenticated.
-    pub method: AuthMethod,
+    pub fn method(&self) -> AuthMethod {
+        self.method
+    }
+
+    /// The user name, taken.
+    pub(crate) fn into_name(self) -> String {
+        self.name
+    }
 }
 
 /// The configured users, ready to check UsernameTokens.

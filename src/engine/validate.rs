@@ -153,12 +153,12 @@ impl Engine {
                     realm,
                 };
                 let holder = Holder {
-                    cert: who.cert.is_some(),
+                    cert: who.cert().is_some(),
                     confidential,
                     context_key: false,
                 };
                 let sym = self.sct_proof(params, realm, holder)?;
-                self.new_context(rst, &nc, who.cert.as_ref(), &sym, now)?
+                self.new_context(rst, &nc, who.cert(), &sym, now)?
             }
         };
         rstr.status = Some(status);

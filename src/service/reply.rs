@@ -44,7 +44,7 @@ impl ReplyExpectation {
             });
         }
         if !reply
-            .signature_confirmations
+            .signature_confirmations()
             .iter()
             .any(|v| crypto::ct_eq(v, &self.signature_value))
         {

@@ -315,7 +315,7 @@ impl Validator {
         let sig = msg.signature_over(body).ok_or(Error::Message {
             what: "body not signed",
         })?;
-        let SigningToken::Symmetric { source } = &sig.token else {
+        let SigningToken::Symmetric { source } = sig.token() else {
             return Err(Error::Message {
                 what: "body not signed with a token key",
             });
@@ -399,7 +399,8 @@ impl Validator {
         let msg = self.process_signed(doc, version, clock, &[], now)?;
         let envelope = msg.envelope()?;
         let body = envelope.body();
-        let Some(SigningToken::X509(initiator)) = msg.signature_over(body).map(|s| &s.token) else {
+        let Some(SigningToken::X509(initiator)) = msg.signature_over(body).map(|s| s.token())
+        else {
             return Err(Error::Message {
                 what: "propagation not signed by an initiator certificate",
             });

@@ -98,11 +98,12 @@ pub fn read_request(
     // sends to AD FS's issuedtokenmixed* endpoints; TLS protects the Body).
     let endorsing_only = confidential
         && secured.timestamp_node().is_some_and(|ts| {
-            secured.signatures.iter().all(|s| {
-                matches!(s.token, wss::SigningToken::IssuedToken { .. }) && secured.signed_by(s, ts)
+            secured.signatures().iter().all(|s| {
+                matches!(s.token(), wss::SigningToken::IssuedToken { .. })
+                    && secured.signed_by(s, ts)
             })
         });
-    if !secured.signatures.is_empty() && !body_signed && !endorsing_only {
+    if !secured.signatures().is_empty() && !body_signed && !endorsing_only {
         return Err(RequestError::Security(wss::Error::Policy {
             what: "a signed message whose body is not signed",
         }));

@@ -147,16 +147,27 @@ pub enum KeySource {
     Derived(Box<Self>),
 }
 
-/// A verified signature in the record.
+/// A verified signature in the record: only the verifier makes one (its fields are private),
+/// so holding one is proof that this signature was checked over the nodes it names.
 #[derive(Clone, Debug)]
 pub struct SignatureRecord {
-    /// The key that made it.
-    pub token: SigningToken,
-    /// The SignatureValue (for SignatureConfirmation).
-    pub value: Vec<u8>,
+    token: SigningToken,
+    value: Vec<u8>,
     paths: Vec<Path>,
     whole_document: bool,
     signature_path: Path,
+}
+
+impl SignatureRecord {
+    /// The key that made it.
+    pub fn token(&self) -> &SigningToken {
+        &self.token
+    }
+
+    /// The SignatureValue (for SignatureConfirmation).
+    pub fn value(&self) -> &[u8] {
+        &self.value
+    }
 }
 
 /// A UsernameToken as received; the password is checked by the engine.
@@ -191,23 +202,21 @@ impl UsernameTokenInfo {
     }
 }
 
-/// The result of inbound processing.
+/// The result of inbound processing: what was verified, and nothing else. Only
+/// [`process`](super::process) makes one and every field is private, so the layers above read
+/// the verified record ([`signatures`](Self::signatures), [`signed_by`](Self::signed_by), the
+/// decrypted parts) but cannot add to it or change it: the proof-type habit of rustls.
 #[derive(Debug)]
 pub struct SecuredMessage {
     document: Document,
     version: SoapVersion,
-    /// `wsu:Timestamp` Created and Expires (ms), when present.
-    pub timestamp: Option<(i64, Option<i64>)>,
+    timestamp: Option<(i64, Option<i64>)>,
     timestamp_path: Option<Path>,
-    /// The UsernameToken, when present.
-    pub username_token: Option<UsernameTokenInfo>,
+    username_token: Option<UsernameTokenInfo>,
     username_token_path: Option<Path>,
-    /// Verified signatures in header order.
-    pub signatures: Vec<SignatureRecord>,
-    /// `wsse11:SignatureConfirmation` values (base64-decoded; empty = "no signature").
-    pub signature_confirmations: Vec<Vec<u8>>,
-    /// Security context identifiers used by tokens in the header.
-    pub security_contexts: Vec<String>,
+    signatures: Vec<SignatureRecord>,
+    signature_confirmations: Vec<Vec<u8>>,
+    security_contexts: Vec<String>,
     /// Symmetric keys of tokens, by Id, for the layers above (proof-of-possession checks).
     symmetric_tokens: Vec<(String, SecretBytes, KeySource)>,
     /// Elements that came out of a decrypted plaintext (whole subtrees).
@@ -223,6 +232,31 @@ pub struct SecuredMessage {
 }
 
 impl SecuredMessage {
+    /// `wsu:Timestamp` Created and Expires (ms), when present.
+    pub fn timestamp(&self) -> Option<(i64, Option<i64>)> {
+        self.timestamp
+    }
+
+    /// The UsernameToken, when present (its password not yet checked: the engine does that).
+    pub fn username_token(&self) -> Option<&UsernameTokenInfo> {
+        self.username_token.as_ref()
+    }
+
+    /// Verified signatures in header order.
+    pub fn signatures(&self) -> &[SignatureRecord] {
+        &self.signatures
+    }
+
+    /// `wsse11:SignatureConfirmation` values (base64-decoded; empty = "no signature").
+    pub fn signature_confirmations(&self) -> &[Vec<u8>] {
+        &self.signature_confirmations
+    }
+
+    /// Security context identifiers used by tokens in the header.
+    pub fn security_contexts(&self) -> &[String] {
+        &self.security_contexts
+    }
+
     /// The (decrypted) document.
     pub fn document(&self) -> &Document {
         &self.document

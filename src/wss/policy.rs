@@ -58,7 +58,7 @@ impl Requirements {
             }
         }
         if self.signature_encrypted {
-            for s in &msg.signatures {
+            for s in msg.signatures() {
                 let node = msg.signature_node(s).ok_or(Error::Policy {
                     what: "signature missing",
                 })?;

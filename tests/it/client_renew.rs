@@ -137,7 +137,7 @@ fn verify_request(body: &str, soap: SoapVersion, identifier: &str, key: &[u8]) -
     .ok()?;
     let env = msg.envelope().unwrap();
     let sig = msg.signature_over(env.body()).expect("body signed");
-    match &sig.token {
+    match &sig.token() {
         SigningToken::Symmetric {
             source: KeySource::Derived(inner),
         } => assert_eq!(
@@ -166,7 +166,7 @@ fn verify_request(body: &str, soap: SoapVersion, identifier: &str, key: &[u8]) -
         target.content.as_str().contains(identifier),
         "STR to the context"
     );
-    let signature = sig.value.clone();
+    let signature = sig.value().to_vec();
     let binding = rst.params.request_type.unwrap();
     let message_id = Addressing::read(&env).unwrap().message_id.unwrap();
     drop(env);

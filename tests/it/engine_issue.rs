@@ -117,7 +117,7 @@ fn response_is_signed_by_sts(x: &Exchange, version: SoapVersion) -> wss::Secured
     .unwrap();
     let body = msg.envelope().unwrap().body();
     assert!(
-        matches!(&msg.signature_over(body).unwrap().token, wss::SigningToken::X509(c) if c.subject().contains("sts")),
+        matches!(&msg.signature_over(body).unwrap().token(), wss::SigningToken::X509(c) if c.subject().contains("sts")),
         "response body signed by the sts"
     );
     msg
@@ -130,7 +130,7 @@ fn x509_requester_gets_the_proof_key_encrypted_for_its_certificate() {
     assert_eq!(x.status, 200, "{:?}", x.log);
     let msg = response_is_signed_by_sts(&x, SoapVersion::V11);
     // SignatureConfirmation echoes the request's signature.
-    assert_eq!(msg.signature_confirmations.len(), 1);
+    assert_eq!(msg.signature_confirmations().len(), 1);
     let doc = &x.response;
     let rstrc = find(doc, ns::WST13, "RequestSecurityTokenResponseCollection")
         .expect("RSTRC for 1.3 issue");

@@ -244,7 +244,7 @@ pub fn soap_outcome(r: &Response, t: i64) -> RenewOutcome {
     .unwrap();
     let body = msg.envelope().unwrap().body();
     assert!(
-        matches!(&msg.signature_over(body).unwrap().token, wss::SigningToken::X509(c) if c.subject().contains("interop-sts")),
+        matches!(&msg.signature_over(body).unwrap().token(), wss::SigningToken::X509(c) if c.subject().contains("interop-sts")),
         "response body signed by the sts"
     );
     let doc = msg.document();

@@ -105,13 +105,16 @@ fn every_recorded_client_request_is_accepted_at_its_clock() {
         if is_signed_client {
             signed += 1;
             assert!(
-                matches!(req.secured.signatures[0].token, wss::SigningToken::X509(_)),
+                matches!(
+                    req.secured.signatures()[0].token(),
+                    wss::SigningToken::X509(_)
+                ),
                 "{}",
                 r.name
             );
         } else {
             assert!(
-                req.secured.username_token.is_some(),
+                req.secured.username_token().is_some(),
                 "{}: no username token",
                 r.name
             );

@@ -313,7 +313,7 @@ fn signed_by_sts(x: &Exchange) {
     .unwrap();
     let body = msg.envelope().unwrap().body();
     assert!(
-        matches!(&msg.signature_over(body).unwrap().token, wss::SigningToken::X509(c) if c.subject().contains("sts")),
+        matches!(&msg.signature_over(body).unwrap().token(), wss::SigningToken::X509(c) if c.subject().contains("sts")),
         "response body signed by the sts"
     );
 }

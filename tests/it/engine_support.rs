@@ -397,7 +397,7 @@ pub fn read_reply(x: &Exchange, contexts: Vec<(String, Vec<u8>)>, now: i64) -> w
     )
     .unwrap();
     let body = msg.envelope().unwrap().body();
-    match &msg.signature_over(body).expect("reply signed").token {
+    match &msg.signature_over(body).expect("reply signed").token() {
         wss::SigningToken::X509(c) => assert_eq!(c.der(), cert("sts").der()),
         // A request signed under a context is answered under a key derived from it.
         wss::SigningToken::Symmetric {

@@ -196,7 +196,7 @@ fn check_sts_signature(r: &Recorded, response: &str) {
     .unwrap_or_else(|e| panic!("{}: the response does not verify: {e}", r.name));
     let body = msg.envelope().unwrap().body();
     assert!(
-        matches!(&msg.signature_over(body).unwrap().token, wss::SigningToken::X509(c) if c.subject().contains("sts")),
+        matches!(&msg.signature_over(body).unwrap().token(), wss::SigningToken::X509(c) if c.subject().contains("sts")),
         "{}: body signed by the sts",
         r.name
     );

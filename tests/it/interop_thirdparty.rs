@@ -150,18 +150,18 @@ fn corewcf_sct_key_from_both_entropies_verifies_the_hmac_signed_messages() {
     ] {
         let msg =
             process(file, Some((&identifier, &key))).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let [sig] = msg.signatures.as_slice() else {
+        let [sig] = msg.signatures() else {
             panic!("{file}: one signature")
         };
         assert!(
-            matches!(&sig.token, SigningToken::Symmetric { source: KeySource::SecurityContext { identifier: i } } if *i == identifier),
+            matches!(&sig.token(), SigningToken::Symmetric { source: KeySource::SecurityContext { identifier: i } } if *i == identifier),
             "{file}: signed with the SCT key: {:?}",
-            sig.token
+            sig.token()
         );
         let doc = msg.document();
         let ts = find(doc, ns::WSU, "Timestamp").unwrap();
         assert!(msg.is_signed(ts), "{file}: the Timestamp is signed");
-        assert_eq!(msg.security_contexts, vec![identifier.clone()], "{file}");
+        assert_eq!(msg.security_contexts(), vec![identifier.clone()], "{file}");
 
         // Any other key, no context, or the pretty-printed capture: refused.
         let mut wrong = key.clone();

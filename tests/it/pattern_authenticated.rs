@@ -83,7 +83,7 @@ fn encrypted_signed_request_gets_a_reply_under_the_same_key_bound_to_it() {
         let (msg, addr) = read(&reply, &req, NOW).unwrap();
         let env = msg.envelope().unwrap();
         assert!(msg.was_encrypted(env.body_element().unwrap()), "{order:?}");
-        match &msg.signature_over(env.body()).unwrap().token {
+        match &msg.signature_over(env.body()).unwrap().token() {
             wss::SigningToken::X509(c) => assert_eq!(c.der(), cert("sts").der()),
             _ => panic!("not signed by the sts"),
         }
@@ -180,7 +180,7 @@ fn a_request_signed_by_its_random_key_gets_a_reply_signed_and_encrypted_with_it(
         let (msg, addr) = read(&reply, &req, NOW).unwrap();
         let env = msg.envelope().unwrap();
         assert!(msg.was_encrypted(env.body_element().unwrap()), "{how:?}");
-        let source = match &msg.signature_over(env.body()).unwrap().token {
+        let source = match &msg.signature_over(env.body()).unwrap().token() {
             wss::SigningToken::Symmetric { source } => source.clone(),
             other => panic!("{how:?}: reply signed by {other:?}"),
         };

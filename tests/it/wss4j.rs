@@ -83,7 +83,10 @@ fn check_accepted(case: &Case, msg: &SecuredMessage) {
     let name = &case.name;
     // Signed cases: Body and Timestamp under one signature.
     if s.get("signature").is_some() || case.name.contains("dk-sign") {
-        assert!(!msg.signatures.is_empty(), "{name}: no signature recorded");
+        assert!(
+            !msg.signatures().is_empty(),
+            "{name}: no signature recorded"
+        );
         let mut req = Requirements::default();
         req.body_signed = true;
         req.timestamp_signed = true;
@@ -128,7 +131,7 @@ fn check_accepted(case: &Case, msg: &SecuredMessage) {
     }
     // Username tokens carry the password the sidecar gives.
     if let Some(pw) = s["secrets"].get("password").and_then(Value::as_str) {
-        let ut = msg.username_token.as_ref().expect("username token");
+        let ut = msg.username_token().expect("username token");
         assert_eq!(ut.username, s["secrets"]["username"].as_str().unwrap());
         if ut.digest {
             assert!(ut.digest_matches(pw.as_bytes()), "{name}: digest");
@@ -287,8 +290,8 @@ fn signature_confirmation_echoes_the_request_signature() {
         )
         .unwrap();
         assert_eq!(
-            msg.signature_confirmations,
-            vec![req.signatures[0].value.clone()]
+            msg.signature_confirmations(),
+            [req.signatures()[0].value().to_vec()]
         );
     }
 }

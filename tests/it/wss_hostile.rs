@@ -655,10 +655,10 @@ fn control() -> String {
     let m = BASE.get_or_init(|| Builder::new().build()).clone();
     let msg = verdict(&m).unwrap_or_else(|e| panic!("the untampered message is refused: {e:?}"));
     assert!(
-        matches!(msg.signatures.as_slice(),
-            [s] if matches!(&s.token, SigningToken::X509(c) if c.der() == pki().client.der())),
+        matches!(msg.signatures(),
+            [s] if matches!(&s.token(), SigningToken::X509(c) if c.der() == pki().client.der())),
         "one signature by the client: {:?}",
-        msg.signatures
+        msg.signatures()
     );
     m
 }
@@ -726,8 +726,8 @@ fn control_the_built_message_is_accepted() {
     let m = control();
     let msg = verdict(&m).unwrap();
     let env = msg.envelope().unwrap();
-    assert!(msg.signed_by(&msg.signatures[0], env.body()));
-    assert!(msg.signed_by(&msg.signatures[0], msg.timestamp_node().unwrap()));
+    assert!(msg.signed_by(&msg.signatures()[0], env.body()));
+    assert!(msg.signed_by(&msg.signatures()[0], msg.timestamp_node().unwrap()));
 }
 
 #[test]
@@ -742,14 +742,14 @@ fn control_signing_again_without_a_change_is_accepted() {
 fn control_hmac_signatures_keyed_by_an_encrypted_key_and_a_context_are_accepted() {
     let msg = verdict(&ek_hmac_message()).unwrap();
     assert!(matches!(
-        &msg.signatures[0].token,
+        &msg.signatures()[0].token(),
         SigningToken::Symmetric {
             source: KeySource::EncryptedKey { .. }
         }
     ));
     let msg = verdict(&sct_hmac_message()).unwrap();
     assert!(matches!(
-        &msg.signatures[0].token,
+        &msg.signatures()[0].token(),
         SigningToken::Symmetric {
             source: KeySource::SecurityContext { identifier }
         } if identifier == SCT_ID

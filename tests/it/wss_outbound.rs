@@ -118,7 +118,7 @@ fn signed_and_encrypted_in_both_orders_is_accepted_with_every_requirement() {
                         "{tag}"
                     );
                     assert_eq!(
-                        msg.signatures[0].value,
+                        msg.signatures()[0].value(),
                         out.signature_value.clone().unwrap(),
                         "{tag}"
                     );
@@ -153,7 +153,7 @@ fn hmac_signature_keyed_by_a_security_context() {
     let out = wss::secure_envelope(SoapVersion::V12, NOW, &headers, &body, &p).unwrap();
     let msg = receive(&out.xml, SoapVersion::V12, &keys).unwrap();
     assert!(matches!(
-        msg.signatures[0].token,
+        msg.signatures()[0].token(),
         wss::SigningToken::Symmetric { .. }
     ));
     let mut req = Requirements::default();
@@ -184,7 +184,10 @@ fn signature_confirmations_are_signed_and_read_back() {
     let out = wss::secure_envelope(SoapVersion::V11, NOW, &headers, &body, &p).unwrap();
     let keys = TestKeys::recorded_pki();
     let msg = receive(&out.xml, SoapVersion::V11, &keys).unwrap();
-    assert_eq!(msg.signature_confirmations, vec![vec![1, 2, 3], Vec::new()]);
+    assert_eq!(
+        msg.signature_confirmations(),
+        vec![vec![1, 2, 3], Vec::new()]
+    );
     let doc = msg.document();
     let sc = doc
         .descendants_or_self(doc.root())
@@ -259,7 +262,7 @@ fn key_info_x509_data_by_issuer_serial_and_ski() {
         let out = wss::secure_envelope(SoapVersion::V11, NOW, &headers, &body, &p).unwrap();
         let msg = receive(&out.xml, SoapVersion::V11, &keys).unwrap();
         assert!(
-            matches!(&msg.signatures[0].token, wss::SigningToken::X509(c) if c.serial() == cert.serial())
+            matches!(&msg.signatures()[0].token(), wss::SigningToken::X509(c) if c.serial() == cert.serial())
         );
     }
 }
