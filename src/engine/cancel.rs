@@ -6,22 +6,18 @@
 //! window). The identifier is marked cancelled in the token store, so every instance of the
 //! context is refused from then on, by this STS and by every service sharing the store.
 
-use crate::trust::{RequestSecurityToken, RequestSecurityTokenResponse};
+use crate::trust::RequestSecurityTokenResponse;
 
+use super::call::Call;
 use super::context;
-use super::request::ParsedRequest;
-use super::state::{Engine, Outcome, Requester};
+use super::state::{Engine, Outcome};
 use super::target::target_of;
 use super::Error;
 
 impl Engine {
-    pub(crate) fn cancel(
-        &self,
-        req: &ParsedRequest,
-        rst: &RequestSecurityToken,
-        who: &Requester,
-        now: i64,
-    ) -> Result<Outcome, Error> {
+    pub(crate) fn cancel(&self, call: Call<'_>) -> Result<Outcome, Error> {
+        let (req, rst, who) = (call.req, call.rst, call.who);
+        let now = call.now;
         let holder = rst
             .params
             .cancel_target

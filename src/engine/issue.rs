@@ -20,14 +20,14 @@ use crate::wss;
 use crate::xml::{ns, Document, Writer};
 use crate::xmlsec::{self, SignReference, SignatureMethod, SignatureSpec, SigningKey};
 
+use super::call::Call;
 use super::config::{Realm, SctProtection};
 use super::context;
 use super::ids::{random8, uuid};
 use super::keys::{self, KeyMaterial, ProofKey};
 use super::policy::{self, Delivery, Holder, KeyRequest, ProofChoice, Symmetric};
-use super::request::ParsedRequest;
 use super::sealed::ContextState;
-use super::state::{Engine, Outcome, ReplyKey, Requester, Transport};
+use super::state::{Engine, Outcome, ReplyKey, Transport};
 use super::tokens::{choose, RequestOptions, TokenKind};
 use super::Error;
 
@@ -49,15 +49,9 @@ pub(crate) struct NewContext<'a> {
 }
 
 impl Engine {
-    pub(crate) fn issue(
-        &self,
-        req: &ParsedRequest,
-        rst: &RequestSecurityToken,
-        who: &Requester,
-        confidential: bool,
-        now: i64,
-        options: &RequestOptions,
-    ) -> Result<Outcome, Error> {
+    pub(crate) fn issue(&self, call: Call<'_>) -> Result<Outcome, Error> {
+        let (req, rst, who) = (call.req, call.rst, call.who);
+        let (confidential, now, options) = (call.confidential, call.now, call.options);
         let params = &rst.params;
         let (realm, kind, echo) = self.scope(rst, options)?;
         self.enforce_suite(req, realm)?;

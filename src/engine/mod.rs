@@ -43,6 +43,7 @@
 pub mod algorithms;
 pub mod audit;
 mod audit_scope;
+mod call;
 mod cancel;
 mod claims;
 pub mod config;

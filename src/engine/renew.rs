@@ -14,27 +14,22 @@
 //! certificate it signed with, or as a BinarySecret over a confidential channel; with neither
 //! the renewal is refused before the context changes.
 
-use crate::trust::{RequestSecurityToken, TokenType};
+use crate::trust::TokenType;
 
+use super::call::Call;
 use super::context;
 use super::jwt_lifecycle::jwt_target;
 use super::policy::{self, KeyRequest};
-use super::request::ParsedRequest;
 use super::saml_lifecycle::saml_target;
 use super::sealed::ContextState;
-use super::state::{Engine, Outcome, ReplyKey, Requester};
+use super::state::{Engine, Outcome, ReplyKey};
 use super::target::target_of;
 use super::Error;
 
 impl Engine {
-    pub(crate) fn renew(
-        &self,
-        req: &ParsedRequest,
-        rst: &RequestSecurityToken,
-        who: &Requester,
-        confidential: bool,
-        now: i64,
-    ) -> Result<Outcome, Error> {
+    pub(crate) fn renew(&self, call: Call<'_>) -> Result<Outcome, Error> {
+        let (req, rst, who) = (call.req, call.rst, call.who);
+        let (confidential, now) = (call.confidential, call.now);
         let params = &rst.params;
         let holder = params.renew_target.as_ref().ok_or(Error::InvalidRequest {
             what: "renew without RenewTarget",

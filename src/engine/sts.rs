@@ -32,6 +32,7 @@ use crate::xmlsec::SigningKey;
 use super::algorithms::{asymmetric_reply, reply_cipher, symmetric_reply};
 use super::audit_scope::Scope;
 
+use super::call::Call;
 use super::fault::{log_reason, to_fault};
 use super::ids::{random8, uuid};
 use super::request::{parse_request_over, Incoming, ParsedRequest};
@@ -182,7 +183,14 @@ impl Engine {
                 self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
                 let request_key = request_key.or_else(|| random_reply_key(&who, transport));
                 let confidential = confidential || request_key.is_some();
-                let out = self.binding(req, rst, &who, confidential, now, options)?;
+                let out = self.binding(Call {
+                    req,
+                    rst,
+                    who: &who,
+                    confidential,
+                    now,
+                    options,
+                })?;
                 scope.answered(req, rst, &out.rstr);
                 let reply = Reply {
                     single,
@@ -212,7 +220,14 @@ impl Engine {
                 let mut rstrs = Vec::with_capacity(batch.requests.len());
                 let mut reply_key = request_key;
                 for rst in &batch.requests {
-                    let out = self.binding(req, rst, &who, confidential, now, options)?;
+                    let out = self.binding(Call {
+                        req,
+                        rst,
+                        who: &who,
+                        confidential,
+                        now,
+                        options,
+                    })?;
                     scope.answered(req, rst, &out.rstr);
                     if let Some(k) = out.reply_key {
                         if reply_key.is_some() {
@@ -258,20 +273,12 @@ impl Engine {
         }
     }
 
-    fn binding(
-        &self,
-        req: &ParsedRequest,
-        rst: &RequestSecurityToken,
-        who: &Requester,
-        confidential: bool,
-        now: i64,
-        options: &RequestOptions,
-    ) -> Result<Outcome, Error> {
-        match &rst.params.request_type {
-            Some(RequestType::Issue) => self.issue(req, rst, who, confidential, now, options),
-            Some(RequestType::Renew) => self.renew(req, rst, who, confidential, now),
-            Some(RequestType::Cancel) => self.cancel(req, rst, who, now),
-            Some(RequestType::Validate) => self.validate(req, rst, who, confidential, now),
+    fn binding(&self, call: Call<'_>) -> Result<Outcome, Error> {
+        match &call.rst.params.request_type {
+            Some(RequestType::Issue) => self.issue(call),
+            Some(RequestType::Renew) => self.renew(call),
+            Some(RequestType::Cancel) => self.cancel(call),
+            Some(RequestType::Validate) => self.validate(call),
             None => Err(Error::InvalidRequest {
                 what: "request without RequestType",
             }),

@@ -8,17 +8,15 @@
 //! issued to the requester for the validated principal (token exchange), in the realm of the
 //! request's AppliesTo.
 
-use crate::trust::{
-    RequestSecurityToken, RequestSecurityTokenResponse, Status, StatusCode, TokenType,
-};
+use crate::trust::{RequestSecurityTokenResponse, Status, StatusCode, TokenType};
 
+use super::call::Call;
 use super::context;
 use super::issue::NewContext;
 use super::jwt_lifecycle::jwt_target;
 use super::policy::Holder;
-use super::request::ParsedRequest;
 use super::saml_lifecycle::{saml_target, EXPIRED};
-use super::state::{Engine, Outcome, Requester};
+use super::state::{Engine, Outcome};
 use super::target::target_of;
 use super::Error;
 
@@ -32,14 +30,9 @@ struct Subject {
 }
 
 impl Engine {
-    pub(crate) fn validate(
-        &self,
-        req: &ParsedRequest,
-        rst: &RequestSecurityToken,
-        who: &Requester,
-        confidential: bool,
-        now: i64,
-    ) -> Result<Outcome, Error> {
+    pub(crate) fn validate(&self, call: Call<'_>) -> Result<Outcome, Error> {
+        let (req, rst, who) = (call.req, call.rst, call.who);
+        let (confidential, now) = (call.confidential, call.now);
         let params = &rst.params;
         let holder = params
             .validate_target
