@@ -160,6 +160,14 @@ impl Engine {
         };
         let request_key = request_key(req)?;
         let confidential = transport.confidential || request_key.is_some();
+        let call = |rst, who, confidential| Call {
+            req,
+            rst,
+            who,
+            confidential,
+            now,
+            options,
+        };
         match &req.message {
             TrustMessage::Rst(rst) => {
                 let single = !matches!(rst.params.request_type, Some(RequestType::Issue))
@@ -183,14 +191,7 @@ impl Engine {
                 self.check_expired_use(req, keys, std::slice::from_ref(rst), now)?;
                 let request_key = request_key.or_else(|| random_reply_key(&who, transport));
                 let confidential = confidential || request_key.is_some();
-                let out = self.binding(Call {
-                    req,
-                    rst,
-                    who: &who,
-                    confidential,
-                    now,
-                    options,
-                })?;
+                let out = self.binding(call(rst, &who, confidential))?;
                 scope.answered(req, rst, &out.rstr);
                 let reply = Reply {
                     single,
@@ -220,14 +221,7 @@ impl Engine {
                 let mut rstrs = Vec::with_capacity(batch.requests.len());
                 let mut reply_key = request_key;
                 for rst in &batch.requests {
-                    let out = self.binding(Call {
-                        req,
-                        rst,
-                        who: &who,
-                        confidential,
-                        now,
-                        options,
-                    })?;
+                    let out = self.binding(call(rst, &who, confidential))?;
                     scope.answered(req, rst, &out.rstr);
                     if let Some(k) = out.reply_key {
                         if reply_key.is_some() {
