@@ -17,8 +17,8 @@ use crate::trust::{
     TokenHolder, TokenType,
 };
 use crate::wss;
-use crate::xml::{ns, Document, Writer};
-use crate::xmlsec::{self, SignReference, SignatureMethod, SignatureSpec, SigningKey};
+use crate::xml::{ns, CaptureKind, Writer};
+use crate::xmlsec::{self, SignatureMethod, SignatureSpec, SigningKey};
 
 use super::call::Call;
 use super::config::{Realm, SctProtection};
@@ -313,6 +313,7 @@ impl Engine {
             }
         };
         let mut w = Writer::new();
+        w.capture_next(CaptureKind::Element);
         sct::write_unsigned(
             &mut w,
             sc,
@@ -322,9 +323,8 @@ impl Engine {
             &realm.encryption_cert,
             &extra,
         )?;
-        let unsigned = w.finish()?;
         let Some(ik) = &ik else {
-            return self.sign_enveloped(unsigned, sct_id);
+            return self.sign_enveloped(w, sct_id);
         };
         let ki = |w: &mut Writer| {
             w.element_text(ns::DS, "KeyName", &ik.name);
@@ -333,71 +333,41 @@ impl Engine {
             method: SignatureMethod::Hmac(HmacAlgorithm::Sha256),
             ..SignatureSpec::default()
         };
-        self.sign_enveloped_with(
-            unsigned,
+        Ok(xmlsec::sign_written_enveloped(
+            w,
             &format!("#{sct_id}"),
+            at.get(),
             spec,
             SigningKey::Hmac(ik.key.expose()),
-            &ki,
-            at.get(),
-        )
+            Some(&ki),
+        )?)
     }
 
-    /// Signs the document element of `unsigned` (whose Id is `id`) enveloped, with the STS
+    /// Signs the document element `w` captured (whose Id is `id`) enveloped, with the STS
     /// key, referring to our certificate by thumbprint.
-    pub(crate) fn sign_enveloped(&self, unsigned: String, id: &str) -> Result<String, Error> {
-        self.sign_by_sts(unsigned, &format!("#{id}"))
+    pub(crate) fn sign_enveloped(&self, w: Writer, id: &str) -> Result<String, Error> {
+        self.sign_by_sts(w, &format!("#{id}"))
     }
 
-    /// Signs `unsigned` enveloped as a whole document (reference `URI=""`) with the STS key:
-    /// for elements that travel inside others, possibly more than once, without an ID.
-    pub(crate) fn sign_document(&self, unsigned: String) -> Result<String, Error> {
-        self.sign_by_sts(unsigned, "")
+    /// Signs the document element `w` captured enveloped as a whole document (reference
+    /// `URI=""`) with the STS key: for elements that travel inside others, possibly more
+    /// than once, without an ID.
+    pub(crate) fn sign_document(&self, w: Writer) -> Result<String, Error> {
+        self.sign_by_sts(w, "")
     }
 
-    fn sign_by_sts(&self, unsigned: String, uri: &str) -> Result<String, Error> {
+    fn sign_by_sts(&self, w: Writer, uri: &str) -> Result<String, Error> {
         let thumb = xmlsec::base64_encode(self.cfg.signing_cert.thumbprint_sha1());
         let ki =
             |w: &mut Writer| wss::write_key_identifier(w, wss::value_type::THUMBPRINT_SHA1, &thumb);
-        self.sign_enveloped_with(
-            unsigned,
+        Ok(xmlsec::sign_written_enveloped(
+            w,
             uri,
+            None,
             SignatureSpec::default(),
             SigningKey::Rsa(&self.cfg.signing_key),
-            &ki,
-            None,
-        )
-    }
-
-    /// Signs the document element of `unsigned` (by `uri`: `#Id`, or `""` for the document)
-    /// enveloped with `key`, `key_info` naming it. The signature goes in at byte `at` of the
-    /// text (the start of a child of the document element), else as its last child.
-    fn sign_enveloped_with(
-        &self,
-        unsigned: String,
-        uri: &str,
-        spec: SignatureSpec<'_>,
-        key: SigningKey<'_>,
-        key_info: &dyn Fn(&mut Writer),
-        at: Option<usize>,
-    ) -> Result<String, Error> {
-        let doc = Document::parse(unsigned.as_bytes())?;
-        let refs = [SignReference {
-            node: doc.root(),
-            uri: uri.to_owned(),
-            enveloped: true,
-            prefixes: None,
-        }];
-        let sig = xmlsec::sign(&doc, &refs, spec, key, Some(key_info))?;
-        let close = match at {
-            Some(at) => at,
-            None => unsigned
-                .rfind("</")
-                .ok_or(Error::Internal { what: "token text" })?,
-        };
-        let mut out = unsigned;
-        out.insert_str(close, &sig);
-        Ok(out)
+            Some(&ki),
+        )?)
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::crypto::{self, hex, SecretBytes};
 use crate::service::sct::{self, IssuerKeyContent};
-use crate::xml::Writer;
+use crate::xml::{CaptureKind, Writer};
 
 use super::ids::random8;
 use super::realm::Realm;
@@ -58,7 +58,7 @@ impl IssuerKeys {
     pub(crate) fn current(
         &self,
         issuer: &str,
-        sign: impl FnOnce(String) -> Result<String, Error>,
+        sign: impl FnOnce(Writer) -> Result<String, Error>,
         realm: &Realm,
         now: i64,
     ) -> Result<Arc<IssuerKey>, Error> {
@@ -87,7 +87,7 @@ impl IssuerKeys {
     fn make(
         &self,
         issuer: &str,
-        sign: impl FnOnce(String) -> Result<String, Error>,
+        sign: impl FnOnce(Writer) -> Result<String, Error>,
         realm: &Realm,
         now: i64,
     ) -> Result<IssuerKey, Error> {
@@ -104,8 +104,9 @@ impl IssuerKeys {
                 .saturating_add(realm.lifetime_secs.saturating_mul(1000)),
         };
         let mut w = Writer::new();
+        w.capture_next(CaptureKind::Element);
         sct::write_issuer_key_unsigned(&mut w, &content, key.expose(), &realm.encryption_cert)?;
-        let xml = sign(w.finish()?)?;
+        let xml = sign(w)?;
         Ok(IssuerKey {
             name,
             key,

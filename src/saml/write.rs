@@ -10,8 +10,8 @@ use std::cell::Cell;
 
 use crate::crypto::{self, BlockCipher, OaepParams};
 use crate::pki::Certificate;
-use crate::xml::{datetime, ns, Document, Writer};
-use crate::xmlsec::{self, EncryptedType, SignReference, SignatureSpec, SigningKey};
+use crate::xml::{datetime, ns, CaptureKind, Writer};
+use crate::xmlsec::{self, EncryptedType, SignatureSpec, SigningKey};
 
 use super::model::{split_claim_uri, ConfirmationSpec, PublicKeyInfo};
 use super::reference::write_certificate_key_identifier;
@@ -126,31 +126,20 @@ pub fn issue(
         SamlVersion::V20 => write_v20(spec, &id)?,
         SamlVersion::V11 => write_v11(spec, &id)?,
     };
-    let doc = Document::parse(unsigned.as_bytes())?;
-    let refs = [SignReference {
-        node: doc.root(),
-        uri: format!("#{id}"),
-        enveloped: true,
-        prefixes: None,
-    }];
     let cert = xmlsec::base64_encode(signer.certificate.der());
     let key_info = |w: &mut Writer| {
         w.start_prefixed(ns::DS, "X509Data", Some("ds"));
         w.element_text(ns::DS, "X509Certificate", &cert);
         w.end();
     };
-    let signature = xmlsec::sign(
-        &doc,
-        &refs,
+    let xml = xmlsec::sign_written_enveloped(
+        unsigned,
+        &format!("#{id}"),
+        Some(signature_at),
         SignatureSpec::default(),
         SigningKey::Rsa(signer.key),
         Some(&key_info),
     )?;
-    let mut xml = unsigned;
-    if !xml.is_char_boundary(signature_at) {
-        return Err(Error::spec("signature position"));
-    }
-    xml.insert_str(signature_at, &signature);
     Ok(IssuedAssertion {
         version: spec.version,
         id,
@@ -275,11 +264,12 @@ fn write_conditions(w: &mut Writer, spec: &AssertionSpec) {
     w.end();
 }
 
-/// The SAML 2.0 assertion without its signature, and the byte offset the signature goes to
+/// The SAML 2.0 assertion without its signature (its writer, which captured it), and the byte offset the signature goes to
 /// (right after `saml:Issuer`).
-fn write_v20(spec: &AssertionSpec, id: &str) -> Result<(String, usize), Error> {
+fn write_v20(spec: &AssertionSpec, id: &str) -> Result<(Writer, usize), Error> {
     let s = ns::SAML2;
     let mut w = Writer::with_capacity(4096);
+    w.capture_next(CaptureKind::Element);
     w.start_prefixed(s, "Assertion", Some("saml"));
     declare_namespaces(&mut w, spec);
     w.attr("", "ID", id).attr("", "Version", "2.0").attr(
@@ -339,7 +329,7 @@ fn write_v20(spec: &AssertionSpec, id: &str) -> Result<(String, usize), Error> {
         w.end();
     }
     w.end();
-    Ok((w.finish()?, signature_at))
+    Ok((w, signature_at))
 }
 
 /// A SAML 1.1 `saml:Subject` (the same in every subject statement).
@@ -362,11 +352,12 @@ fn write_subject_v11(w: &mut Writer, spec: &AssertionSpec) -> Result<(), Error> 
     Ok(())
 }
 
-/// The SAML 1.1 assertion without its signature, and the byte offset the signature goes to
+/// The SAML 1.1 assertion without its signature (its writer, which captured it), and the byte offset the signature goes to
 /// (last child).
-fn write_v11(spec: &AssertionSpec, id: &str) -> Result<(String, usize), Error> {
+fn write_v11(spec: &AssertionSpec, id: &str) -> Result<(Writer, usize), Error> {
     let s = ns::SAML1;
     let mut w = Writer::with_capacity(4096);
+    w.capture_next(CaptureKind::Element);
     w.start_prefixed(s, "Assertion", Some("saml"));
     declare_namespaces(&mut w, spec);
     w.attr("", "MajorVersion", "1")
@@ -403,7 +394,7 @@ fn write_v11(spec: &AssertionSpec, id: &str) -> Result<(String, usize), Error> {
     }
     let signature_at = w.as_str().len();
     w.end();
-    Ok((w.finish()?, signature_at))
+    Ok((w, signature_at))
 }
 
 /// Encrypts a SAML 2.0 assertion for a service as `saml:EncryptedAssertion`: the assertion text

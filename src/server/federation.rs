@@ -15,8 +15,8 @@
 //! WS-Federation sign-in, unlike AD FS's `/adfs/ls/`.
 
 use crate::crypto::{self, RsaPrivateKey};
-use crate::xml::{Document, Writer};
-use crate::xmlsec::{self, SignReference, SignatureSpec, SigningKey};
+use crate::xml::{CaptureKind, Writer};
+use crate::xmlsec::{self, SignatureSpec, SigningKey};
 
 use super::metadata::MetadataError;
 
@@ -72,6 +72,7 @@ pub(super) fn document(spec: &FederationSpec<'_>) -> Result<String, MetadataErro
     let cert = xmlsec::base64_encode(spec.signing_cert);
 
     let mut w = Writer::new();
+    w.capture_next(CaptureKind::Element);
     w.start_prefixed(MD, "EntityDescriptor", Some(""))
         .attr("", "ID", &id)
         .attr("", "entityID", spec.issuer);
@@ -119,28 +120,15 @@ pub(super) fn document(spec: &FederationSpec<'_>) -> Result<String, MetadataErro
     }
     w.end();
     w.end();
-    let unsigned = w.finish().map_err(|e| err(&e.to_string()))?;
-
-    let doc = Document::parse(unsigned.as_bytes()).map_err(|e| err(&e.to_string()))?;
-    let refs = [SignReference {
-        node: doc.root(),
-        uri: format!("#{id}"),
-        enveloped: true,
-        prefixes: None,
-    }];
     let key_info = |w: &mut Writer| x509_key_info(w, &cert);
-    let signature = xmlsec::sign(
-        &doc,
-        &refs,
+    let xml = xmlsec::sign_written_enveloped(
+        w,
+        &format!("#{id}"),
+        Some(signature_at),
         SignatureSpec::default(),
         SigningKey::Rsa(spec.signing_key),
         Some(&key_info),
     )
     .map_err(|e| err(&format!("signing: {e}")))?;
-    let mut xml = unsigned;
-    if !xml.is_char_boundary(signature_at) {
-        return Err(err("signature position"));
-    }
-    xml.insert_str(signature_at, &signature);
     Ok(xml)
 }

@@ -20,8 +20,8 @@
 use crate::crypto::{DigestAlgorithm, HmacAlgorithm};
 use crate::trust::ScVersion;
 use crate::wss;
-use crate::xml::{ns, Document, NodeId, Writer};
-use crate::xmlsec::{self, SignReference, SignatureMethod, SignatureSpec, SigningKey};
+use crate::xml::{ns, CaptureKind, Document, NodeId, Writer};
+use crate::xmlsec::{self, SignatureMethod, SignatureSpec, SigningKey};
 
 use super::Error;
 
@@ -48,6 +48,7 @@ impl Delegation {
     /// The token, signed (enveloped, HMAC-SHA256) with `key`, the key of `self.context`.
     pub fn write_signed(&self, id: &str, sc: ScVersion, key: &[u8]) -> Result<String, Error> {
         let mut w = Writer::new();
+        w.capture_next(CaptureKind::Element);
         w.start(ns::WSX, "DelegationToken").attr(ns::WSU, "Id", id);
         w.element_text(ns::WSX, "Delegator", &self.delegator);
         w.element_text(ns::WSX, "Delegate", &self.delegate);
@@ -68,14 +69,6 @@ impl Delegation {
         }
         w.end();
         w.end();
-        let unsigned = w.finish()?;
-        let doc = Document::parse(unsigned.as_bytes())?;
-        let refs = [SignReference {
-            node: doc.root(),
-            uri: format!("#{id}"),
-            enveloped: true,
-            prefixes: None,
-        }];
         let vt = sc.sct_token_type();
         let ki = |w: &mut Writer| wss::write_reference(w, &self.context.0, Some(vt));
         let spec = SignatureSpec {
@@ -83,13 +76,14 @@ impl Delegation {
             digest: DigestAlgorithm::Sha256,
             id: None,
         };
-        let sig = xmlsec::sign(&doc, &refs, spec, SigningKey::Hmac(key), Some(&ki))?;
-        let close = unsigned.rfind("</").ok_or(Error::Token {
-            what: "delegation text",
-        })?;
-        let mut out = unsigned;
-        out.insert_str(close, &sig);
-        Ok(out)
+        Ok(xmlsec::sign_written_enveloped(
+            w,
+            &format!("#{id}"),
+            None,
+            spec,
+            SigningKey::Hmac(key),
+            Some(&ki),
+        )?)
     }
 
     /// Reads delegation token `el` (not its signature).

@@ -4,16 +4,16 @@
 //! ciphertext).
 //!
 //! The envelope is written once with a slot in the security header; digests are taken over
-//! the parsed text with exclusive c14n, so inserting the signature and key elements into the
-//! slot afterwards changes no digest.
+//! the exclusive canonical form the writer captured while writing it, so inserting the
+//! signature and key elements into the slot afterwards changes no digest.
 
 use crate::crypto::{self, BlockCipher, DigestAlgorithm, OaepParams};
 use crate::pki::Certificate;
 use crate::soap::SoapVersion;
-use crate::xml::{ns, Document, Writer};
+use crate::xml::{ns, CaptureKind, Document, Writer};
 use crate::xmlsec::{
-    self, content_plaintext, write_encrypted_data, write_encrypted_key, EncryptedType,
-    SignReference, SignatureMethod, SignatureSpec, SigningKey,
+    self, write_encrypted_data, write_encrypted_key, CanonicalReference, EncryptedType,
+    SignatureMethod, SignatureSpec, SigningKey,
 };
 
 use super::time;
@@ -129,6 +129,13 @@ fn xs(e: xmlsec::Error) -> Error {
 }
 
 /// Writes an envelope of `version` with `headers` and `body`, protected as `p` says.
+///
+/// The envelope is written once. The writer captures the exclusive canonical form of each
+/// element to sign as it writes it ([`Writer::capture_ids`]), and the plaintext of the Body
+/// content when it is to be encrypted, so nothing is parsed back: the signature and key
+/// elements go into a slot left in the security header, the encrypted Body content replaces
+/// the plaintext in place (sign-then-encrypt), or is written instead of it (encrypt-then-sign,
+/// where the Body content is first written on its own for its plaintext).
 pub fn secure_envelope(
     version: SoapVersion,
     now_ms: i64,
@@ -140,10 +147,62 @@ pub fn secure_envelope(
     let body_id = new_id("Body")?;
     let ts_id = new_id("TS")?;
     let bst_id = new_id("X509")?;
-    let mut confirmation_ids = Vec::new();
+    let ek_id = new_id("EK")?;
+    let confirmation_ids = p
+        .signature_confirmations
+        .iter()
+        .map(|_| new_id("SC"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let content_key = match &p.encrypt {
+        Some((Encryptor::Certificate { .. }, cipher)) => Some(
+            crypto::random_bytes(cipher.key_len())
+                .map_err(|_| Error::Malformed { what: "random" })?,
+        ),
+        Some((Encryptor::Symmetric { key, .. }, _)) => Some(key.to_vec()),
+        None => None,
+    };
+    let encryption = match (&p.encrypt, &content_key) {
+        (Some((enc, cipher)), Some(key)) => Some((enc, *cipher, key.as_slice())),
+        _ => None,
+    };
+    let ki_ek = |w: &mut Writer| write_reference(w, &format!("#{ek_id}"), Some(vt::ENCRYPTED_KEY));
+    let data_key_info: &dyn Fn(&mut Writer) = match &p.encrypt {
+        Some((Encryptor::Symmetric { key_info, .. }, _)) => *key_info,
+        _ => &ki_ek,
+    };
+    let mut encrypted_ids: Vec<String> = Vec::new();
+    let encrypt_then_sign = p.order == Order::EncryptThenSign && encryption.is_some();
+
+    // Encrypt-then-sign: the Body content, written on its own, gives the plaintext (each
+    // child's exclusive canonical form, which does not depend on where it is written).
+    let mut body_plaintext: Option<(String, Vec<u8>)> = None;
+    if encrypt_then_sign {
+        let mut bw = Writer::new();
+        bw.start_prefixed(env_ns, "Body", Some("s"))
+            .capture(CaptureKind::Content);
+        body(&mut bw);
+        bw.end();
+        let (_, caps) = bw.finish_captured()?;
+        let plain = caps
+            .into_iter()
+            .next()
+            .ok_or(Error::Malformed { what: "body" })?;
+        let ed_id = new_id("ED")?;
+        encrypted_ids.push(format!("#{ed_id}"));
+        body_plaintext = Some((ed_id, plain.into_canonical()));
+    }
 
     // 1. The envelope with a slot in the security header.
     let mut w = Writer::with_capacity(4096);
+    if p.signer.is_some() {
+        let mut ids = vec![body_id.clone()];
+        if p.timestamp_ttl_ms.is_some() {
+            ids.push(ts_id.clone());
+        }
+        ids.extend(confirmation_ids.iter().cloned());
+        ids.extend(p.signed_ids.iter().cloned());
+        w.capture_ids(ids);
+    }
     w.start_prefixed(env_ns, "Envelope", Some("s"));
     w.start_prefixed(env_ns, "Header", Some("s"));
     headers(&mut w);
@@ -156,15 +215,13 @@ pub fn secure_envelope(
         w.element_text(ns::WSU, "Expires", &time::format(now_ms + ttl));
         w.end();
     }
-    for v in &p.signature_confirmations {
-        let id = new_id("SC")?;
+    for (v, id) in p.signature_confirmations.iter().zip(&confirmation_ids) {
         w.start(ns::WSSE11, "SignatureConfirmation")
-            .attr(ns::WSU, "Id", &id);
+            .attr(ns::WSU, "Id", id);
         if !v.is_empty() {
             w.attr("", "Value", &xmlsec::base64_encode(v));
         }
         w.end();
-        confirmation_ids.push(id);
     }
     if let Some(Signer {
         key_info: SignerKeyInfo::BinarySecurityToken(cert),
@@ -189,86 +246,54 @@ pub fn secure_envelope(
     w.end();
     w.start_prefixed(env_ns, "Body", Some("s"))
         .attr(ns::WSU, "Id", &body_id);
-    body(&mut w);
+    match (&body_plaintext, encryption) {
+        (Some((ed_id, plain)), Some((_, cipher, key))) => {
+            write_encrypted_data(
+                &mut w,
+                Some(ed_id),
+                EncryptedType::Content,
+                cipher,
+                key,
+                plain,
+                Some(data_key_info),
+            )
+            .map_err(xs)?;
+        }
+        _ => {
+            if encryption.is_some() {
+                w.capture(CaptureKind::Content);
+            }
+            body(&mut w);
+        }
+    }
     w.end();
     w.end();
-    let mut xml = w.finish()?;
+    let (mut xml, captured) = w.finish_captured()?;
 
     let mut slot_items: Vec<String> = Vec::new();
     let mut signature_value = None;
-    let mut encrypted_ids: Vec<String> = Vec::new();
-    let content_key = match &p.encrypt {
-        Some((Encryptor::Certificate { .. }, cipher)) => Some(
-            crypto::random_bytes(cipher.key_len())
-                .map_err(|_| Error::Malformed { what: "random" })?,
-        ),
-        Some((Encryptor::Symmetric { key, .. }, _)) => Some(key.to_vec()),
-        None => None,
-    };
-    let ek_id = new_id("EK")?;
-
-    let encrypt_body = |xml: &mut String, ids: &mut Vec<String>| -> Result<(), Error> {
-        let (Some((enc, cipher)), Some(key)) = (&p.encrypt, &content_key) else {
-            return Ok(());
-        };
-        let doc = Document::parse(xml.as_bytes())?;
-        let body_node = doc
-            .element_by_id(&body_id)
-            .ok()
-            .flatten()
-            .ok_or(Error::Malformed { what: "body id" })?;
-        let plain = content_plaintext(&doc, body_node).map_err(xs)?;
-        let ed_id = new_id("ED")?;
-        let mut ew = Writer::new();
-        let ki_ek =
-            |w: &mut Writer| write_reference(w, &format!("#{ek_id}"), Some(vt::ENCRYPTED_KEY));
-        let ki: &dyn Fn(&mut Writer) = match enc {
-            Encryptor::Certificate { .. } => &ki_ek,
-            Encryptor::Symmetric { key_info, .. } => key_info,
-        };
-        write_encrypted_data(
-            &mut ew,
-            Some(&ed_id),
-            EncryptedType::Content,
-            *cipher,
-            key,
-            &plain,
-            Some(ki),
-        )
-        .map_err(xs)?;
-        let ed = ew.finish()?;
-        let range = doc.content_span(body_node);
-        xml.replace_range(range, &ed);
-        ids.push(format!("#{ed_id}"));
-        Ok(())
-    };
-
-    if p.order == Order::EncryptThenSign {
-        encrypt_body(&mut xml, &mut encrypted_ids)?;
-    }
 
     // 2. The signature over Body, Timestamp, confirmations and the named extras.
     if let Some(signer) = &p.signer {
-        let doc = Document::parse(xml.as_bytes())?;
-        let mut ids = vec![body_id.clone()];
+        let mut ids = vec![body_id.as_str()];
         if p.timestamp_ttl_ms.is_some() {
-            ids.push(ts_id);
+            ids.push(&ts_id);
         }
-        ids.extend(confirmation_ids.iter().cloned());
-        ids.extend(p.signed_ids.iter().cloned());
+        ids.extend(confirmation_ids.iter().map(String::as_str));
+        ids.extend(p.signed_ids.iter().map(String::as_str));
+        let uris: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
         let mut refs = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let node = doc
-                .element_by_id(id)
-                .map_err(|_| xs(xmlsec::Error::DuplicateId))?
+        for (id, uri) in ids.iter().zip(&uris) {
+            let c = captured
+                .iter()
+                .find(|c| c.id() == Some(id))
                 .ok_or(Error::Malformed {
                     what: "signed id not in message",
                 })?;
-            refs.push(SignReference {
-                node,
-                uri: format!("#{id}"),
+            refs.push(CanonicalReference {
+                uri,
                 enveloped: false,
-                prefixes: None,
+                canonical: c.canonical(),
             });
         }
         let bst_ref = |w: &mut Writer| write_reference(w, &format!("#{bst_id}"), Some(vt::X509V3));
@@ -291,51 +316,63 @@ pub fn secure_envelope(
             digest: signer.digest,
             id: None,
         };
-        let made = xmlsec::sign_with_value(&doc, &refs, spec, signer.key, Some(ki)).map_err(xs)?;
+        let made = xmlsec::sign_canonical(&refs, spec, signer.key, Some(ki)).map_err(xs)?;
         // Our value, for the caller's SignatureConfirmation checks.
         signature_value = Some(made.value);
         let sig = made.xml;
-        if p.order == Order::SignThenEncrypt && p.encrypt_signature && p.encrypt.is_some() {
-            let (Some((_, cipher)), Some(key)) = (&p.encrypt, &content_key) else {
-                return Err(Error::Malformed { what: "encryption" });
-            };
-            let ed_id = new_id("ED")?;
-            let mut ew = Writer::new();
-            let ki =
-                |w: &mut Writer| write_reference(w, &format!("#{ek_id}"), Some(vt::ENCRYPTED_KEY));
-            let sym_ki: Option<&dyn Fn(&mut Writer)> = match &p.encrypt {
-                Some((Encryptor::Symmetric { key_info, .. }, _)) => Some(*key_info),
-                _ => Some(&ki),
-            };
-            write_encrypted_data(
-                &mut ew,
-                Some(&ed_id),
-                EncryptedType::Element,
-                *cipher,
-                key,
-                sig.as_bytes(),
-                sym_ki,
-            )
-            .map_err(xs)?;
-            slot_items.push(ew.finish()?);
-            encrypted_ids.push(format!("#{ed_id}"));
-        } else {
-            slot_items.push(sig);
+        match encryption {
+            Some((_, cipher, key)) if p.order == Order::SignThenEncrypt && p.encrypt_signature => {
+                let ed_id = new_id("ED")?;
+                let mut ew = Writer::new();
+                write_encrypted_data(
+                    &mut ew,
+                    Some(&ed_id),
+                    EncryptedType::Element,
+                    cipher,
+                    key,
+                    sig.as_bytes(),
+                    Some(data_key_info),
+                )
+                .map_err(xs)?;
+                slot_items.push(ew.finish()?);
+                encrypted_ids.push(format!("#{ed_id}"));
+            }
+            _ => slot_items.push(sig),
         }
     }
 
-    if p.order == Order::SignThenEncrypt {
-        // The body's EncryptedData goes first in the reference list: decrypted before the
-        // signature is verified.
-        let mut body_ids = Vec::new();
-        encrypt_body(&mut xml, &mut body_ids)?;
-        body_ids.append(&mut encrypted_ids);
-        encrypted_ids = body_ids;
+    // Sign-then-encrypt: the Body content, as captured, is replaced by its EncryptedData,
+    // which goes first in the reference list (decrypted before the signature is verified).
+    if let (false, Some((_, cipher, key))) = (encrypt_then_sign, encryption) {
+        let plain = captured
+            .iter()
+            .find(|c| c.kind() == CaptureKind::Content)
+            .ok_or(Error::Malformed { what: "body" })?;
+        let ed_id = new_id("ED")?;
+        let mut ew = Writer::new();
+        write_encrypted_data(
+            &mut ew,
+            Some(&ed_id),
+            EncryptedType::Content,
+            cipher,
+            key,
+            plain.canonical(),
+            Some(data_key_info),
+        )
+        .map_err(xs)?;
+        let ed = ew.finish()?;
+        let range = plain.content();
+        if range.end > slot {
+            xml.replace_range(range, &ed);
+        } else {
+            return Err(Error::Malformed { what: "body" });
+        }
+        encrypted_ids.insert(0, format!("#{ed_id}"));
     }
 
     // 3. The key (or a reference list) goes before what it decrypts in sign-then-encrypt,
     //    after the signature in encrypt-then-sign.
-    if let (Some((enc, _)), Some(key)) = (&p.encrypt, &content_key) {
+    if let Some((enc, _, key)) = encryption {
         let refs: Vec<&str> = encrypted_ids.iter().map(String::as_str).collect();
         let mut kw = Writer::new();
         match enc {

@@ -110,6 +110,40 @@ pub fn canonicalize<W: Write>(
     c.out.flush()
 }
 
+/// Exclusive c14n of `node` (an element, text, comment or processing instruction of `doc`)
+/// as output below output ancestors that rendered the bindings `outer` (prefix, uri;
+/// innermost last), so a binding they rendered with the same value is not rendered again:
+/// how the writer's captures take in a fragment inserted into output they cover.
+pub(super) fn canonicalize_below<'d, W: Write>(
+    doc: &'d Document,
+    node: NodeId,
+    with_comments: bool,
+    outer: &'d [(String, String)],
+    out: W,
+) -> Result<(), Error> {
+    let opts = C14nOptions::exclusive().with_comments(with_comments);
+    let mut c = Canon {
+        doc,
+        opts: &opts,
+        out: Buffered::new(out),
+        scope: Vec::new(),
+        rendered: outer
+            .iter()
+            .map(|(p, u)| (p.as_str(), u.as_str()))
+            .collect(),
+        inclusive_default: false,
+        scratch_ns: Vec::new(),
+        scratch_attrs: Vec::new(),
+    };
+    if doc.is_element(node) {
+        c.seed_scope(node);
+        c.subtree(node)?;
+    } else {
+        c.leaf(node)?;
+    }
+    c.out.flush()
+}
+
 struct Buffered<W: Write> {
     w: W,
     buf: Vec<u8>,

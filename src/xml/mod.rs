@@ -8,6 +8,7 @@
 //! May use: nothing else in the crate.
 
 mod c14n;
+mod capture;
 pub mod datetime;
 mod error;
 mod escape;
@@ -18,6 +19,7 @@ mod tree;
 mod writer;
 
 pub use c14n::{canonicalize, C14nMethod, C14nOptions};
+pub use capture::{CaptureKind, Captured};
 pub use error::Error;
 pub use limits::Limits;
 pub use tree::{

@@ -5,9 +5,10 @@
 //! output always parses back to exactly what was written. Errors are recorded and returned by
 //! [`Writer::finish`], which keeps building code free of `?` on every call.
 
+use super::capture::{CaptureKind, Captured, Captures};
 use super::escape::{push_escaped, Context};
 use super::ns;
-use super::tree::{Document, NodeId, NodeKind};
+use super::tree::{Document, Name, NodeId, NodeKind};
 use super::Error;
 
 /// Builds an XML document or fragment into a string.
@@ -22,6 +23,8 @@ pub struct Writer {
     generated: u32,
     /// Write empty elements as a start-tag and an end-tag (as canonical XML does).
     expand_empty: bool,
+    /// Canonical forms computed while writing ([`Writer::capture`], [`Writer::capture_ids`]).
+    captures: Captures,
 }
 
 #[derive(Debug)]
@@ -76,6 +79,8 @@ impl Writer {
         if self.in_start_tag {
             self.out.push('>');
             self.in_start_tag = false;
+            self.captures
+                .close_start(&self.out, &self.bindings, self.open.len());
         }
     }
 
@@ -190,8 +195,10 @@ impl Writer {
         };
         let decls_text = self.out.split_off(decl_start);
         self.out.push_str(&qname);
+        let name = decl_start..self.out.len();
         self.out.push_str(&decls_text);
         self.open.push(Open { qname, mark });
+        self.captures.start(name, self.open.len());
         self
     }
 
@@ -203,7 +210,13 @@ impl Writer {
         {
             self.fail("invalid namespace declaration");
         } else if self.bound(prefix) != Some(uri) {
-            self.push_decl(prefix, uri);
+            let here = self.open.last().map_or(0, |o| o.mark);
+            if self.bindings[here..].iter().any(|(p, _)| p == prefix) {
+                // A second binding of the prefix on one element would not parse.
+                self.fail("namespace prefix declared twice on one element");
+            } else {
+                self.push_decl(prefix, uri);
+            }
         }
         self
     }
@@ -242,10 +255,20 @@ impl Writer {
             format!("{p}:{local}")
         };
         self.out.push(' ');
+        let q_start = self.out.len();
         self.out.push_str(&q);
+        let q_range = q_start..self.out.len();
         self.out.push_str("=\"");
+        let v_start = self.out.len();
         push_escaped(&mut self.out, value, Context::Attribute);
+        let v_range = v_start..self.out.len();
         self.out.push('"');
+        if let Err(what) =
+            self.captures
+                .attribute(q_range, v_range, Name { ns, local }, value, self.open.len())
+        {
+            self.fail(what);
+        }
         self
     }
 
@@ -256,7 +279,9 @@ impl Writer {
             return self;
         }
         self.close_start_tag();
+        let at = self.out.len();
         push_escaped(&mut self.out, text, Context::Text);
+        self.captures.text(&self.out[at..]);
         self
     }
 
@@ -267,9 +292,11 @@ impl Writer {
             return self;
         }
         self.close_start_tag();
+        let at = self.out.len();
         self.out.push_str("<!--");
         self.out.push_str(text);
         self.out.push_str("-->");
+        self.captures.comment(&self.out[at..], self.open.len());
         self
     }
 
@@ -284,6 +311,7 @@ impl Writer {
             return self;
         }
         self.close_start_tag();
+        let at = self.out.len();
         self.out.push_str("<?");
         self.out.push_str(target);
         if !data.is_empty() {
@@ -291,25 +319,37 @@ impl Writer {
             self.out.push_str(data);
         }
         self.out.push_str("?>");
+        self.captures.text(&self.out[at..]);
         self
     }
 
     /// Closes the innermost open element.
     pub fn end(&mut self) -> &mut Self {
-        let Some(open) = self.open.pop() else {
+        let depth = self.open.len();
+        if depth == 0 {
             self.fail("end without an open element");
             return self;
-        };
-        if self.in_start_tag && !self.expand_empty {
+        }
+        // An element captured by name always gets an end tag, so its content has a place.
+        if self.in_start_tag && !self.expand_empty && !self.captures.needs_end_tag(depth) {
             self.out.push_str("/>");
             self.in_start_tag = false;
+            self.captures.close_start(&self.out, &self.bindings, depth);
+            if let Some(open) = self.open.last() {
+                self.captures.end(&open.qname, depth, self.out.len());
+            }
         } else {
             self.close_start_tag();
-            self.out.push_str("</");
-            self.out.push_str(&open.qname);
-            self.out.push('>');
+            if let Some(open) = self.open.last() {
+                self.captures.end(&open.qname, depth, self.out.len());
+                self.out.push_str("</");
+                self.out.push_str(&open.qname);
+                self.out.push('>');
+            }
         }
-        self.bindings.truncate(open.mark);
+        if let Some(open) = self.open.pop() {
+            self.bindings.truncate(open.mark);
+        }
         self
     }
 
@@ -390,6 +430,11 @@ impl Writer {
         }
         self.close_start_tag();
         self.out.push_str(xml);
+        if let Err(e) = self.captures.fragment(xml, self.open.len()) {
+            if self.error.is_none() {
+                self.error = Some(e);
+            }
+        }
         self
     }
 
@@ -399,20 +444,55 @@ impl Writer {
         self.bound("").is_none_or(str::is_empty)
     }
 
+    /// Captures the element just opened (call it in its start tag): its exclusive canonical
+    /// form ([`CaptureKind::Element`]) or the plaintext of its content
+    /// ([`CaptureKind::Content`]), computed as it is written; [`Writer::finish_captured`]
+    /// returns it.
+    pub fn capture(&mut self, kind: CaptureKind) -> &mut Self {
+        if self.in_start_tag {
+            self.captures.begin(None, kind, self.open.len());
+        } else {
+            self.fail("capture outside a start tag");
+        }
+        self
+    }
+
+    /// Captures the next element started, as [`Writer::capture`] would in its start tag (for
+    /// an element a callee writes).
+    pub fn capture_next(&mut self, kind: CaptureKind) -> &mut Self {
+        self.captures.next(kind);
+        self
+    }
+
+    /// Captures ([`CaptureKind::Element`]) each element written from now on whose Id
+    /// attribute (`wsu:Id`, `Id`, `ID`, `AssertionID`, `xml:id`) has one of `ids`; a value
+    /// met twice is an error.
+    pub fn capture_ids(&mut self, ids: impl IntoIterator<Item = String>) -> &mut Self {
+        self.captures.watch(ids);
+        self
+    }
+
     /// The bytes written so far (for signing a fragment in place).
     pub fn as_str(&self) -> &str {
         &self.out
     }
 
     /// Finishes: every element must be closed.
-    pub fn finish(mut self) -> Result<String, Error> {
+    pub fn finish(self) -> Result<String, Error> {
+        self.finish_captured().map(|(out, _)| out)
+    }
+
+    /// Finishes, also returning what was captured, in the order the elements ended.
+    pub fn finish_captured(mut self) -> Result<(String, Vec<Captured>), Error> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         if !self.open.is_empty() {
             return Err(Error::Write("unclosed element"));
         }
-        Ok(self.out)
+        let done = self.captures.into_done();
+        super::capture::debug_check(&self.out, &done);
+        Ok((self.out, done))
     }
 }
 

@@ -23,7 +23,8 @@ pub use algorithm::{C14nAlgorithm, SignatureMethod};
 pub use base64::{decode as base64_decode, encode as base64_encode};
 pub use dsig::model::{Reference, Signature, Transform};
 pub use dsig::sign::{
-    sign, sign_with_value, MadeSignature, SignReference, SignatureSpec, SigningKey,
+    sign, sign_canonical, sign_with_value, sign_written_enveloped, CanonicalReference,
+    MadeSignature, SignReference, SignatureSpec, SigningKey,
 };
 pub use dsig::verify::{verify, VerificationKey};
 pub use enc::decrypt::{

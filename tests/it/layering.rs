@@ -435,10 +435,11 @@ fn engine_modules_form_no_cycle() {
     );
 }
 
-/// What `engine` may name of `xml`: namespace constants, dates, limits, the writer (replies)
-/// and its error. Reading (parsing, walking a `Document`) belongs to the layer that owns the
+/// What `engine` may name of `xml`: namespace constants, dates, limits, the writer (replies),
+/// what it captures while writing (the canonical form of our own output, to sign it) and its
+/// error. Reading (parsing, walking a `Document`) belongs to the layer that owns the
 /// XML (trust, wss, saml, keyx), which hands the engine typed values.
-const ENGINE_XML_ALLOWED: &[&str] = &["ns", "datetime", "Limits", "Writer", "Error"];
+const ENGINE_XML_ALLOWED: &[&str] = &["ns", "datetime", "Limits", "Writer", "CaptureKind", "Error"];
 
 /// Methods of `xml::Document` that walk or read the tree.
 const TREE_WALKS: &[&str] = &[
@@ -464,7 +465,6 @@ const TREE_WALKS: &[&str] = &[
 /// Where `engine` still reads XML itself: `(file, what it uses, why it is still there)`. The
 /// list only shrinks: anything else fails the test, and so does an entry whose use is gone.
 const ENGINE_XML_EXCEPTIONS: &[(&str, &[&str], &str)] = &[
-    ("issue.rs", &["xml::Document", "Document", ".root("], "parses the token it just wrote, to sign it (our own output; xmlsec signs a Document)"),
     ("resolve.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId"], "implements wss::KeyResolver, whose assertion method takes (doc, node); it only passes them on to issued_token"),
     ("issued_token.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId"], "validates another STS's assertion, which wss hands over as (doc, node), through saml (is_assertion, assertion_id, validate); no walking"),
     ("saml_lifecycle.rs", &["xml::Document", "Document", "xml::NodeId", "NodeId"], "hands the Renew/Validate target assertion (found by saml::assertion_by_id) to saml::validate as (doc, node), which is saml's API; no walking"),

@@ -3,7 +3,7 @@
 //! assertion). Exclusive c14n makes the digests independent of where the element goes.
 
 use crate::crypto::{self, DigestAlgorithm, DigestSink, RsaPrivateKey, SignatureAlgorithm};
-use crate::xml::{canonicalize, ns, C14nOptions, Document, NodeId, Writer};
+use crate::xml::{canonicalize, ns, C14nOptions, CaptureKind, Document, NodeId, Writer};
 use crate::xmlsec::algorithm::{self, uri, SignatureMethod};
 use crate::xmlsec::{base64, Error};
 
@@ -158,7 +158,91 @@ pub fn sign_with_value(
         });
     }
 
-    let canonical = canonical_signed_info(spec.method, spec.digest, &digested)?;
+    finish(&digested, spec, key, key_info)
+}
+
+/// One reference over bytes already in exclusive canonical form: what the writer captured
+/// of an element it wrote ([`crate::xml::Writer::capture`]), so signing our own output needs
+/// no parse.
+#[derive(Clone, Copy, Debug)]
+pub struct CanonicalReference<'a> {
+    /// `#id` of the element, or `""` for the whole document.
+    pub uri: &'a str,
+    /// The enveloped-signature transform (the signature goes inside the element afterwards).
+    pub enveloped: bool,
+    /// The element's exclusive canonical form (without the signature).
+    pub canonical: &'a [u8],
+}
+
+/// As [`sign_with_value`], over references whose canonical form the caller already has.
+pub fn sign_canonical(
+    refs: &[CanonicalReference<'_>],
+    spec: SignatureSpec<'_>,
+    key: SigningKey<'_>,
+    key_info: Option<&dyn Fn(&mut Writer)>,
+) -> Result<MadeSignature, Error> {
+    let digested: Vec<Digested> = refs
+        .iter()
+        .map(|r| {
+            if !(r.uri.is_empty() || r.uri.starts_with('#')) {
+                return Err(Error::ExternalReference);
+            }
+            Ok(Digested {
+                uri: r.uri.to_owned(),
+                enveloped: r.enveloped,
+                prefixes: None,
+                value: base64::encode(&crypto::digest(spec.digest, r.canonical)),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    finish(&digested, spec, key, key_info)
+}
+
+/// Finishes `w`, whose document element it captured ([`Writer::capture_next`] with
+/// [`CaptureKind::Element`] before the element was started), and signs that element
+/// enveloped (reference `uri`: `#Id`, or `""` for the document) over the captured canonical
+/// form: no parse. The signature goes in at byte `at` of the text (the start of a child of
+/// the element), else as its last child.
+pub fn sign_written_enveloped(
+    w: Writer,
+    uri: &str,
+    at: Option<usize>,
+    spec: SignatureSpec<'_>,
+    key: SigningKey<'_>,
+    key_info: Option<&dyn Fn(&mut Writer)>,
+) -> Result<String, Error> {
+    let (mut xml, captured) = w.finish_captured()?;
+    // The document element ends last.
+    let element = captured
+        .last()
+        .filter(|c| c.kind() == CaptureKind::Element)
+        .ok_or(Error::ReferenceNotFound)?;
+    let made = sign_canonical(
+        &[CanonicalReference {
+            uri,
+            enveloped: true,
+            canonical: element.canonical(),
+        }],
+        spec,
+        key,
+        key_info,
+    )?;
+    let at = at.unwrap_or_else(|| element.content().end);
+    if at > xml.len() || !xml.is_char_boundary(at) {
+        return Err(Error::ReferenceNotFound);
+    }
+    xml.insert_str(at, &made.xml);
+    Ok(xml)
+}
+
+/// Signs the SignedInfo over `digested` and writes the `ds:Signature` element.
+fn finish(
+    digested: &[Digested],
+    spec: SignatureSpec<'_>,
+    key: SigningKey<'_>,
+    key_info: Option<&dyn Fn(&mut Writer)>,
+) -> Result<MadeSignature, Error> {
+    let canonical = canonical_signed_info(spec.method, spec.digest, digested)?;
 
     let value = match (spec.method, key) {
         (SignatureMethod::Rsa(alg), SigningKey::Rsa(k)) => k.sign(alg, &canonical)?,
@@ -171,7 +255,7 @@ pub fn sign_with_value(
     if let Some(id) = spec.id {
         w.attr("", "Id", id);
     }
-    write_signed_info(&mut w, spec.method, spec.digest, &digested);
+    write_signed_info(&mut w, spec.method, spec.digest, digested);
     w.element_text(ns::DS, "SignatureValue", &base64::encode(&value));
     if let Some(ki) = key_info {
         w.start_prefixed(ns::DS, "KeyInfo", Some("ds"));
