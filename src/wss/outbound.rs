@@ -170,6 +170,26 @@ pub fn secure_envelope(
         Some((Encryptor::Symmetric { key_info, .. }, _)) => *key_info,
         _ => &ki_ek,
     };
+    // An EncryptedData element of its own (a fresh Id, the data key named as configured).
+    let encrypted_data = |ty: EncryptedType,
+                          cipher: BlockCipher,
+                          key: &[u8],
+                          plain: &[u8]|
+     -> Result<(String, String), Error> {
+        let ed_id = new_id("ED")?;
+        let mut ew = Writer::new();
+        write_encrypted_data(
+            &mut ew,
+            Some(&ed_id),
+            ty,
+            cipher,
+            key,
+            plain,
+            Some(data_key_info),
+        )
+        .map_err(xs)?;
+        Ok((ed_id, ew.finish()?))
+    };
     let mut encrypted_ids: Vec<String> = Vec::new();
     let encrypt_then_sign = p.order == Order::EncryptThenSign && encryption.is_some();
 
@@ -193,16 +213,18 @@ pub fn secure_envelope(
     }
 
     // 1. The envelope with a slot in the security header.
-    let mut w = Writer::with_capacity(4096);
+    // What the signature covers: Body, Timestamp, confirmations and the named extras.
+    let mut to_sign: Vec<String> = Vec::new();
     if p.signer.is_some() {
-        let mut ids = vec![body_id.clone()];
+        to_sign.push(body_id.clone());
         if p.timestamp_ttl_ms.is_some() {
-            ids.push(ts_id.clone());
+            to_sign.push(ts_id.clone());
         }
-        ids.extend(confirmation_ids.iter().cloned());
-        ids.extend(p.signed_ids.iter().cloned());
-        w.capture_ids(ids);
+        to_sign.extend(confirmation_ids.iter().cloned());
+        to_sign.extend(p.signed_ids.iter().cloned());
     }
+    let mut w = Writer::with_capacity(4096);
+    w.capture_ids(to_sign.iter().cloned());
     w.start_prefixed(env_ns, "Envelope", Some("s"));
     w.start_prefixed(env_ns, "Header", Some("s"));
     headers(&mut w);
@@ -273,20 +295,14 @@ pub fn secure_envelope(
     let mut slot_items: Vec<String> = Vec::new();
     let mut signature_value = None;
 
-    // 2. The signature over Body, Timestamp, confirmations and the named extras.
+    // 2. The signature over what `to_sign` names.
     if let Some(signer) = &p.signer {
-        let mut ids = vec![body_id.as_str()];
-        if p.timestamp_ttl_ms.is_some() {
-            ids.push(&ts_id);
-        }
-        ids.extend(confirmation_ids.iter().map(String::as_str));
-        ids.extend(p.signed_ids.iter().map(String::as_str));
-        let uris: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
-        let mut refs = Vec::with_capacity(ids.len());
-        for (id, uri) in ids.iter().zip(&uris) {
+        let uris: Vec<String> = to_sign.iter().map(|id| format!("#{id}")).collect();
+        let mut refs = Vec::with_capacity(to_sign.len());
+        for (id, uri) in to_sign.iter().zip(&uris) {
             let c = captured
                 .iter()
-                .find(|c| c.id() == Some(id))
+                .find(|c| c.id() == Some(id.as_str()))
                 .ok_or(Error::Malformed {
                     what: "signed id not in message",
                 })?;
@@ -322,19 +338,9 @@ pub fn secure_envelope(
         let sig = made.xml;
         match encryption {
             Some((_, cipher, key)) if p.order == Order::SignThenEncrypt && p.encrypt_signature => {
-                let ed_id = new_id("ED")?;
-                let mut ew = Writer::new();
-                write_encrypted_data(
-                    &mut ew,
-                    Some(&ed_id),
-                    EncryptedType::Element,
-                    cipher,
-                    key,
-                    sig.as_bytes(),
-                    Some(data_key_info),
-                )
-                .map_err(xs)?;
-                slot_items.push(ew.finish()?);
+                let (ed_id, ed) =
+                    encrypted_data(EncryptedType::Element, cipher, key, sig.as_bytes())?;
+                slot_items.push(ed);
                 encrypted_ids.push(format!("#{ed_id}"));
             }
             _ => slot_items.push(sig),
@@ -348,19 +354,7 @@ pub fn secure_envelope(
             .iter()
             .find(|c| c.kind() == CaptureKind::Content)
             .ok_or(Error::Malformed { what: "body" })?;
-        let ed_id = new_id("ED")?;
-        let mut ew = Writer::new();
-        write_encrypted_data(
-            &mut ew,
-            Some(&ed_id),
-            EncryptedType::Content,
-            cipher,
-            key,
-            plain.canonical(),
-            Some(data_key_info),
-        )
-        .map_err(xs)?;
-        let ed = ew.finish()?;
+        let (ed_id, ed) = encrypted_data(EncryptedType::Content, cipher, key, plain.canonical())?;
         let range = plain.content();
         if range.end > slot {
             xml.replace_range(range, &ed);

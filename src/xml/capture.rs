@@ -93,11 +93,7 @@ impl Capture {
     }
 
     fn rendered(&self, prefix: &str) -> Option<&str> {
-        self.rendered
-            .iter()
-            .rev()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, u)| u.as_str())
+        innermost(&self.rendered, prefix)
     }
 }
 
@@ -120,14 +116,20 @@ fn split_qname(q: &str) -> (&str, &str) {
     q.split_once(':').unwrap_or(("", q))
 }
 
+/// The URI of the innermost binding of `prefix` in `bindings` (innermost last): the
+/// writer's scope and each capture's rendered bindings.
+pub(super) fn innermost<'b>(bindings: &'b [(String, String)], prefix: &str) -> Option<&'b str> {
+    bindings
+        .iter()
+        .rev()
+        .find(|(p, _)| p == prefix)
+        .map(|(_, u)| u.as_str())
+}
+
 fn lookup<'b>(bindings: &'b [(String, String)], prefix: &str) -> &'b str {
     match prefix {
         "xml" => ns::XML,
-        _ => bindings
-            .iter()
-            .rev()
-            .find(|(p, _)| p == prefix)
-            .map_or("", |(_, u)| u.as_str()),
+        _ => innermost(bindings, prefix).unwrap_or(""),
     }
 }
 

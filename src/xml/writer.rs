@@ -85,11 +85,7 @@ impl Writer {
     }
 
     fn bound(&self, prefix: &str) -> Option<&str> {
-        self.bindings
-            .iter()
-            .rev()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, u)| u.as_str())
+        super::capture::innermost(&self.bindings, prefix)
     }
 
     fn prefix_for(&self, uri: &str) -> Option<&str> {
